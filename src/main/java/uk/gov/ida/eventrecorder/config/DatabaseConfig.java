@@ -1,0 +1,42 @@
+package uk.gov.ida.eventrecorder.config;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How to reach and log in to the database: all that the migration command needs, and part of what the handlers do.
+ *
+ * @param settings          {@code DB_CONNECTION_STRING}
+ * @param encryptedPassword {@code ENCRYPTED_DATABASE_PASSWORD}: base64 KMS ciphertext of the password
+ * @param region            {@code AWS_REGION} (set by Lambda), for signing RDS IAM tokens
+ * @param connectTimeout    {@code DB_CONNECT_TIMEOUT_MS}: how long to wait for a connection (default 5000)
+ */
+public record DatabaseConfig(DatabaseSettings settings, Optional<String> encryptedPassword, Optional<String> region,
+                             Duration connectTimeout) {
+
+    public static DatabaseConfig fromEnvironment(Map<String, String> environment) {
+        Env env = new Env(environment);
+        DatabaseSettings settings = DatabaseSettings.parse(environment.get(DatabaseSettings.VARIABLE));
+        Optional<String> encryptedPassword = env.optional("ENCRYPTED_DATABASE_PASSWORD");
+        if (encryptedPassword.isPresent() && settings.password().isPresent()) {
+            throw new ConfigurationException("ENCRYPTED_DATABASE_PASSWORD",
+                    "is set but DB_CONNECTION_STRING also has a password: give only one");
+        }
+        return new DatabaseConfig(settings, encryptedPassword,
+                env.optional("AWS_REGION").or(() -> env.optional("AWS_DEFAULT_REGION")),
+                env.millis("DB_CONNECT_TIMEOUT_MS", 5_000));
+    }
+
+    /** Neither a password in the connection string nor an encrypted one: log in with an RDS IAM token. */
+    public boolean usesIamAuthentication() {
+        return settings.password().isEmpty() && encryptedPassword.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return "DatabaseConfig[" + settings + ", password from "
+                + (settings.password().isPresent() ? "connection string"
+                : encryptedPassword.isPresent() ? "KMS" : "RDS IAM token") + "]";
+    }
+}

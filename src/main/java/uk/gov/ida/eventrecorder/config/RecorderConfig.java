@@ -1,0 +1,64 @@
+package uk.gov.ida.eventrecorder.config;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything the handlers read from their environment, read once per container and validated here, so that a
+ * missing or malformed value fails the cold start with the variable's name (never its value). The README's
+ * configuration table lists the same variables.
+ *
+ * @param database           the database and how to log in to it
+ * @param dataKey            {@code ENCRYPTION_KEY}, or {@code DECRYPTION_KEY_BUCKET_NAME} + {@code DECRYPTION_KEY_FILE_NAME}
+ * @param queueUrl           {@code QUEUE_URL}: required by the drain handler only
+ * @param logDecryptedEvents {@code LOG_DECRYPTED_EVENTS}: also print each decrypted event alone on one line
+ * @param drainSafetyMargin  {@code DRAIN_SAFETY_MARGIN_MS}: the drain handler takes no new batch when less Lambda
+ *                           time than this is left (default 10000)
+ * @param metricsNamespace   {@code METRICS_NAMESPACE}: CloudWatch namespace of the metric log lines
+ */
+public record RecorderConfig(DatabaseConfig database, KeyLocation dataKey, Optional<String> queueUrl,
+                             boolean logDecryptedEvents, Duration drainSafetyMargin, String metricsNamespace) {
+
+    /** The process environment; the only place the recorder reads it. */
+    public static RecorderConfig fromSystemEnvironment() {
+        return fromEnvironment(System.getenv());
+    }
+
+    public static RecorderConfig fromEnvironment(Map<String, String> environment) {
+        Env env = new Env(environment);
+        return new RecorderConfig(DatabaseConfig.fromEnvironment(environment), keyLocation(env),
+                env.optional("QUEUE_URL"), env.flag("LOG_DECRYPTED_EVENTS"),
+                env.millis("DRAIN_SAFETY_MARGIN_MS", 10_000),
+                env.optional("METRICS_NAMESPACE").orElse("EventRecorder"));
+    }
+
+    /** The drain handler cannot work without a queue; the event-source handler never asks. */
+    public String requireQueueUrl() {
+        return queueUrl.orElseThrow(() -> new ConfigurationException("QUEUE_URL", "is required by the drain handler"));
+    }
+
+    private static KeyLocation keyLocation(Env env) {
+        Optional<String> inline = env.optional("ENCRYPTION_KEY");
+        Optional<String> bucket = env.optional("DECRYPTION_KEY_BUCKET_NAME");
+        Optional<String> file = env.optional("DECRYPTION_KEY_FILE_NAME");
+        if (inline.isPresent()) {
+            if (bucket.isPresent() || file.isPresent()) {
+                throw new ConfigurationException("ENCRYPTION_KEY",
+                        "is set together with DECRYPTION_KEY_BUCKET_NAME/DECRYPTION_KEY_FILE_NAME: give one key source");
+            }
+            return new KeyLocation.InEnvironment(inline.get());
+        }
+        if (bucket.isPresent() && file.isEmpty()) {
+            throw new ConfigurationException("DECRYPTION_KEY_FILE_NAME", "is required when DECRYPTION_KEY_BUCKET_NAME is set");
+        }
+        if (file.isPresent() && bucket.isEmpty()) {
+            throw new ConfigurationException("DECRYPTION_KEY_BUCKET_NAME", "is required when DECRYPTION_KEY_FILE_NAME is set");
+        }
+        if (bucket.isEmpty()) {
+            throw new ConfigurationException("ENCRYPTION_KEY",
+                    "is required (or DECRYPTION_KEY_BUCKET_NAME + DECRYPTION_KEY_FILE_NAME)");
+        }
+        return new KeyLocation.InS3Object(bucket.get(), file.get());
+    }
+}

@@ -1,0 +1,88 @@
+package uk.gov.ida.eventrecorder.crypto;
+
+import uk.gov.ida.eventrecorder.event.InvalidMessageException;
+import uk.gov.ida.eventrecorder.event.RejectionReason;
+
+import javax.crypto.BadPaddingException;
+import javax.crypto.Cipher;
+import javax.crypto.IllegalBlockSizeException;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.IvParameterSpec;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.Base64;
+
+/**
+ * Reverses the producers' {@code EventEncrypter}: a message body is
+ * {@code base64(16-byte IV ‖ AES/CBC/PKCS5Padding(key, IV, event JSON))}.
+ */
+public final class EventDecryptor {
+    private static final int IV_LENGTH = 16;
+    private static final int BLOCK = 16;
+
+    private final SecretKey key;
+    // Cipher instances are not thread-safe and cost a provider lookup to create: one per thread, reused.
+    private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(EventDecryptor::newCipher);
+
+    public EventDecryptor(SecretKey key) {
+        this.key = key;
+    }
+
+    public String decrypt(String body) {
+        if (body == null || body.isBlank()) {
+            throw new InvalidMessageException(RejectionReason.LENGTH, "the message body is empty");
+        }
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(withoutWhitespace(body));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidMessageException(RejectionReason.BASE64, "the body is not base64: " + e.getMessage());
+        }
+        if (bytes.length < IV_LENGTH + BLOCK || (bytes.length - IV_LENGTH) % BLOCK != 0) {
+            throw new InvalidMessageException(RejectionReason.LENGTH, "the body decodes to " + bytes.length
+                    + " bytes; expected a 16-byte IV and a whole number (at least one) of 16-byte blocks");
+        }
+        byte[] plaintext;
+        try {
+            Cipher cipher = ciphers.get();
+            cipher.init(Cipher.DECRYPT_MODE, key, new IvParameterSpec(bytes, 0, IV_LENGTH));
+            plaintext = cipher.doFinal(bytes, IV_LENGTH, bytes.length - IV_LENGTH);
+        } catch (BadPaddingException | IllegalBlockSizeException e) {
+            throw new InvalidMessageException(RejectionReason.PADDING_OR_KEY,
+                    "the padding is wrong: the message was encrypted with another key, or corrupted");
+        } catch (GeneralSecurityException e) {
+            throw new InvalidMessageException(RejectionReason.PADDING_OR_KEY,
+                    "AES decryption failed: " + e.getClass().getSimpleName());
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(plaintext)).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidMessageException(RejectionReason.PADDING_OR_KEY,
+                    "the decrypted bytes are not UTF-8: the message was probably encrypted with another key");
+        }
+    }
+
+    /** Tolerates line-wrapped base64, but unlike the MIME decoder does not skip other characters silently. */
+    private static String withoutWhitespace(String body) {
+        for (int i = 0; i < body.length(); i++) {
+            if (Character.isWhitespace(body.charAt(i))) {
+                return body.replaceAll("\\s+", "");
+            }
+        }
+        return body;
+    }
+
+    private static Cipher newCipher() {
+        try {
+            return Cipher.getInstance("AES/CBC/PKCS5Padding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK lacks AES/CBC/PKCS5Padding", e);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package uk.gov.ida.eventrecorder.event;
+
+/** Why a message was not (completely) recorded; the label is what logs and metrics show. */
+public enum RejectionReason {
+    BASE64("base64"),
+    LENGTH("length"),
+    PADDING_OR_KEY("padding/key"),
+    JSON("json"),
+    MISSING_FIELD("missing field"),
+    TYPE("type"),
+    INCOMPLETE_BILLING("incomplete billing event"),
+    INCOMPLETE_FRAUD("incomplete fraud event"),
+    DATABASE_REJECTED("database rejected"),
+    DATABASE_UNAVAILABLE("database unavailable"),
+    EARLIER_IN_GROUP_FAILED("earlier message in FIFO group failed"),
+    OUT_OF_TIME("out of time");
+
+    private final String label;
+
+    RejectionReason(String label) {
+        this.label = label;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+}

@@ -1,0 +1,50 @@
+package uk.gov.ida.eventrecorder.lambda;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import uk.gov.ida.eventrecorder.config.RecorderConfig;
+import uk.gov.ida.eventrecorder.metrics.MetricsLog;
+import uk.gov.ida.eventrecorder.queue.DrainSummary;
+import uk.gov.ida.eventrecorder.queue.QueueDrainer;
+
+import java.util.Map;
+
+/**
+ * The scheduled handler: drains {@code QUEUE_URL} until it is empty or Lambda time runs short, and returns the
+ * summary (received, recorded, duplicates, failed). The input (a scheduled event) is not read.
+ */
+public final class QueueDrainHandler implements RequestHandler<Map<String, Object>, Map<String, Object>>, AutoCloseable {
+    private final RecorderContainer container;
+    private final String queueUrl;
+    private final MetricsLog metrics;
+
+    public QueueDrainHandler() {
+        this(RecorderConfig.fromSystemEnvironment());
+    }
+
+    public QueueDrainHandler(Map<String, String> environment) {
+        this(RecorderConfig.fromEnvironment(environment));
+    }
+
+    private QueueDrainHandler(RecorderConfig config) {
+        this.queueUrl = config.requireQueueUrl();
+        this.container = new RecorderContainer(config);
+        this.metrics = container.metrics("QueueDrainHandler");
+    }
+
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
+        QueueDrainer drainer = new QueueDrainer(container.sqs(), container.pipeline(), queueUrl,
+                container.config().drainSafetyMargin());
+        DrainSummary summary = drainer.drain(
+                () -> context == null ? Long.MAX_VALUE : context.getRemainingTimeInMillis(),
+                outcome -> metrics.batch(outcome, 0));
+        return summary.asMap();
+    }
+
+    /** Releases the pool and clients; Lambda never calls it, local runs and tests do. */
+    @Override
+    public void close() {
+        container.close();
+    }
+}

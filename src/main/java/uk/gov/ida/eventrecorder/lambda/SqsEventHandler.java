@@ -1,0 +1,64 @@
+package uk.gov.ida.eventrecorder.lambda;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import uk.gov.ida.eventrecorder.config.RecorderConfig;
+import uk.gov.ida.eventrecorder.metrics.MetricsLog;
+import uk.gov.ida.eventrecorder.pipeline.BatchOutcome;
+import uk.gov.ida.eventrecorder.pipeline.InboundMessage;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The SQS event-source handler. Returns exactly the failed messages in {@code batchItemFailures}, which Lambda
+ * honours only when the event source mapping has {@code ReportBatchItemFailures}
+ * (<a href="https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html">partial batch responses</a>);
+ * the SAM template sets it.
+ */
+public final class SqsEventHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, AutoCloseable {
+    private final RecorderContainer container;
+    private final MetricsLog metrics;
+
+    public SqsEventHandler() {
+        this(RecorderConfig.fromSystemEnvironment());
+    }
+
+    public SqsEventHandler(Map<String, String> environment) {
+        this(RecorderConfig.fromEnvironment(environment));
+    }
+
+    private SqsEventHandler(RecorderConfig config) {
+        this.container = new RecorderContainer(config);
+        this.metrics = container.metrics("SqsEventHandler");
+    }
+
+    @Override
+    public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        long started = System.nanoTime();
+        List<SQSEvent.SQSMessage> records = event.getRecords() == null ? List.of() : event.getRecords();
+        List<InboundMessage> messages = new ArrayList<>(records.size());
+        boolean fifo = false;
+        for (SQSEvent.SQSMessage record : records) {
+            Map<String, String> attributes = record.getAttributes();
+            messages.add(new InboundMessage(record.getMessageId(), record.getBody(),
+                    attributes == null ? null : attributes.get("MessageGroupId")));
+            fifo |= record.getEventSourceArn() != null && record.getEventSourceArn().endsWith(".fifo");
+        }
+        BatchOutcome outcome = container.pipeline().process(messages, fifo);
+        metrics.batch(outcome, (System.nanoTime() - started) / 1_000_000);
+        List<SQSBatchResponse.BatchItemFailure> failures = outcome.failures().stream()
+                .map(f -> SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(f.messageId()).build())
+                .toList();
+        return SQSBatchResponse.builder().withBatchItemFailures(new ArrayList<>(failures)).build();
+    }
+
+    /** Releases the pool and clients; Lambda never calls it, local runs and tests do. */
+    @Override
+    public void close() {
+        container.close();
+    }
+}

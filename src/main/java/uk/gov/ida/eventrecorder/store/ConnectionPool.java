@@ -1,0 +1,51 @@
+package uk.gov.ida.eventrecorder.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariCredentialsProvider;
+import com.zaxxer.hikari.HikariDataSource;
+import uk.gov.ida.eventrecorder.config.DatabaseSettings;
+
+import java.time.Duration;
+
+/**
+ * A HikariCP pool sized for one Lambda container: it handles one batch at a time, so two connections at most
+ * (the second covers a reconnect while the first is being discarded).
+ */
+public final class ConnectionPool {
+    private ConnectionPool() {
+    }
+
+    /**
+     * @param credentials user and password (static, KMS-decrypted, or a fresh IAM token per physical connection)
+     * @param requireSsl  IAM authentication is only accepted over SSL; used when the settings name no sslmode
+     */
+    public static HikariDataSource open(DatabaseSettings settings, HikariCredentialsProvider credentials,
+                                        boolean requireSsl, Duration connectTimeout, String poolName) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName(poolName);
+        config.setJdbcUrl(settings.jdbcUrl());
+        config.setCredentialsProvider(credentials);
+        config.setMaximumPoolSize(2);
+        config.setMinimumIdle(0);
+        config.setConnectionTimeout(Math.max(250, connectTimeout.toMillis()));
+        config.setValidationTimeout(Math.max(250, Math.min(connectTimeout.toMillis(), 2_000)));
+        // A container may be frozen for minutes between invocations and its connections silently dropped; Hikari
+        // validates any connection idle for more than 500 ms before lending it, so a dead one is replaced, not used.
+        config.setMaxLifetime(Duration.ofMinutes(10).toMillis());
+        config.setIdleTimeout(Duration.ofMinutes(5).toMillis());
+        // Start without a connection: the cold start must not fail (or wait) because the database is briefly down,
+        // and a SnapStart snapshot must hold no connection.
+        config.setInitializationFailTimeout(-1);
+        config.addDataSourceProperty("ApplicationName", poolName);
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        config.addDataSourceProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
+        // A statement that hangs (network partition) must fail before the Lambda times out and loses the batch.
+        config.addDataSourceProperty("socketTimeout", "60");
+        String sslMode = settings.sslMode().orElse(requireSsl ? "require" : null);
+        if (sslMode != null) {
+            config.addDataSourceProperty("sslmode", sslMode);
+        }
+        settings.sslRootCert().ifPresent(cert -> config.addDataSourceProperty("sslrootcert", cert));
+        return new HikariDataSource(config);
+    }
+}

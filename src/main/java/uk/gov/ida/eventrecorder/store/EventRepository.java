@@ -1,0 +1,223 @@
+package uk.gov.ida.eventrecorder.store;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import uk.gov.ida.eventrecorder.event.AuditEvent;
+import uk.gov.ida.eventrecorder.event.BillingEvent;
+import uk.gov.ida.eventrecorder.event.FraudEvent;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Writes events to the audit, billing and fraud tables idempotently.
+ *
+ * <p>A whole batch is one statement and one round trip: the rows travel as arrays, {@code unnest}ed into three
+ * {@code INSERT … ON CONFLICT DO NOTHING} statements joined by data-modifying CTEs, which PostgreSQL runs atomically
+ * and to completion (<a href="https://www.postgresql.org/docs/15/queries-with.html#QUERIES-WITH-MODIFYING">
+ * WITH queries</a>). {@code DO NOTHING}, unlike {@code DO UPDATE}, tolerates the same key twice in one statement,
+ * so a duplicate inside one SQS batch is safe. The audit insert returns the keys it wrote; an event whose key did
+ * not come back was there already: a duplicate.
+ *
+ * <p>If the database refuses the statement for a row's content, the batch is halved until the bad row stands
+ * alone, so the good rows are still written. If the connection fails, the statement is retried once on a fresh
+ * connection (the pool discards the broken one), then {@link DatabaseUnavailableException}.
+ *
+ * <p>Needs only INSERT (and USAGE on the schemas) on the three tables: it never reads, updates or deletes.
+ */
+public final class EventRepository {
+    private static final Logger LOG = LoggerFactory.getLogger(EventRepository.class);
+
+    private static final String INSERT_BATCH = """
+            WITH audit_rows AS (
+                INSERT INTO audit.audit_events
+                    (event_id, time_stamp, originating_service, session_id, event_type, details)
+                SELECT e.event_id, e.time_stamp::timestamp, e.originating_service, e.session_id, e.event_type,
+                       e.details::jsonb
+                  FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+                       AS e(event_id, time_stamp, originating_service, session_id, event_type, details)
+                ON CONFLICT DO NOTHING
+                RETURNING event_id, time_stamp
+            ), billing_rows AS (
+                INSERT INTO billing.billing_events
+                    (event_id, time_stamp, session_id, hashed_persistent_id, request_id, idp_entity_id,
+                     minimum_level_of_assurance, provided_level_of_assurance, preferred_level_of_assurance,
+                     transaction_entity_id)
+                SELECT b.event_id, b.time_stamp::timestamp, b.session_id, b.pid, b.request_id, b.idp_entity_id,
+                       b.minimum_loa, b.provided_loa, b.preferred_loa, b.transaction_entity_id
+                  FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                              ?::text[], ?::text[], ?::text[])
+                       AS b(event_id, time_stamp, session_id, pid, request_id, idp_entity_id, minimum_loa,
+                            provided_loa, preferred_loa, transaction_entity_id)
+                ON CONFLICT DO NOTHING
+            ), fraud_rows AS (
+                INSERT INTO billing.fraud_events
+                    (event_id, time_stamp, session_id, hashed_persistent_id, request_id, entity_id, fraud_event_id,
+                     fraud_indicator, transaction_entity_id)
+                SELECT f.event_id, f.time_stamp::timestamp, f.session_id, f.pid, f.request_id, f.entity_id,
+                       f.fraud_event_id, f.fraud_indicator, f.transaction_entity_id
+                  FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                              ?::text[], ?::text[])
+                       AS f(event_id, time_stamp, session_id, pid, request_id, entity_id, fraud_event_id,
+                            fraud_indicator, transaction_entity_id)
+                ON CONFLICT DO NOTHING
+            )
+            SELECT event_id, time_stamp FROM audit_rows
+            """;
+
+    private final DataSource dataSource;
+
+    public EventRepository(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /**
+     * Records the events and says, in the same order, what became of each one's audit row.
+     *
+     * @throws DatabaseUnavailableException when the database cannot be reached; nothing can be said of any event
+     */
+    public List<StoreResult> record(List<AuditEvent> events) {
+        StoreResult[] results = new StoreResult[events.size()];
+        recordRange(events, 0, events.size(), results);
+        return Arrays.asList(results);
+    }
+
+    private void recordRange(List<AuditEvent> events, int from, int to, StoreResult[] results) {
+        if (from >= to) {
+            return;
+        }
+        List<AuditEvent> slice = events.subList(from, to);
+        try {
+            List<StoreResult> written = insertWithOneRetry(slice);
+            for (int i = 0; i < written.size(); i++) {
+                results[from + i] = written.get(i);
+            }
+        } catch (SQLException e) {
+            if (to - from == 1) {
+                results[from] = StoreResult.rejected("SQLSTATE " + e.getSQLState() + ": " + firstLine(e.getMessage()));
+                return;
+            }
+            // The statement failed because of some row's content: find it by halving; the rest still goes in.
+            int middle = (from + to) >>> 1;
+            recordRange(events, from, middle, results);
+            recordRange(events, middle, to, results);
+        }
+    }
+
+    private List<StoreResult> insertWithOneRetry(List<AuditEvent> events) throws SQLException {
+        try {
+            return insert(events);
+        } catch (SQLException first) {
+            if (!isConnectionFailure(first)) {
+                throw first;
+            }
+            LOG.warn("database connection failed ({}); retrying the batch once on a fresh connection",
+                    describe(first));
+            try {
+                return insert(events);
+            } catch (SQLException second) {
+                if (isConnectionFailure(second)) {
+                    throw new DatabaseUnavailableException("the database is unavailable: " + describe(second), second);
+                }
+                throw second;
+            }
+        }
+    }
+
+    private List<StoreResult> insert(List<AuditEvent> events) throws SQLException {
+        List<BillingRow> billing = new ArrayList<>();
+        List<FraudRow> fraud = new ArrayList<>();
+        for (AuditEvent e : events) {
+            e.billing().ifPresent(b -> billing.add(new BillingRow(e, b)));
+            e.fraud().ifPresent(f -> fraud.add(new FraudRow(e, f)));
+        }
+        Map<Key, Integer> written = new HashMap<>();
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(INSERT_BATCH)) {
+            int p = 1;
+            p = bind(statement, connection, p, events, AuditEvent::eventId, e -> e.timeStamp().toString(),
+                    AuditEvent::originatingService, AuditEvent::sessionId, AuditEvent::eventType,
+                    AuditEvent::detailsJson);
+            p = bind(statement, connection, p, billing, r -> r.event.eventId(), r -> r.event.timeStamp().toString(),
+                    r -> r.event.sessionId(), r -> r.billing.hashedPersistentId(), r -> r.billing.requestId(),
+                    r -> r.billing.idpEntityId(), r -> r.billing.minimumLevelOfAssurance(),
+                    r -> r.billing.providedLevelOfAssurance(), r -> r.billing.preferredLevelOfAssurance(),
+                    r -> r.billing.transactionEntityId());
+            bind(statement, connection, p, fraud, r -> r.event.eventId(), r -> r.event.timeStamp().toString(),
+                    r -> r.event.sessionId(), r -> r.fraud.hashedPersistentId(), r -> r.fraud.requestId(),
+                    r -> r.fraud.entityId(), r -> r.fraud.fraudEventId(), r -> r.fraud.fraudIndicator(),
+                    r -> r.fraud.transactionEntityId());
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    written.merge(new Key(rs.getString(1), rs.getObject(2, LocalDateTime.class)), 1, Integer::sum);
+                }
+            }
+        }
+        // The first copy of a key in the batch takes the credit for writing it; any later copy is a duplicate.
+        List<StoreResult> results = new ArrayList<>(events.size());
+        for (AuditEvent e : events) {
+            Key key = new Key(e.eventId(), e.timeStamp());
+            Integer remaining = written.get(key);
+            if (remaining != null && remaining > 0) {
+                written.put(key, remaining - 1);
+                results.add(StoreResult.RECORDED);
+            } else {
+                results.add(StoreResult.DUPLICATE);
+            }
+        }
+        return results;
+    }
+
+    @SafeVarargs
+    private static <T> int bind(PreparedStatement statement, Connection connection, int first, List<T> rows,
+                                Function<T, String>... columns) throws SQLException {
+        int p = first;
+        for (Function<T, String> column : columns) {
+            String[] values = new String[rows.size()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = column.apply(rows.get(i));
+            }
+            statement.setArray(p++, connection.createArrayOf("text", values));
+        }
+        return p;
+    }
+
+    /** Class 08 (connection exception), 57P01-03 (server shutting down / cannot connect now), or the pool timing out. */
+    static boolean isConnectionFailure(SQLException e) {
+        String state = e.getSQLState();
+        return e instanceof SQLTransientConnectionException
+                || (state != null && (state.startsWith("08") || state.startsWith("57P")));
+    }
+
+    private static String describe(SQLException e) {
+        return "SQLSTATE " + e.getSQLState() + ", " + firstLine(e.getMessage());
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    private record Key(String eventId, LocalDateTime timeStamp) {
+    }
+
+    private record BillingRow(AuditEvent event, BillingEvent billing) {
+    }
+
+    private record FraudRow(AuditEvent event, FraudEvent fraud) {
+    }
+}

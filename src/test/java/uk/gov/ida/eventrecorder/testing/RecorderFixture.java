@@ -1,0 +1,39 @@
+package uk.gov.ida.eventrecorder.testing;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A data key, its KMS ciphertext and the environment a handler is deployed with, against this run's servers.
+ * Each test builds what it needs from here and changes one thing.
+ */
+public final class RecorderFixture {
+    public final TestServers servers = TestServers.get();
+    public final TestDatabase database = TestDatabase.get();
+    public final Tables tables = new Tables(database.dataSource());
+    public final byte[] dataKey;
+    public final EventEncrypter encrypter;
+
+    public RecorderFixture() {
+        this(32);
+    }
+
+    public RecorderFixture(int keyBytes) {
+        this.dataKey = EventEncrypter.newKey(keyBytes);
+        this.encrypter = new EventEncrypter(dataKey);
+    }
+
+    /** The environment of a function whose key is in {@code ENCRYPTION_KEY}. */
+    public Map<String, String> environment() {
+        Map<String, String> env = new HashMap<>();
+        env.put("DB_CONNECTION_STRING", database.connectionString());
+        env.put("ENCRYPTION_KEY", servers.kms().encryptToBase64(dataKey));
+        env.put("AWS_REGION", TestServers.REGION);
+        env.put("DB_CONNECT_TIMEOUT_MS", "2000");
+        return env;
+    }
+
+    public String encrypt(EventBuilder event) {
+        return encrypter.encrypt(event.json());
+    }
+}

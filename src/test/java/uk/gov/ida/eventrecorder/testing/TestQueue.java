@@ -1,0 +1,79 @@
+package uk.gov.ida.eventrecorder.testing;
+
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import java.util.Map;
+import java.util.UUID;
+
+/** A fresh ElasticMQ queue with a dead-letter queue, as the SAM template creates them, and its counts. */
+public final class TestQueue {
+    private final SqsClient sqs;
+    private final String name;
+    private final String url;
+    private final String dlqUrl;
+
+    private TestQueue(SqsClient sqs, boolean fifo, int maxReceiveCount, int visibilityTimeoutSeconds) {
+        this.sqs = sqs;
+        String suffix = fifo ? ".fifo" : "";
+        this.name = "events-" + UUID.randomUUID().toString().substring(0, 8) + suffix;
+        Map<QueueAttributeName, String> dlqAttributes = fifo ? Map.of(QueueAttributeName.FIFO_QUEUE, "true") : Map.of();
+        this.dlqUrl = sqs.createQueue(r -> r.queueName("dlq-" + name).attributes(dlqAttributes)).queueUrl();
+        String dlqArn = sqs.getQueueAttributes(r -> r.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
+                .attributes().get(QueueAttributeName.QUEUE_ARN);
+        Map<QueueAttributeName, String> attributes = new java.util.HashMap<>(Map.of(
+                QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(visibilityTimeoutSeconds),
+                QueueAttributeName.REDRIVE_POLICY,
+                "{\"maxReceiveCount\":\"" + maxReceiveCount + "\",\"deadLetterTargetArn\":\"" + dlqArn + "\"}"));
+        if (fifo) {
+            attributes.put(QueueAttributeName.FIFO_QUEUE, "true");
+        }
+        this.url = sqs.createQueue(r -> r.queueName(name).attributes(attributes)).queueUrl();
+    }
+
+    public static TestQueue standard(SqsClient sqs) {
+        return new TestQueue(sqs, false, 3, 30);
+    }
+
+    public static TestQueue standard(SqsClient sqs, int maxReceiveCount, int visibilityTimeoutSeconds) {
+        return new TestQueue(sqs, false, maxReceiveCount, visibilityTimeoutSeconds);
+    }
+
+    public static TestQueue fifo(SqsClient sqs) {
+        return new TestQueue(sqs, true, 3, 30);
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public String arn() {
+        return "arn:aws:sqs:" + TestServers.REGION + ":000000000000:" + name;
+    }
+
+    public String send(String body) {
+        return sqs.sendMessage(r -> r.queueUrl(url).messageBody(body)).messageId();
+    }
+
+    public String send(String body, String groupId) {
+        return sqs.sendMessage(r -> r.queueUrl(url).messageBody(body).messageGroupId(groupId)
+                .messageDeduplicationId(UUID.randomUUID().toString())).messageId();
+    }
+
+    public int visible() {
+        return count(url, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES);
+    }
+
+    public int inFlight() {
+        return count(url, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE);
+    }
+
+    public int deadLettered() {
+        return count(dlqUrl, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES);
+    }
+
+    private int count(String queue, QueueAttributeName attribute) {
+        return Integer.parseInt(sqs.getQueueAttributes(r -> r.queueUrl(queue).attributeNames(attribute))
+                .attributes().get(attribute));
+    }
+}
