@@ -3,7 +3,9 @@ package uk.gov.ida.eventrecorder.store;
 import com.zaxxer.hikari.HikariCredentialsProvider;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.util.Credentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.rds.RdsUtilities;
 import uk.gov.ida.eventrecorder.config.DatabaseConfig;
 import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
@@ -29,8 +31,10 @@ public final class DatabaseLogin {
                     StandardCharsets.UTF_8));
             credentials = () -> fixed;
         } else {
-            RdsUtilities.Builder rds = RdsUtilities.builder();
-            config.region().map(Region::of).ifPresent(rds::region);
+            RdsUtilities.Builder rds = RdsUtilities.builder()
+                    .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                    .region(config.region().map(Region::of)
+                            .orElseGet(() -> DefaultAwsRegionProviderChain.builder().build().getRegion()));
             credentials = new RdsIamCredentials(rds.build(), config.settings().host(), config.settings().port(), user);
         }
         return ConnectionPool.open(config.settings(), credentials, config.usesIamAuthentication(),

@@ -1,0 +1,110 @@
+package uk.gov.ida.eventrecorder.testing;
+
+import uk.gov.ida.eventrecorder.config.DatabaseSettings;
+import uk.gov.ida.eventrecorder.store.SchemaMigrations;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A throwaway PostgreSQL cluster that, unlike the machine's server, checks passwords (scram-sha-256) and offers
+ * SSL. The role {@code recorder} logs in with a password; the role {@code iam_user} is admitted only over SSL
+ * ({@code hostssl … trust}, {@code host … reject}), standing in for RDS, which checks the IAM token itself.
+ * {@code initdb} refuses to run as root, so the cluster runs as the {@code postgres} OS user (shared/TEST-SERVERS.md).
+ */
+public final class PasswordCheckingPostgres implements AutoCloseable {
+    public static final String DATABASE = "events";
+    private static final String BIN = "/usr/lib/postgresql/15/bin/";
+
+    private final Path dir;
+    private final int port;
+    private final String superPassword;
+
+    public PasswordCheckingPostgres(String recorderPassword) throws IOException, InterruptedException {
+        this.dir = Files.createTempDirectory("er-pg-");
+        this.port = ElasticMq.freePort();
+        this.superPassword = "super-" + Long.toHexString(System.nanoTime());
+        Path data = dir.resolve("data");
+        Path pwfile = dir.resolve("pw");
+        Files.writeString(pwfile, superPassword + "\n");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        run(List.of("chown", "-R", "postgres", dir.toString()));
+        asPostgres(BIN + "initdb", "-D", data.toString(), "-A", "scram-sha-256", "-U", "postgres",
+                "--pwfile=" + pwfile, "--no-sync");
+        run(List.of("openssl", "req", "-new", "-x509", "-days", "1", "-nodes", "-subj", "/CN=127.0.0.1",
+                "-out", data.resolve("server.crt").toString(), "-keyout", data.resolve("server.key").toString()));
+        run(List.of("chown", "postgres", data.resolve("server.crt").toString(), data.resolve("server.key").toString()));
+        run(List.of("chmod", "600", data.resolve("server.key").toString()));
+        Files.writeString(data.resolve("pg_hba.conf"), String.join("\n",
+                "local all all scram-sha-256",
+                "hostssl all iam_user 127.0.0.1/32 trust",
+                "host all iam_user 127.0.0.1/32 reject",
+                "host all all 127.0.0.1/32 scram-sha-256", ""));
+        asPostgres(BIN + "pg_ctl", "-D", data.toString(), "-w", "-l", dir.resolve("log").toString(), "-o",
+                "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c ssl=on -c fsync=off", "start");
+        DatabaseSettings admin = settings("postgres", superPassword, "postgres");
+        try (var ds = TestDatabase.open(admin, 1); var c = ds.getConnection(); var s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + DATABASE);
+            s.execute("CREATE ROLE recorder LOGIN PASSWORD '" + recorderPassword.replace("'", "''") + "'");
+            s.execute("CREATE ROLE iam_user LOGIN");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        try (var ds = TestDatabase.open(settings("postgres", superPassword, DATABASE), 3)) {
+            SchemaMigrations.apply(ds);
+            try (var c = ds.getConnection(); var s = c.createStatement()) {
+                // The recorder's least privilege: insert into the event tables, and read back only the audit key
+                // columns, which INSERT ... RETURNING needs to tell a new event from a duplicate.
+                for (String role : List.of("recorder", "iam_user")) {
+                    s.execute("GRANT USAGE ON SCHEMA audit, billing TO " + role);
+                    s.execute("GRANT INSERT ON audit.audit_events, billing.billing_events, billing.fraud_events TO " + role);
+                    s.execute("GRANT SELECT (event_id, time_stamp) ON audit.audit_events TO " + role);
+                }
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** A superuser view of the cluster's event database, for assertions. */
+    public Tables tables(List<AutoCloseable> closeLater) {
+        var ds = TestDatabase.open(settings("postgres", superPassword, DATABASE), 1);
+        closeLater.add(ds);
+        return new Tables(ds);
+    }
+
+    private DatabaseSettings settings(String user, String password, String database) {
+        return new DatabaseSettings("127.0.0.1", port, database, user, Optional.of(password), Optional.empty(),
+                Optional.empty());
+    }
+
+    private void asPostgres(String... command) throws IOException, InterruptedException {
+        List<String> full = new ArrayList<>(List.of("runuser", "-u", "postgres", "--"));
+        full.addAll(List.of(command));
+        run(full);
+    }
+
+    private static void run(List<String> command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IllegalStateException(command.get(0) + " failed: " + output);
+        }
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        asPostgres(BIN + "pg_ctl", "-D", dir.resolve("data").toString(), "-m", "immediate", "stop");
+        run(List.of("rm", "-rf", dir.toString()));
+    }
+}
