@@ -38,6 +38,10 @@ public record DatabaseSettings(String host, int port, String database, String us
         Map<String, String> values = trimmed.startsWith("postgresql://") || trimmed.startsWith("postgres://")
                 ? fromUri(trimmed) : fromKeywords(trimmed);
         for (String keyword : values.keySet()) {
+            if (!keyword.matches("[a-z_]{1,40}")) {
+                // Not a keyword at all: probably a mis-quoted value, which may be a password, so do not echo it.
+                throw new ConfigurationException(VARIABLE, "is malformed: expected keyword=value pairs");
+            }
             if (!KEYWORDS.contains(keyword)) {
                 throw new ConfigurationException(VARIABLE, "has an unsupported keyword '" + keyword
                         + "' (supported: " + String.join(", ", KEYWORDS.stream().sorted().toList()) + ")");

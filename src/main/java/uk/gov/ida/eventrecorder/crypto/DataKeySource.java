@@ -45,20 +45,25 @@ public final class DataKeySource {
     }
 
     /**
-     * KMS returns the key either as raw bytes or, as some producers' tooling stored it, as base64 text of them;
-     * accept both as long as the result is an AES key size.
+     * KMS returns the key either as raw bytes or, as some producers' tooling stored it, as base64 text of them.
+     * Both can have an AES key's length (base64 of a 16-byte key is 24 characters), so text that is wholly base64
+     * and decodes to a key size is taken as base64: a random raw key made only of base64 characters has a chance
+     * of about 4^-16.
      */
     static byte[] aesKeyBytes(byte[] plaintext) {
+        String text = new String(plaintext, StandardCharsets.ISO_8859_1).strip();
+        if (text.matches("[A-Za-z0-9+/]+={0,2}")) {
+            try {
+                byte[] decoded = Base64.getDecoder().decode(text);
+                if (isAesKeyLength(decoded.length)) {
+                    return decoded;
+                }
+            } catch (IllegalArgumentException notBase64) {
+                // fall through: raw bytes
+            }
+        }
         if (isAesKeyLength(plaintext.length)) {
             return plaintext;
-        }
-        try {
-            byte[] decoded = Base64.getDecoder().decode(new String(plaintext, StandardCharsets.US_ASCII).strip());
-            if (isAesKeyLength(decoded.length)) {
-                return decoded;
-            }
-        } catch (IllegalArgumentException notBase64) {
-            // fall through to the size error below
         }
         throw new SecretUnavailableException("the decrypted data key is " + plaintext.length
                 + " bytes; expected an AES key of 16, 24 or 32 bytes (raw or base64)");

@@ -1,0 +1,97 @@
+package uk.gov.ida.eventrecorder.event;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import uk.gov.ida.eventrecorder.testing.EventBuilder;
+
+import java.time.LocalDateTime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EventParserTest {
+    private final EventParser parser = new EventParser();
+
+    @ParameterizedTest
+    @CsvSource({"eventId", "eventType", "timestamp", "originatingService", "details"})
+    void aMissingRequiredFieldIsRejectedNamingTheField(String field) {
+        InvalidMessageException e = assertThrows(InvalidMessageException.class,
+                () -> parser.parse(EventBuilder.otherSession().without(field).json()));
+        assertEquals(RejectionReason.MISSING_FIELD, e.reason());
+        assertTrue(e.getMessage().contains("'" + field + "'"), e.getMessage());
+    }
+
+    @Test
+    void aFieldOfTheWrongTypeIsRejectedNamingTheFieldAndType() {
+        String json = EventBuilder.otherSession().json().replaceFirst("\"originatingService\":\"hub\"",
+                "\"originatingService\":42");
+        InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> parser.parse(json));
+        assertEquals(RejectionReason.TYPE, e.reason());
+        assertEquals("'originatingService' must be a string, not number", e.getMessage());
+    }
+
+    @Test
+    void anUnparseableTimestampIsATypeErrorThatQuotesIt() {
+        InvalidMessageException e = assertThrows(InvalidMessageException.class,
+                () -> parser.parse(EventBuilder.otherSession().timestampIso("yesterday").json()));
+        assertEquals(RejectionReason.TYPE, e.reason());
+        assertTrue(e.getMessage().contains("\"yesterday\""), e.getMessage());
+    }
+
+    @Test
+    void anIsoTimestampWithoutAZoneIsTakenAsUtc() {
+        AuditEvent event = parser.parse(EventBuilder.otherSession().timestampIso("2018-02-10T12:00:00").json());
+        assertEquals(LocalDateTime.parse("2018-02-10T12:00:00"), event.timeStamp());
+    }
+
+    @Test
+    void brokenJsonIsRejectedWithItsPositionButNotItsContent() {
+        InvalidMessageException e = assertThrows(InvalidMessageException.class,
+                () -> parser.parse("{\"eventId\": \"secret-looking-value\", oops}"));
+        assertEquals(RejectionReason.JSON, e.reason());
+        assertTrue(e.getMessage().contains("line 1, column"), e.getMessage());
+        assertTrue(!e.getMessage().contains("secret-looking-value"), e.getMessage());
+    }
+
+    @Test
+    void unknownFieldsAreIgnored() {
+        String json = EventBuilder.otherSession().json().replaceFirst("\\{", "{\"newField\":{\"a\":1},");
+        assertEquals("hub", parser.parse(json).originatingService());
+    }
+
+    @Test
+    void aBillingEventMissingDetailsIsKeptForTheAuditTrailWithAProblemNamingEveryMissingDetail() {
+        AuditEvent event = parser.parse(EventBuilder.billing().withoutDetail("pid")
+                .withoutDetail("minimum_level_of_assurance").json());
+        assertTrue(event.billing().isEmpty());
+        assertEquals(RejectionReason.INCOMPLETE_BILLING, event.derivedRowProblem().orElseThrow().reason());
+        assertEquals("the billing event lacks details.pid, details.minimum_level_of_assurance",
+                event.derivedRowProblem().orElseThrow().detail());
+    }
+
+    @Test
+    void aBillingEventWithoutOptionalDetailsStillGetsItsRow() {
+        AuditEvent event = parser.parse(EventBuilder.billing().withoutDetail("preferred_level_of_assurance")
+                .withoutDetail("transaction_entity_id").json());
+        assertTrue(event.derivedRowProblem().isEmpty());
+        assertEquals(null, event.billing().orElseThrow().preferredLevelOfAssurance());
+    }
+
+    @Test
+    void aFraudEventMapsItsDetailsToTheFraudRow() {
+        AuditEvent event = parser.parse(EventBuilder.fraud().detail("gpg45_status", "DF01").json());
+        FraudEvent fraud = event.fraud().orElseThrow();
+        assertEquals("DF01", fraud.fraudIndicator());
+        assertTrue(fraud.fraudEventId().startsWith("fraud-"));
+    }
+
+    @Test
+    void aNulInsideAnEventIdIsRefusedRatherThanStoredAltered() {
+        InvalidMessageException e = assertThrows(InvalidMessageException.class,
+                () -> parser.parse(EventBuilder.otherSession().eventId("abc\u0000def").json()));
+        assertEquals(RejectionReason.TYPE, e.reason());
+        assertTrue(e.getMessage().contains("NUL"));
+    }
+}

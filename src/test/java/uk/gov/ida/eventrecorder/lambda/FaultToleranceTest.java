@@ -1,0 +1,160 @@
+package uk.gov.ida.eventrecorder.lambda;
+
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import uk.gov.ida.eventrecorder.crypto.SecretUnavailableException;
+import uk.gov.ida.eventrecorder.testing.CuttableProxy;
+import uk.gov.ida.eventrecorder.testing.EventBuilder;
+import uk.gov.ida.eventrecorder.testing.EventSourceMapping;
+import uk.gov.ida.eventrecorder.testing.LambdaContext;
+import uk.gov.ida.eventrecorder.testing.RecorderFixture;
+import uk.gov.ida.eventrecorder.testing.TestQueue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Faults a real server cannot produce on demand, injected at the network edge (a TCP proxy in front of PostgreSQL
+ * that the test cuts) or at the KMS double (an outage switch): nothing is lost and nothing is recorded twice.
+ */
+class FaultToleranceTest {
+    private final RecorderFixture fixture = new RecorderFixture();
+    private SqsClient sqs;
+    private CuttableProxy proxy;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        fixture.database.truncateAll();
+        sqs = fixture.servers.sqsClient();
+        proxy = new CuttableProxy(fixture.database.settings().host(), fixture.database.settings().port());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        fixture.servers.kms().outage(false);
+        proxy.close();
+        sqs.close();
+    }
+
+    @Test
+    void aDatabaseOutageMidDrainLosesNothingAndTheNextRunRecordsTheRestExactlyOnce() throws Exception {
+        TestQueue queue = TestQueue.standard(sqs, 5, 1);
+        List<EventBuilder> events = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            EventBuilder event = i % 2 == 0 ? EventBuilder.billing() : EventBuilder.otherSession();
+            events.add(event);
+            queue.send(fixture.encrypt(event));
+        }
+        Map<String, String> env = throughProxy();
+        env.put("QUEUE_URL", queue.url());
+        AtomicInteger batchesStarted = new AtomicInteger();
+        // The drain loop asks for the remaining time before each batch: cut the database before the second one.
+        LambdaContext cutsAfterFirstBatch = new LambdaContext(() -> {
+            if (batchesStarted.incrementAndGet() == 2) {
+                proxy.cut();
+            }
+            return 60_000;
+        });
+
+        Map<String, Object> first;
+        try (QueueDrainHandler handler = new QueueDrainHandler(env)) {
+            first = handler.handleRequest(Map.of(), cutsAfterFirstBatch);
+            assertEquals("database unavailable", first.get("stopReason"));
+            assertEquals(10L, first.get("recorded"));
+            assertEquals(10L, first.get("failed"));
+            assertEquals(10, fixture.tables.count("audit.audit_events"));
+            assertEquals(20, queue.visible() + queue.inFlight(), "nothing that failed was deleted");
+
+            proxy.restore();
+            Thread.sleep(1_200); // the failed batch's visibility timeout (1 s) ends
+            Map<String, Object> second = handler.handleRequest(Map.of(), LambdaContext.withTimeout(60_000));
+            assertEquals("empty", second.get("stopReason"));
+            assertEquals(20L, second.get("recorded"), "the same pool recovers once the database is back");
+        }
+
+        assertEquals(30, fixture.tables.count("audit.audit_events"));
+        assertEquals(15, fixture.tables.count("billing.billing_events"));
+        for (EventBuilder event : events) {
+            assertEquals(1, fixture.tables.audit(event.eventId()).size());
+        }
+        assertEquals(0, queue.visible() + queue.inFlight());
+    }
+
+    @Test
+    void theEventSourceHandlerReportsEveryMessageFailedWhileTheDatabaseIsDownAndRecordsThemAfterwards() {
+        TestQueue queue = TestQueue.standard(sqs);
+        List<EventBuilder> events = List.of(EventBuilder.billing(), EventBuilder.fraud(), EventBuilder.errorEvent());
+        events.forEach(e -> queue.send(fixture.encrypt(e)));
+        try (SqsEventHandler handler = new SqsEventHandler(throughProxy())) {
+            EventSourceMapping mapping = new EventSourceMapping(sqs, queue, handler);
+            proxy.cut();
+
+            SQSBatchResponse down = mapping.pollOnce();
+
+            assertEquals(3, down.getBatchItemFailures().size());
+            assertEquals(0, fixture.tables.count("audit.audit_events"));
+            assertEquals(3, queue.inFlight());
+
+            proxy.restore();
+            mapping.expireVisibilityOfFailed();
+            assertEquals(List.of(), mapping.pollOnce().getBatchItemFailures());
+        }
+        assertEquals(3, fixture.tables.count("audit.audit_events"));
+        assertEquals(0, queue.visible() + queue.inFlight());
+    }
+
+    @Test
+    void aConnectionThatDiedWhileTheContainerWasFrozenIsReplacedWithoutFailingTheBatch() {
+        TestQueue queue = TestQueue.standard(sqs);
+        try (SqsEventHandler handler = new SqsEventHandler(throughProxy())) {
+            EventSourceMapping mapping = new EventSourceMapping(sqs, queue, handler);
+            queue.send(fixture.encrypt(EventBuilder.billing()));
+            assertEquals(List.of(), mapping.pollOnce().getBatchItemFailures());
+
+            proxy.cut();     // the pooled connection dies while "frozen"...
+            proxy.restore(); // ...and the database is reachable again when the next event arrives
+            EventBuilder next = EventBuilder.billing();
+            queue.send(fixture.encrypt(next));
+
+            assertEquals(List.of(), mapping.pollOnce().getBatchItemFailures());
+            assertEquals(1, fixture.tables.audit(next.eventId()).size());
+        }
+    }
+
+    @Test
+    void aKmsOutageAtColdStartFailsTheWholeBatchForRetryAndTheNextInvocationRecoversIt() {
+        TestQueue queue = TestQueue.standard(sqs);
+        EventBuilder event = EventBuilder.fraud();
+        queue.send(fixture.encrypt(event));
+        try (SqsEventHandler handler = new SqsEventHandler(fixture.environment())) {
+            EventSourceMapping mapping = new EventSourceMapping(sqs, queue, handler);
+            fixture.servers.kms().outage(true);
+
+            SecretUnavailableException e = assertThrows(SecretUnavailableException.class, mapping::pollOnce);
+            assertTrue(e.getMessage().contains("ENCRYPTION_KEY") && e.getMessage().contains("KMSInternalException"),
+                    e.getMessage());
+            assertEquals(1, queue.inFlight(), "a handler that throws has nothing deleted");
+
+            fixture.servers.kms().outage(false);
+            queue.send(fixture.encrypt(EventBuilder.otherSession()));
+            assertEquals(List.of(), mapping.pollOnce().getBatchItemFailures());
+        }
+        assertEquals(1, fixture.tables.count("audit.audit_events"));
+    }
+
+    private Map<String, String> throughProxy() {
+        Map<String, String> env = fixture.environment();
+        env.put("DB_CONNECTION_STRING", fixture.database.connectionString()
+                .replace("port=" + fixture.database.settings().port(), "port=" + proxy.port()));
+        return env;
+    }
+}
