@@ -1,0 +1,66 @@
+package uk.gov.ida.eventrecorder.bench;
+
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import uk.gov.ida.eventrecorder.lambda.SqsEventHandler;
+import uk.gov.ida.eventrecorder.testing.RecorderFixture;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Runs in a fresh JVM the way Lambda starts a container: instantiate the handler with its no-argument constructor
+ * (configuration from the process environment), record one batch, and print the time since the JVM started.
+ */
+public final class ColdStartProbe {
+    private static final String MARK = "COLD_START_MS=";
+
+    public static void main(String[] args) {
+        String body = args[0];
+        SqsEventHandler handler = new SqsEventHandler();
+        SQSEvent.SQSMessage message = new SQSEvent.SQSMessage();
+        message.setMessageId(UUID.randomUUID().toString());
+        message.setBody(body);
+        SQSEvent event = new SQSEvent();
+        event.setRecords(List.of(message));
+        SQSBatchResponse response = handler.handleRequest(event, null);
+        long elapsed = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+        if (!response.getBatchItemFailures().isEmpty()) {
+            throw new IllegalStateException("the cold-start batch failed");
+        }
+        System.out.println(MARK + elapsed);
+        handler.close();
+    }
+
+    /** Starts a JVM with {@code classPath}, this run's endpoints in its environment, and returns its cold start. */
+    static long runInFreshJvm(RecorderFixture fixture, String classPath) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.java(), "-cp", classPath, ColdStartProbe.class.getName(),
+                fixture.encrypt(uk.gov.ida.eventrecorder.testing.EventBuilder.billing())));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        env.putAll(fixture.environment());
+        env.put("AWS_ENDPOINT_URL_KMS", System.getProperty("aws.endpointUrlKms"));
+        env.put("AWS_ENDPOINT_URL_SQS", System.getProperty("aws.endpointUrlSqs"));
+        env.put("AWS_ACCESS_KEY_ID", System.getProperty("aws.accessKeyId"));
+        env.put("AWS_SECRET_ACCESS_KEY", System.getProperty("aws.secretAccessKey"));
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0 || !output.contains(MARK)) {
+            throw new IllegalStateException("cold-start probe failed:\n" + output);
+        }
+        String line = output.lines().filter(l -> l.startsWith(MARK)).findFirst().orElseThrow();
+        return Long.parseLong(line.substring(MARK.length()).strip());
+    }
+
+    private static final class Path {
+        static String java() {
+            return java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        }
+    }
+}
