@@ -42,6 +42,11 @@ public final class QueueDrainHandler implements RequestHandler<Map<String, Objec
         return summary.asMap();
     }
 
+    /** The per-container wiring, for the SnapStart hook tests in this package. */
+    RecorderContainer container() {
+        return container;
+    }
+
     /** Releases the pool and clients; Lambda never calls it, local runs and tests do. */
     @Override
     public void close() {

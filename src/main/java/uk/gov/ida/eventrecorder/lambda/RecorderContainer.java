@@ -16,6 +16,16 @@ import uk.gov.ida.eventrecorder.pipeline.EventPipeline;
 import uk.gov.ida.eventrecorder.store.DatabaseLogin;
 import uk.gov.ida.eventrecorder.store.EventRepository;
 
+import org.crac.Context;
+import org.crac.Core;
+import org.crac.Resource;
+import uk.gov.ida.eventrecorder.config.KeyLocation;
+
+import javax.crypto.Cipher;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.function.Supplier;
 
 /**
@@ -23,7 +33,7 @@ import java.util.function.Supplier;
  * variable fails the cold start), and AWS clients, the data key, the pool and the pipeline (each built on first
  * use, so a path that does not need a client never pays for it).
  */
-final class RecorderContainer implements AutoCloseable {
+final class RecorderContainer implements AutoCloseable, Resource {
     private final RecorderConfig config;
     private final Lazy<KmsClient> kms;
     private final Lazy<S3Client> s3;
@@ -45,6 +55,60 @@ final class RecorderContainer implements AutoCloseable {
                 new EventParser(),
                 new EventRepository(dataSource.get()),
                 config.logDecryptedEvents() ? System.out::println : null));
+        // SnapStart: Lambda calls the org.crac hooks around the snapshot of this initialised container. The container
+        // is held by its handler for the container's life, so the registration stays reachable.
+        Core.getGlobalContext().register(this);
+    }
+
+    /**
+     * Before the snapshot: build what is the same in every restored copy and costly to build on the first
+     * invocation (the AWS clients this configuration will use; the classes of decryption and JSON parsing,
+     * loaded and compiled by decrypting a synthetic event under a throwaway key). No secret is fetched, and no
+     * database connection is opened or kept: those are per-copy and made after restore.
+     */
+    @Override
+    public void beforeCheckpoint(Context<? extends Resource> context) {
+        prime();
+        dataSource.ifBuilt(ds -> ds.getHikariPoolMXBean().softEvictConnections());
+    }
+
+    /**
+     * After restore: a connection from before the snapshot would be a socket shared by every copy, long dead;
+     * evict any (the pool opens fresh ones, with fresh IAM tokens, on demand).
+     */
+    @Override
+    public void afterRestore(Context<? extends Resource> context) {
+        dataSource.ifBuilt(ds -> ds.getHikariPoolMXBean().softEvictConnections());
+    }
+
+    void prime() {
+        kms.get();
+        if (config.dataKey() instanceof KeyLocation.InS3Object) {
+            s3.get();
+        }
+        if (config.queueUrl().isPresent()) {
+            sqs.get();
+        }
+        try {
+            byte[] key = new byte[32];
+            byte[] iv = new byte[16];
+            Cipher cipher = Cipher.getInstance("AES/CBC/PKCS5Padding");
+            SecretKeySpec throwaway = new SecretKeySpec(key, "AES");
+            cipher.init(Cipher.ENCRYPT_MODE, throwaway, new IvParameterSpec(iv));
+            String event = "{\"eventId\":\"priming\",\"timestamp\":0,\"eventType\":\"session_event\","
+                    + "\"originatingService\":\"priming\",\"sessionId\":\"priming\",\"details\":{"
+                    + "\"session_event_type\":\"idp_authn_succeeded\",\"pid\":\"p\",\"request_id\":\"r\","
+                    + "\"idp_entity_id\":\"i\",\"minimum_level_of_assurance\":\"LEVEL_2\","
+                    + "\"provided_level_of_assurance\":\"LEVEL_2\"}}";
+            byte[] ciphertext = cipher.doFinal(event.getBytes(StandardCharsets.UTF_8));
+            byte[] body = new byte[iv.length + ciphertext.length];
+            System.arraycopy(ciphertext, 0, body, iv.length, ciphertext.length);
+            for (int i = 0; i < 200; i++) {
+                new EventParser().parse(new EventDecryptor(throwaway).decrypt(Base64.getEncoder().encodeToString(body)));
+            }
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("priming failed", e);
+        }
     }
 
     RecorderConfig config() {
@@ -65,6 +129,11 @@ final class RecorderContainer implements AutoCloseable {
 
     HikariDataSource dataSource() {
         return dataSource.get();
+    }
+
+    /** The pool if the container has built it (tests of the snapshot hooks). */
+    java.util.Optional<HikariDataSource> builtDataSource() {
+        return java.util.Optional.ofNullable(dataSource.value);
     }
 
     MetricsLog metrics(String function) {

@@ -56,6 +56,11 @@ public final class SqsEventHandler implements RequestHandler<SQSEvent, SQSBatchR
         return SQSBatchResponse.builder().withBatchItemFailures(new ArrayList<>(failures)).build();
     }
 
+    /** The per-container wiring, for the SnapStart hook tests in this package. */
+    RecorderContainer container() {
+        return container;
+    }
+
     /** Releases the pool and clients; Lambda never calls it, local runs and tests do. */
     @Override
     public void close() {

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PasswordCheckingPostgres implements AutoCloseable {
     public static final String DATABASE = "events";
-    private static final String BIN = "/usr/lib/postgresql/15/bin/";
+    private static final String BIN = serverBinaries();
 
     private final Path dir;
     private final int port;
@@ -69,6 +69,19 @@ public final class PasswordCheckingPostgres implements AutoCloseable {
             } catch (java.sql.SQLException e) {
                 throw new IllegalStateException(e);
             }
+        }
+    }
+
+    /** The newest installed server's binaries (Debian keeps them in /usr/lib/postgresql/VERSION/bin). */
+    private static String serverBinaries() {
+        try (var versions = Files.list(Path.of("/usr/lib/postgresql"))) {
+            return versions.filter(v -> Files.isExecutable(v.resolve("bin/initdb")))
+                    .max(java.util.Comparator.comparingInt(v -> Integer.parseInt(v.getFileName().toString())))
+                    .map(v -> v.resolve("bin") + "/")
+                    .orElseThrow();
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("The password and IAM login tests start their own PostgreSQL cluster and "
+                    + "need the server binaries (Debian: apt-get install postgresql); none under /usr/lib/postgresql");
         }
     }
 

@@ -1,0 +1,53 @@
+package uk.gov.ida.eventrecorder.lambda;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import uk.gov.ida.eventrecorder.testing.EventBuilder;
+import uk.gov.ida.eventrecorder.testing.EventSourceMapping;
+import uk.gov.ida.eventrecorder.testing.RecorderFixture;
+import uk.gov.ida.eventrecorder.testing.TestQueue;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The org.crac hooks Lambda SnapStart calls around the snapshot, invoked directly as the runtime would. */
+class SnapStartHooksTest {
+    private final RecorderFixture fixture = new RecorderFixture();
+
+    @BeforeEach
+    void setUp() {
+        fixture.database.truncateAll();
+    }
+
+    @Test
+    void theSnapshotHoldsNoDatabaseConnectionAndNoSecretAndRestoreRecordsOnFreshConnections() {
+        try (SqsClient sqs = fixture.servers.sqsClient(); SqsEventHandler handler = new SqsEventHandler(fixture.environment())) {
+            TestQueue queue = TestQueue.standard(sqs);
+            EventSourceMapping mapping = new EventSourceMapping(sqs, queue, handler);
+            RecorderContainer container = handler.container();
+            int kmsCallsBefore = fixture.servers.kms().decryptCalls();
+
+            container.beforeCheckpoint(null);
+
+            assertTrue(container.builtDataSource().isEmpty(), "priming opens no pool");
+            assertEquals(kmsCallsBefore, fixture.servers.kms().decryptCalls(), "priming fetches no secret");
+
+            container.afterRestore(null);
+            queue.send(fixture.encrypt(EventBuilder.billing()));
+            assertEquals(List.of(), mapping.pollOnce().getBatchItemFailures());
+            var pool = container.builtDataSource().orElseThrow().getHikariPoolMXBean();
+            assertTrue(pool.getTotalConnections() >= 1);
+
+            // A snapshot taken from a container that has served (a later publish) must not carry its connections.
+            container.beforeCheckpoint(null);
+            assertEquals(0, pool.getTotalConnections(), "connections are closed before the snapshot");
+            container.afterRestore(null);
+            queue.send(fixture.encrypt(EventBuilder.fraud()));
+            assertEquals(List.of(), mapping.pollOnce().getBatchItemFailures());
+        }
+        assertEquals(2, fixture.tables.count("audit.audit_events"));
+    }
+}
