@@ -17,15 +17,15 @@ public record DatabaseConfig(DatabaseSettings settings, Optional<String> encrypt
 
     public static DatabaseConfig fromEnvironment(Map<String, String> environment) {
         Env env = new Env(environment);
-        DatabaseSettings settings = DatabaseSettings.parse(environment.get(DatabaseSettings.VARIABLE));
-        Optional<String> encryptedPassword = env.optional("ENCRYPTED_DATABASE_PASSWORD");
+        DatabaseSettings settings = DatabaseSettings.parse(environment.get(Variable.DB_CONNECTION_STRING.name()));
+        Optional<String> encryptedPassword = env.optional(Variable.ENCRYPTED_DATABASE_PASSWORD);
         if (encryptedPassword.isPresent() && settings.password().isPresent()) {
             throw new ConfigurationException("ENCRYPTED_DATABASE_PASSWORD",
                     "is set but DB_CONNECTION_STRING also has a password: give only one");
         }
         return new DatabaseConfig(settings, encryptedPassword,
-                env.optional("AWS_REGION").or(() -> env.optional("AWS_DEFAULT_REGION")),
-                env.millis("DB_CONNECT_TIMEOUT_MS", 5_000));
+                env.optional(Variable.AWS_REGION),
+                env.millis(Variable.DB_CONNECT_TIMEOUT_MS, 5_000));
     }
 
     /** Neither a password in the connection string nor an encrypted one: log in with an RDS IAM token. */

@@ -13,15 +13,15 @@ final class Env {
         this.values = values;
     }
 
-    Optional<String> optional(String name) {
-        return Optional.ofNullable(values.get(name)).map(String::strip).filter(v -> !v.isEmpty());
+    Optional<String> optional(Variable variable) {
+        return Optional.ofNullable(values.get(variable.name())).map(String::strip).filter(v -> !v.isEmpty());
     }
 
-    String required(String name) {
-        return optional(name).orElseThrow(() -> new ConfigurationException(name, "is required"));
+    String required(Variable variable) {
+        return optional(variable).orElseThrow(() -> new ConfigurationException(variable.name(), "is required"));
     }
 
-    boolean flag(String name) {
+    boolean flag(Variable name) {
         Optional<String> value = optional(name).map(v -> v.toLowerCase(Locale.ROOT));
         if (value.isEmpty()) {
             return false;
@@ -29,11 +29,11 @@ final class Env {
         return switch (value.get()) {
             case "true", "1", "yes", "on" -> true;
             case "false", "0", "no", "off" -> false;
-            default -> throw new ConfigurationException(name, "must be true or false");
+            default -> throw new ConfigurationException(name.name(), "must be true or false");
         };
     }
 
-    Duration millis(String name, long defaultMillis) {
+    Duration millis(Variable name, long defaultMillis) {
         Optional<String> value = optional(name);
         if (value.isEmpty()) {
             return Duration.ofMillis(defaultMillis);
@@ -42,10 +42,10 @@ final class Env {
         try {
             ms = Long.parseLong(value.get());
         } catch (NumberFormatException e) {
-            throw new ConfigurationException(name, "must be a whole number of milliseconds");
+            throw new ConfigurationException(name.name(), "must be a whole number of milliseconds");
         }
         if (ms < 0) {
-            throw new ConfigurationException(name, "must not be negative");
+            throw new ConfigurationException(name.name(), "must not be negative");
         }
         return Duration.ofMillis(ms);
     }

@@ -28,9 +28,9 @@ public record RecorderConfig(DatabaseConfig database, KeyLocation dataKey, Optio
     public static RecorderConfig fromEnvironment(Map<String, String> environment) {
         Env env = new Env(environment);
         return new RecorderConfig(DatabaseConfig.fromEnvironment(environment), keyLocation(env),
-                env.optional("QUEUE_URL"), env.flag("LOG_DECRYPTED_EVENTS"),
-                env.millis("DRAIN_SAFETY_MARGIN_MS", 10_000),
-                env.optional("METRICS_NAMESPACE").orElse("EventRecorder"));
+                env.optional(Variable.QUEUE_URL), env.flag(Variable.LOG_DECRYPTED_EVENTS),
+                env.millis(Variable.DRAIN_SAFETY_MARGIN_MS, 10_000),
+                env.optional(Variable.METRICS_NAMESPACE).orElse("EventRecorder"));
     }
 
     /** The drain handler cannot work without a queue; the event-source handler never asks. */
@@ -39,9 +39,9 @@ public record RecorderConfig(DatabaseConfig database, KeyLocation dataKey, Optio
     }
 
     private static KeyLocation keyLocation(Env env) {
-        Optional<String> inline = env.optional("ENCRYPTION_KEY");
-        Optional<String> bucket = env.optional("DECRYPTION_KEY_BUCKET_NAME");
-        Optional<String> file = env.optional("DECRYPTION_KEY_FILE_NAME");
+        Optional<String> inline = env.optional(Variable.ENCRYPTION_KEY);
+        Optional<String> bucket = env.optional(Variable.DECRYPTION_KEY_BUCKET_NAME);
+        Optional<String> file = env.optional(Variable.DECRYPTION_KEY_FILE_NAME);
         if (inline.isPresent()) {
             if (bucket.isPresent() || file.isPresent()) {
                 throw new ConfigurationException("ENCRYPTION_KEY",

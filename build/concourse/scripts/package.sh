@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Concourse task: build the artifact with build/package.sh and hand it to later tasks in artifact/.
+set -euo pipefail
+export MAVEN_OPTS="${MAVEN_OPTS:-} -Dmaven.repo.local=$PWD/.m2/repository"
+out="$PWD/artifact"
+cd event-recorder
+artifact=$(build/package.sh | tail -1)
+cp "$artifact" "$out/"
+echo "==> $(basename "$artifact") ready for migrate and deploy"

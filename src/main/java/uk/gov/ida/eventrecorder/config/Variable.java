@@ -1,0 +1,41 @@
+package uk.gov.ida.eventrecorder.config;
+
+/**
+ * Every environment variable the recorder reads, in one place: configuration code reads only these, and tests
+ * check that the SAM template declares them and the README documents them.
+ */
+public enum Variable {
+    DB_CONNECTION_STRING("libpq keyword/value string or postgresql:// URI of the database"),
+    ENCRYPTED_DATABASE_PASSWORD("base64 KMS ciphertext of the database password; without it (and without a "
+            + "password in DB_CONNECTION_STRING) the recorder logs in with an RDS IAM token over SSL"),
+    ENCRYPTION_KEY("base64 KMS ciphertext of the AES data key producers encrypt events with"),
+    DECRYPTION_KEY_BUCKET_NAME("S3 bucket of an object holding that ciphertext (instead of ENCRYPTION_KEY)"),
+    DECRYPTION_KEY_FILE_NAME("key of that S3 object"),
+    QUEUE_URL("the queue the drain handler empties"),
+    LOG_DECRYPTED_EVENTS("true: also print each decrypted event alone on one line, for SIEM ingestion"),
+    DRAIN_SAFETY_MARGIN_MS("the drain handler takes no new batch with less Lambda time left than this"),
+    DB_CONNECT_TIMEOUT_MS("how long to wait for a database connection"),
+    METRICS_NAMESPACE("CloudWatch namespace of the Embedded Metric Format lines"),
+    AWS_REGION("region for signing RDS IAM tokens; set by Lambda itself", true);
+
+    private final String meaning;
+    private final boolean setByLambda;
+
+    Variable(String meaning) {
+        this(meaning, false);
+    }
+
+    Variable(String meaning, boolean setByLambda) {
+        this.meaning = meaning;
+        this.setByLambda = setByLambda;
+    }
+
+    public String meaning() {
+        return meaning;
+    }
+
+    /** Lambda sets it (a reserved variable): a template must not declare it. */
+    public boolean setByLambda() {
+        return setByLambda;
+    }
+}

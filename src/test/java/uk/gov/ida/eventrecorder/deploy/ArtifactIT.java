@@ -1,0 +1,149 @@
+package uk.gov.ida.eventrecorder.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import uk.gov.ida.eventrecorder.testing.EventBuilder;
+import uk.gov.ida.eventrecorder.testing.RecorderFixture;
+import uk.gov.ida.eventrecorder.testing.TestQueue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipFile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The packaged artifact is complete: each handler the template names runs in a fresh JVM whose class path is the
+ * artifact alone, configured only through its environment, against the local PostgreSQL, ElasticMQ and KMS double.
+ */
+class ArtifactIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path ARTIFACT = Path.of(System.getProperty("artifact.path", "target/event-recorder-lambda.jar"));
+    private final RecorderFixture fixture = new RecorderFixture();
+    private final Template template = new Template();
+
+    @BeforeEach
+    void setUp() {
+        fixture.database.truncateAll();
+    }
+
+    @Test
+    void theArtifactHoldsEveryHandlerTheTemplateNamesAndNoneOfTheTestServers() throws IOException {
+        assertTrue(Files.size(ARTIFACT) < 24L * 1024 * 1024, "the artifact's budget is 24 MB");
+        try (ZipFile zip = new ZipFile(ARTIFACT.toFile())) {
+            for (JsonNode function : template.functions().values()) {
+                String entry = Template.handlerClass(function).replace('.', '/') + ".class";
+                assertTrue(zip.getEntry(entry) != null, "the artifact lacks " + entry);
+            }
+            assertNull(zip.getEntry("org/elasticmq/rest/sqs/SQSRestServer.class"), "no emulator in the artifact");
+            assertNull(zip.getEntry("com/adobe/testing/s3mock/S3MockApplication.class"));
+            assertNull(zip.getEntry("uk/gov/ida/eventrecorder/testing/KmsDouble.class"));
+            assertTrue(zip.getEntry("db/migration/V1__audit_and_billing_schema.sql") != null, "migrations ship too");
+        }
+    }
+
+    @Test
+    void theEventSourceHandlerRunsFromTheArtifactAloneAndReportsOnlyTheBadMessage() throws Exception {
+        String handler = handlerOf("RecordEventsFunction");
+        try (SqsClient sqs = fixture.servers.sqsClient()) {
+            TestQueue queue = TestQueue.standard(sqs);
+            EventBuilder billing = EventBuilder.billing();
+            EventBuilder fraud = EventBuilder.fraud();
+            queue.send(fixture.encrypt(billing));
+            queue.send(fixture.encrypt(fraud));
+            String bad = queue.send("garbage");
+            List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(queue.url()).maxNumberOfMessages(10)).messages();
+            assertEquals(3, messages.size());
+            // The event as Lambda's SQS integration writes it (Records, eventSourceARN, …).
+            String event = lambdaSqsEventJson(messages, queue.arn());
+
+            JsonNode result = invokeInFreshJvm(handler, event, Map.of());
+
+            assertEquals(1, result.get("batchItemFailures").size());
+            assertEquals(bad, result.get("batchItemFailures").get(0).get("itemIdentifier").asText());
+            assertEquals(1, fixture.tables.billing(billing.eventId()).size());
+            assertEquals(1, fixture.tables.fraud(fraud.eventId()).size());
+        }
+    }
+
+    @Test
+    void theDrainHandlerRunsFromTheArtifactAloneAndEmptiesTheQueue() throws Exception {
+        String handler = handlerOf("DrainEventsFunction");
+        try (SqsClient sqs = fixture.servers.sqsClient()) {
+            TestQueue queue = TestQueue.standard(sqs);
+            for (int i = 0; i < 15; i++) {
+                queue.send(fixture.encrypt(i % 2 == 0 ? EventBuilder.billing() : EventBuilder.errorEvent()));
+            }
+
+            JsonNode summary = invokeInFreshJvm(handler, "{\"source\":\"aws.events\",\"detail-type\":\"Scheduled Event\"}",
+                    Map.of("QUEUE_URL", queue.url()));
+
+            assertEquals(15, summary.get("recorded").asInt());
+            assertEquals("empty", summary.get("stopReason").asText());
+            assertEquals(15, fixture.tables.count("audit.audit_events"));
+            assertEquals(0, queue.visible() + queue.inFlight());
+        }
+    }
+
+    private String handlerOf(String logicalId) {
+        JsonNode function = template.functions().get(logicalId);
+        assertTrue(function != null, logicalId + " is in template.yaml");
+        return Template.handlerClass(function);
+    }
+
+    private JsonNode invokeInFreshJvm(String handlerClass, String eventJson, Map<String, String> extraEnv)
+            throws IOException, InterruptedException {
+        Path event = Files.createTempFile("event-", ".json");
+        Files.writeString(event, eventJson);
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", ARTIFACT.toString(), "src/test/artifact/InvokeHandler.java", handlerClass, event.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        env.putAll(fixture.environment());
+        env.putAll(extraEnv);
+        env.put("AWS_ENDPOINT_URL_KMS", System.getProperty("aws.endpointUrlKms"));
+        env.put("AWS_ENDPOINT_URL_SQS", System.getProperty("aws.endpointUrlSqs"));
+        env.put("AWS_ACCESS_KEY_ID", System.getProperty("aws.accessKeyId"));
+        env.put("AWS_SECRET_ACCESS_KEY", System.getProperty("aws.secretAccessKey"));
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int exit = process.waitFor();
+        assertEquals(0, exit, output);
+        assertFalse(output.contains("ClassNotFoundException") || output.contains("NoClassDefFoundError"), output);
+        String result = output.lines().filter(l -> l.startsWith("RESULT=")).findFirst().orElseThrow(
+                () -> new AssertionError("no result from " + handlerClass + ":\n" + output));
+        return JSON.readTree(result.substring("RESULT=".length()));
+    }
+
+    private static String lambdaSqsEventJson(List<Message> messages, String arn) throws IOException {
+        var records = JSON.createArrayNode();
+        for (Message m : messages) {
+            var record = records.addObject();
+            record.put("messageId", m.messageId());
+            record.put("receiptHandle", m.receiptHandle());
+            record.put("body", m.body());
+            record.putObject("attributes").put("ApproximateReceiveCount", "1");
+            record.putObject("messageAttributes");
+            record.put("md5OfBody", m.md5OfBody());
+            record.put("eventSource", "aws:sqs");
+            record.put("eventSourceARN", arn);
+            record.put("awsRegion", "eu-west-2");
+        }
+        var root = JSON.createObjectNode();
+        root.set("Records", records);
+        return JSON.writeValueAsString(root);
+    }
+
+}

@@ -1,0 +1,65 @@
+package uk.gov.ida.eventrecorder.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Concourse pipeline names only files that exist, and deploys the artifact that build/package.sh writes. */
+class PipelineTest {
+    private static final String REPO_INPUT = "event-recorder/";
+
+    @Test
+    void everyTaskFileAndScriptThePipelineNamesExistsAndIsExecutable() throws IOException {
+        JsonNode pipeline = Template.YAML.readTree(Path.of("build/concourse/pipeline.yml").toFile());
+        List<String> tasks = new ArrayList<>();
+        pipeline.path("jobs").forEach(job -> job.path("plan").forEach(step -> tasks.add(step.path("file").asText())));
+        tasks.removeIf(String::isEmpty);
+        assertTrue(tasks.size() >= 4, "test, package, migrate, deploy: " + tasks);
+        for (String task : tasks) {
+            Path file = inRepo(task);
+            assertTrue(Files.isRegularFile(file), "task file " + task);
+            String script = Template.YAML.readTree(file.toFile()).path("run").path("path").asText();
+            assertTrue(Files.isExecutable(inRepo(script)), "script " + script + " of " + task);
+        }
+    }
+
+    @Test
+    void migrationRunsAsItsOwnStepBeforeDeploy() throws IOException {
+        JsonNode pipeline = Template.YAML.readTree(Path.of("build/concourse/pipeline.yml").toFile());
+        List<String> steps = new ArrayList<>();
+        pipeline.path("jobs").get(0).path("plan").forEach(step -> steps.add(step.path("task").asText()));
+        assertTrue(steps.indexOf("migrate") >= 0 && steps.indexOf("migrate") < steps.indexOf("deploy"), steps.toString());
+        assertTrue(steps.indexOf("test") < steps.indexOf("package"), steps.toString());
+    }
+
+    @Test
+    void theDeployedArtifactIsTheOnePackageShWritesAndTheTemplateShips() throws IOException {
+        String packageScript = Files.readString(Path.of("build/package.sh"));
+        Matcher written = Pattern.compile("artifact=(target/[\\w.-]+\\.jar)").matcher(packageScript);
+        assertTrue(written.find(), "build/package.sh names its artifact");
+        String artifactName = Path.of(written.group(1)).getFileName().toString();
+
+        String deploy = Files.readString(Path.of("build/concourse/scripts/deploy.sh"));
+        String migrate = Files.readString(Path.of("build/concourse/scripts/migrate.sh"));
+        assertTrue(deploy.contains("artifact/" + artifactName), "deploy.sh deploys " + artifactName);
+        assertTrue(migrate.contains("artifact/" + artifactName), "migrate.sh runs " + artifactName);
+        assertEquals(written.group(1), new Template().root.path("Globals").path("Function").path("CodeUri").asText());
+        assertTrue(Files.readString(Path.of("pom.xml")).contains("<finalName>" + artifactName.replace(".jar", "")
+                + "</finalName>"), "the shade plugin writes " + artifactName);
+    }
+
+    private static Path inRepo(String path) {
+        assertTrue(path.startsWith(REPO_INPUT), path + " is in the repository input");
+        return Path.of(path.substring(REPO_INPUT.length()));
+    }
+}

@@ -1,0 +1,128 @@
+package uk.gov.ida.eventrecorder.deploy;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import uk.gov.ida.eventrecorder.config.Variable;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** template.yaml checked against the code and against the rules it must keep. */
+class TemplateTest {
+    private final Template template = new Template();
+    private final JsonNode globals = template.root.path("Globals").path("Function");
+
+    @Test
+    void everyFunctionsHandlerIsARequestHandlerClassWithANoArgumentConstructor() throws Exception {
+        assertTrue(template.functions().size() >= 2);
+        for (JsonNode function : template.functions().values()) {
+            Class<?> handler = Class.forName(Template.handlerClass(function));
+            assertTrue(RequestHandler.class.isAssignableFrom(handler), handler + " is a RequestHandler");
+            handler.getConstructor();
+            assertTrue(function.path("Properties").path("Handler").asText().endsWith("::handleRequest"));
+        }
+    }
+
+    @Test
+    void theEventSourceReportsBatchItemFailuresWithBatchSizeAndWindowAsParameters() {
+        JsonNode queue = template.functions().get("RecordEventsFunction").path("Properties").path("Events")
+                .path("Queue");
+        assertEquals("SQS", queue.path("Type").asText());
+        JsonNode properties = queue.path("Properties");
+        assertEquals("ReportBatchItemFailures", properties.path("FunctionResponseTypes").get(0).asText());
+        assertParameter(properties.path("BatchSize"));
+        assertParameter(properties.path("MaximumBatchingWindowInSeconds"));
+    }
+
+    @Test
+    void theDrainFunctionRunsOnAScheduleWithTheQueueUrl() {
+        JsonNode drain = template.functions().get("DrainEventsFunction").path("Properties");
+        assertEquals("Schedule", drain.path("Events").path("Schedule").path("Type").asText());
+        assertEquals("EventQueue", drain.path("Environment").path("Variables").path("QUEUE_URL").path("Ref").asText());
+    }
+
+    @Test
+    void theQueueHasADeadLetterQueueAndAVisibilityTimeoutOfAtLeastSixFunctionTimeouts() {
+        JsonNode queue = template.root.path("Resources").path("EventQueue").path("Properties");
+        int longestTimeout = globals.path("Timeout").asInt();
+        for (JsonNode function : template.functions().values()) {
+            longestTimeout = Math.max(longestTimeout, function.path("Properties").path("Timeout").asInt(0));
+        }
+        assertTrue(queue.path("VisibilityTimeout").asInt() >= 6 * longestTimeout,
+                "visibility " + queue.path("VisibilityTimeout") + " vs timeout " + longestTimeout);
+        JsonNode redrive = queue.path("RedrivePolicy");
+        assertEquals("EventDeadLetterQueue", redrive.path("deadLetterTargetArn").path("Fn::GetAtt").get(0).asText());
+        assertParameter(redrive.path("maxReceiveCount"));
+    }
+
+    @Test
+    void snapStartAppliesToPublishedVersions() {
+        assertEquals("PublishedVersions", globals.path("SnapStart").path("ApplyOn").asText());
+        assertFalse(globals.path("AutoPublishAlias").asText().isEmpty(), "SnapStart needs published versions");
+    }
+
+    @Test
+    void everyVariableTheCodeReadsIsDeclaredAndNothingElseIsDeclared() {
+        Set<String> declared = new HashSet<>();
+        globals.path("Environment").path("Variables").fieldNames().forEachRemaining(declared::add);
+        for (JsonNode function : template.functions().values()) {
+            function.path("Properties").path("Environment").path("Variables").fieldNames()
+                    .forEachRemaining(declared::add);
+        }
+        for (Variable variable : Variable.values()) {
+            if (variable.setByLambda()) {
+                assertFalse(declared.contains(variable.name()), variable + " is reserved by Lambda");
+            } else {
+                assertTrue(declared.contains(variable.name()), variable + " is declared in template.yaml");
+            }
+        }
+        declared.remove("JAVA_TOOL_OPTIONS"); // read by the JVM
+        for (String name : declared) {
+            assertTrue(Set.of(Variable.values()).stream().anyMatch(v -> v.name().equals(name)),
+                    name + " is declared but no code reads it");
+        }
+    }
+
+    @Test
+    void permissionsAreLeastPrivilege() {
+        for (Map.Entry<String, JsonNode> function : template.functions().entrySet()) {
+            List<JsonNode> statements = new ArrayList<>();
+            function.getValue().path("Properties").path("Policies")
+                    .forEach(p -> p.path("Statement").forEach(statements::add));
+            Set<String> actions = new HashSet<>();
+            for (JsonNode statement : statements) {
+                JsonNode s = statement.has("Fn::If") ? statement.path("Fn::If").get(1) : statement;
+                s.path("Action").forEach(a -> actions.add(a.asText()));
+                assertFalse(s.path("Resource").asText().equals("*"), function.getKey() + " grants on *");
+                s.path("Action").forEach(a -> assertFalse(a.asText().endsWith("*"), "wildcard action " + a));
+            }
+            assertTrue(actions.containsAll(Set.of("kms:Decrypt", "rds-db:connect", "s3:GetObject",
+                    "sqs:ReceiveMessage", "sqs:DeleteMessage")), function.getKey() + ": " + actions);
+            assertFalse(actions.contains("sqs:SendMessage"), "the recorder never sends");
+        }
+    }
+
+    @Test
+    void theReadmeDocumentsEveryVariable() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        for (Variable variable : Variable.values()) {
+            assertTrue(readme.contains("`" + variable.name() + "`"), "README lacks " + variable);
+        }
+    }
+
+    private void assertParameter(JsonNode node) {
+        String name = node.path("Ref").asText();
+        assertTrue(template.root.path("Parameters").has(name), "a parameter, not a literal: " + node);
+    }
+}
