@@ -16,6 +16,7 @@ public enum Variable {
     DRAIN_SAFETY_MARGIN_MS("the drain handler takes no new batch with less Lambda time left than this"),
     DB_CONNECT_TIMEOUT_MS("how long to wait for a database connection"),
     METRICS_NAMESPACE("CloudWatch namespace of the Embedded Metric Format lines"),
+    FRAUD_UPLOAD_MAX_BYTES("the largest IDP fraud-data upload accepted; a larger file is refused with a validation failure"),
     AWS_REGION("region for signing RDS IAM tokens; set by Lambda itself", true);
 
     private final String meaning;

@@ -1,8 +1,6 @@
 package uk.gov.ida.eventrecorder.lambda;
 
 import com.zaxxer.hikari.HikariDataSource;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -43,12 +41,10 @@ final class RecorderContainer implements AutoCloseable, Resource {
 
     RecorderContainer(RecorderConfig config) {
         this.config = config;
-        this.kms = new Lazy<>(() -> KmsClient.builder().httpClient(httpClient()).applyMutation(b ->
-                config.database().region().map(Region::of).ifPresent(b::region)).build());
-        this.s3 = new Lazy<>(() -> S3Client.builder().httpClient(httpClient()).applyMutation(b ->
-                config.database().region().map(Region::of).ifPresent(b::region)).build());
-        this.sqs = new Lazy<>(() -> SqsClient.builder().httpClient(httpClient()).applyMutation(b ->
-                config.database().region().map(Region::of).ifPresent(b::region)).build());
+        AwsClients clients = new AwsClients(config.database().region());
+        this.kms = new Lazy<>(clients::kms);
+        this.s3 = new Lazy<>(clients::s3);
+        this.sqs = new Lazy<>(clients::sqs);
         this.dataSource = new Lazy<>(() -> DatabaseLogin.open(config.database(), this::kmsSecrets, "event-recorder"));
         this.pipeline = new Lazy<>(() -> new EventPipeline(
                 new EventDecryptor(new DataKeySource(kmsSecrets(), s3).load(config.dataKey())),
@@ -133,7 +129,7 @@ final class RecorderContainer implements AutoCloseable, Resource {
 
     /** The pool if the container has built it (tests of the snapshot hooks). */
     java.util.Optional<HikariDataSource> builtDataSource() {
-        return java.util.Optional.ofNullable(dataSource.value);
+        return java.util.Optional.ofNullable(dataSource.ifBuiltOrNull());
     }
 
     MetricsLog metrics(String function) {
@@ -144,14 +140,6 @@ final class RecorderContainer implements AutoCloseable, Resource {
         return new KmsSecrets(kms.get());
     }
 
-    /**
-     * The URL-connection client: pure Java, no extra threads, and the smallest class path of the SDK's clients
-     * (Apache and Netty are excluded from the build).
-     */
-    private static software.amazon.awssdk.http.SdkHttpClient httpClient() {
-        return UrlConnectionHttpClient.builder().build();
-    }
-
     /** Lambda never calls this (a container just ends); local runs and tests do, to release connections. */
     @Override
     public void close() {
@@ -159,38 +147,5 @@ final class RecorderContainer implements AutoCloseable, Resource {
         kms.ifBuilt(KmsClient::close);
         s3.ifBuilt(S3Client::close);
         sqs.ifBuilt(SqsClient::close);
-    }
-
-    /** Thread-safe memoisation of a value built on first use. */
-    static final class Lazy<T> implements Supplier<T> {
-        private Supplier<T> factory;
-        private volatile T value;
-
-        Lazy(Supplier<T> factory) {
-            this.factory = factory;
-        }
-
-        @Override
-        public T get() {
-            T v = value;
-            if (v == null) {
-                synchronized (this) {
-                    v = value;
-                    if (v == null) {
-                        v = factory.get();
-                        value = v;
-                        factory = null;
-                    }
-                }
-            }
-            return v;
-        }
-
-        void ifBuilt(java.util.function.Consumer<T> action) {
-            T v = value;
-            if (v != null) {
-                action.accept(v);
-            }
-        }
     }
 }

@@ -1,0 +1,62 @@
+package uk.gov.ida.eventrecorder.lambda;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.S3Event;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import uk.gov.ida.eventrecorder.config.ImportConfig;
+import uk.gov.ida.eventrecorder.pipeline.EventRecorder;
+import uk.gov.ida.eventrecorder.replay.ArchiveReplayer;
+import uk.gov.ida.eventrecorder.replay.ReplayReport;
+import uk.gov.ida.eventrecorder.store.EventRepository;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Replays archived events when an archive object lands in S3: each line {@code {"document": {…event…}}} is recorded
+ * as the queue path would record it. Report objects ({@code *.report.json}) it writes itself are ignored.
+ */
+public final class ArchiveReplayHandler implements RequestHandler<S3Event, Map<String, Object>>, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ArchiveReplayHandler.class);
+    private final ImportContainer container;
+    private final Lazy<ArchiveReplayer> replayer;
+
+    public ArchiveReplayHandler() {
+        this(ImportConfig.fromSystemEnvironment());
+    }
+
+    public ArchiveReplayHandler(Map<String, String> environment) {
+        this(ImportConfig.fromEnvironment(environment));
+    }
+
+    private ArchiveReplayHandler(ImportConfig config) {
+        this.container = new ImportContainer(config, "event-recorder-replay");
+        this.replayer = new Lazy<>(() -> new ArchiveReplayer(container.s3(),
+                new EventRecorder(new EventRepository(container.dataSource()))));
+    }
+
+    @Override
+    public Map<String, Object> handleRequest(S3Event event, Context context) {
+        Map<String, Object> results = new LinkedHashMap<>();
+        for (String[] object : ImportContainer.objects(event)) {
+            String bucket = object[0];
+            String key = object[1];
+            if (key.endsWith(ArchiveReplayer.REPORT_SUFFIX)) {
+                LOG.info("ignoring s3://{}/{}: a replay report, not an archive", bucket, key);
+                continue;
+            }
+            ReplayReport report = replayer.get().replay(bucket, key);
+            results.put(key, Map.of("lines", report.lines(), "recorded", report.recordedCount(),
+                    "duplicates", report.duplicateCount(), "failed", report.failedCount(),
+                    "deleted", report.complete()));
+        }
+        return results;
+    }
+
+    @Override
+    public void close() {
+        container.close();
+    }
+}

@@ -1,0 +1,61 @@
+package uk.gov.ida.eventrecorder.lambda;
+
+import com.amazonaws.services.lambda.runtime.events.S3Event;
+import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification;
+import com.zaxxer.hikari.HikariDataSource;
+import software.amazon.awssdk.services.kms.KmsClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import uk.gov.ida.eventrecorder.config.ImportConfig;
+import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
+import uk.gov.ida.eventrecorder.store.DatabaseLogin;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Per-container wiring of the S3-triggered import handlers: S3, the pool, and KMS only for a KMS password. */
+final class ImportContainer implements AutoCloseable {
+    private final ImportConfig config;
+    private final Lazy<KmsClient> kms;
+    private final Lazy<S3Client> s3;
+    private final Lazy<HikariDataSource> dataSource;
+
+    ImportContainer(ImportConfig config, String poolName) {
+        this.config = config;
+        AwsClients clients = new AwsClients(config.database().region());
+        this.kms = new Lazy<>(clients::kms);
+        this.s3 = new Lazy<>(clients::s3);
+        this.dataSource = new Lazy<>(() -> DatabaseLogin.open(config.database(), () -> new KmsSecrets(kms.get()),
+                poolName));
+    }
+
+    ImportConfig config() {
+        return config;
+    }
+
+    S3Client s3() {
+        return s3.get();
+    }
+
+    HikariDataSource dataSource() {
+        return dataSource.get();
+    }
+
+    /** Bucket and (URL-decoded) key of each object the notification names. */
+    static List<String[]> objects(S3Event event) {
+        List<String[]> objects = new ArrayList<>();
+        if (event == null || event.getRecords() == null) {
+            return objects;
+        }
+        for (S3EventNotification.S3EventNotificationRecord record : event.getRecords()) {
+            objects.add(new String[]{record.getS3().getBucket().getName(), record.getS3().getObject().getUrlDecodedKey()});
+        }
+        return objects;
+    }
+
+    @Override
+    public void close() {
+        dataSource.ifBuilt(HikariDataSource::close);
+        s3.ifBuilt(S3Client::close);
+        kms.ifBuilt(KmsClient::close);
+    }
+}

@@ -1,0 +1,42 @@
+package uk.gov.ida.eventrecorder.lambda;
+
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/** Thread-safe memoisation of a value built on first use; a failed build is retried on the next use. */
+final class Lazy<T> implements Supplier<T> {
+    private Supplier<T> factory;
+    private volatile T value;
+
+    Lazy(Supplier<T> factory) {
+        this.factory = factory;
+    }
+
+    @Override
+    public T get() {
+        T v = value;
+        if (v == null) {
+            synchronized (this) {
+                v = value;
+                if (v == null) {
+                    v = factory.get();
+                    value = v;
+                    factory = null;
+                }
+            }
+        }
+        return v;
+    }
+
+    void ifBuilt(Consumer<T> action) {
+        T v = value;
+        if (v != null) {
+            action.accept(v);
+        }
+    }
+
+    /** The value if it has been built, else null. */
+    T ifBuiltOrNull() {
+        return value;
+    }
+}

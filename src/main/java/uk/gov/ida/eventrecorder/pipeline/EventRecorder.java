@@ -1,0 +1,78 @@
+package uk.gov.ida.eventrecorder.pipeline;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import uk.gov.ida.eventrecorder.event.AuditEvent;
+import uk.gov.ida.eventrecorder.event.RejectionReason;
+import uk.gov.ida.eventrecorder.store.DatabaseUnavailableException;
+import uk.gov.ida.eventrecorder.store.EventRepository;
+import uk.gov.ida.eventrecorder.store.StoreResult;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Records parsed events and says what became of each: the part of the pipeline that the queue path and the
+ * archive replay path share (the replay reads plaintext, so it has no decryptor and needs no data key).
+ */
+public final class EventRecorder {
+    private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
+
+    private final EventRepository repository;
+
+    public EventRecorder(EventRepository repository) {
+        this.repository = repository;
+    }
+
+    /**
+     * Records already-parsed events (the archive replay path); {@code sources} name each one in outcomes and logs
+     * (a message id, or a file and line).
+     */
+    public List<MessageOutcome> record(List<AuditEvent> events, List<String> sources) {
+        List<MessageOutcome> outcomes = new ArrayList<>(events.size());
+        if (events.isEmpty()) {
+            return outcomes;
+        }
+        List<StoreResult> stored;
+        try {
+            stored = repository.record(events);
+        } catch (DatabaseUnavailableException e) {
+            for (int k = 0; k < events.size(); k++) {
+                outcomes.add(MessageOutcome.failed(sources.get(k), events.get(k).eventId(),
+                        RejectionReason.DATABASE_UNAVAILABLE, e.getMessage()));
+            }
+            return outcomes;
+        }
+        for (int k = 0; k < events.size(); k++) {
+            AuditEvent event = events.get(k);
+            StoreResult result = stored.get(k);
+            String source = sources.get(k);
+            if (result.status() == StoreResult.Status.REJECTED) {
+                outcomes.add(MessageOutcome.failed(source, event.eventId(), RejectionReason.DATABASE_REJECTED,
+                        result.detail()));
+            } else if (event.derivedRowProblem().isPresent()) {
+                // The audit row is kept (it is the legal record); the message goes back to the queue and, after
+                // its retries, to the dead-letter queue, where someone can see the billing/fraud row is missing.
+                AuditEvent.DerivedRowProblem problem = event.derivedRowProblem().get();
+                outcomes.add(MessageOutcome.failed(source, event.eventId(), problem.reason(), problem.detail()
+                        + " (audit row " + (result.status() == StoreResult.Status.RECORDED ? "recorded" : "already present") + ")"));
+            } else if (result.status() == StoreResult.Status.RECORDED) {
+                outcomes.add(MessageOutcome.recorded(source, event.eventId()));
+            } else {
+                outcomes.add(MessageOutcome.duplicate(source, event.eventId()));
+            }
+        }
+        return outcomes;
+    }
+
+    static void log(MessageOutcome outcome) {
+        switch (outcome.status()) {
+            case RECORDED -> LOG.info("recorded event_id={} message_id={}", outcome.eventId(), outcome.messageId());
+            case DUPLICATE -> LOG.info("duplicate event_id={} message_id={} (already recorded; nothing written)",
+                    outcome.eventId(), outcome.messageId());
+            case FAILED -> LOG.warn("failed message_id={} event_id={} reason={}: {}", outcome.messageId(),
+                    outcome.eventId(), outcome.reason(), outcome.detail());
+        }
+    }
+
+}

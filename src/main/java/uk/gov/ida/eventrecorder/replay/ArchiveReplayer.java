@@ -1,0 +1,136 @@
+package uk.gov.ida.eventrecorder.replay;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import uk.gov.ida.eventrecorder.event.AuditEvent;
+import uk.gov.ida.eventrecorder.event.EventParser;
+import uk.gov.ida.eventrecorder.event.InvalidMessageException;
+import uk.gov.ida.eventrecorder.pipeline.EventRecorder;
+import uk.gov.ida.eventrecorder.pipeline.MessageOutcome;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Replays an archive object of newline-delimited {@code {"document": {…event…}}} envelopes into the same tables as
+ * the queue path. The object is streamed line by line and recorded in batches, so memory stays bounded whatever its
+ * size. Invalid lines are counted and reported, never stop the import. The object is deleted only when every line
+ * was recorded or already present; otherwise it stays, with {@code <key>.report.json} beside it. Replaying again is
+ * safe: what was recorded is then a duplicate.
+ */
+public final class ArchiveReplayer {
+    public static final String REPORT_SUFFIX = ".report.json";
+    private static final Logger LOG = LoggerFactory.getLogger(ArchiveReplayer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int BATCH = 1_000;
+
+    private final S3Client s3;
+    private final EventRecorder recorder;
+    private final EventParser parser = new EventParser();
+
+    public ArchiveReplayer(S3Client s3, EventRecorder recorder) {
+        this.s3 = s3;
+        this.recorder = recorder;
+    }
+
+    public ReplayReport replay(String bucket, String key) {
+        ReplayReport report = new ReplayReport(bucket, key);
+        long started = System.nanoTime();
+        List<AuditEvent> batch = new ArrayList<>(BATCH);
+        List<String> sources = new ArrayList<>(BATCH);
+        try (ResponseInputStream<GetObjectResponse> object = s3.getObject(r -> r.bucket(bucket).key(key));
+             BufferedReader reader = new BufferedReader(new InputStreamReader(object, StandardCharsets.UTF_8
+                     .newDecoder().onMalformedInput(CodingErrorAction.REPLACE)), 1 << 16)) {
+            String line;
+            long number = 0;
+            while ((line = reader.readLine()) != null) {
+                number++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                report.line();
+                try {
+                    batch.add(parse(line));
+                    sources.add(Long.toString(number));
+                } catch (InvalidMessageException e) {
+                    LOG.warn("replay s3://{}/{} line {}: {}: {}", bucket, key, number, e.reason(), e.getMessage());
+                    report.failed(number, e.reason().label(), e.getMessage());
+                }
+                if (batch.size() == BATCH) {
+                    record(batch, sources, report);
+                }
+            }
+            record(batch, sources, report);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading s3://" + bucket + "/" + key + " failed", e);
+        }
+        finish(bucket, key, report);
+        LOG.info("replayed s3://{}/{}: lines={} recorded={} duplicates={} failed={} elapsed_ms={} object {}", bucket,
+                key, report.lines(), report.recordedCount(), report.duplicateCount(), report.failedCount(),
+                (System.nanoTime() - started) / 1_000_000, report.complete() ? "deleted" : "kept, with a report");
+        return report;
+    }
+
+    private AuditEvent parse(String line) {
+        JsonNode envelope;
+        try {
+            envelope = JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw new InvalidMessageException(uk.gov.ida.eventrecorder.event.RejectionReason.JSON,
+                    "the line is not valid JSON: " + e.getOriginalMessage());
+        }
+        JsonNode document = envelope == null ? null : envelope.get("document");
+        if (document == null || !document.isObject()) {
+            throw new InvalidMessageException(uk.gov.ida.eventrecorder.event.RejectionReason.MISSING_FIELD,
+                    "the line is not an envelope {\"document\": {…event…}}");
+        }
+        return parser.parse((ObjectNode) document);
+    }
+
+    private void record(List<AuditEvent> batch, List<String> sources, ReplayReport report) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        for (MessageOutcome outcome : recorder.record(batch, sources)) {
+            switch (outcome.status()) {
+                case RECORDED -> report.recorded();
+                case DUPLICATE -> report.duplicate();
+                case FAILED -> {
+                    LOG.warn("replay line {} event_id={}: {}: {}", outcome.messageId(), outcome.eventId(),
+                            outcome.reason(), outcome.detail());
+                    report.failed(Long.parseLong(outcome.messageId()), outcome.reason().label(), outcome.detail());
+                }
+            }
+        }
+        batch.clear();
+        sources.clear();
+    }
+
+    private void finish(String bucket, String key, ReplayReport report) {
+        if (report.complete()) {
+            s3.deleteObject(r -> r.bucket(bucket).key(key));
+            return;
+        }
+        try {
+            byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(report.asMap());
+            s3.putObject(r -> r.bucket(bucket).key(key + REPORT_SUFFIX).contentType("application/json"),
+                    RequestBody.fromBytes(json));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the replay report could not be written as JSON", e);
+        }
+    }
+}
