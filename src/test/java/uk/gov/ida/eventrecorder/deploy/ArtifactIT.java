@@ -97,6 +97,38 @@ class ArtifactIT {
         }
     }
 
+    @Test
+    void theArchiveReplayAndFraudUploadHandlersRunFromTheArtifactAlone() throws Exception {
+        String bucket = "artifact-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        EventBuilder archived = EventBuilder.billing();
+        try (var s3 = fixture.servers.s3Client()) {
+            s3.createBucket(r -> r.bucket(bucket));
+            s3.putObject(r -> r.bucket(bucket).key("replay/a.jsonl"), software.amazon.awssdk.core.sync.RequestBody
+                    .fromString("{\"document\":" + archived.json() + "}\n"));
+            s3.putObject(r -> r.bucket(bucket).key("upload/f.csv"), software.amazon.awssdk.core.sync.RequestBody
+                    .fromString("timestamp,id,fid,ci,score,req,ip,pid\n2018-07-01 12:00,e1,F1,A1,1,r1,192.0.2.1,p1\n"));
+            s3.putObjectTagging(r -> r.bucket(bucket).key("upload/f.csv").tagging(t -> t.tagSet(
+                    software.amazon.awssdk.services.s3.model.Tag.builder().key("idp").value("idp-x").build(),
+                    software.amazon.awssdk.services.s3.model.Tag.builder().key("username").value("u").build())));
+        }
+        Map<String, String> s3Env = Map.of("AWS_ENDPOINT_URL_S3", fixture.servers.s3Endpoint());
+
+        JsonNode replay = invokeInFreshJvm(handlerOf("ArchiveReplayFunction"), s3Event(bucket, "replay/a.jsonl"), s3Env);
+        JsonNode upload = invokeInFreshJvm(handlerOf("FraudUploadFunction"), s3Event(bucket, "upload/f.csv"), s3Env);
+
+        assertEquals(1, replay.path("replay/a.jsonl").path("recorded").asInt(), replay.toString());
+        assertEquals(1, fixture.tables.billing(archived.eventId()).size());
+        assertTrue(upload.path("upload/f.csv").path("passed").asBoolean(), upload.toString());
+        assertEquals(1, fixture.tables.count("idp_data.idp_fraud_events"));
+    }
+
+    private static String s3Event(String bucket, String key) {
+        return "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"awsRegion\":\"eu-west-2\","
+                + "\"eventName\":\"ObjectCreated:Put\",\"s3\":{\"s3SchemaVersion\":\"1.0\",\"bucket\":{\"name\":\""
+                + bucket + "\",\"arn\":\"arn:aws:s3:::" + bucket + "\"},\"object\":{\"key\":\"" + key
+                + "\",\"size\":1}}}]}";
+    }
+
     private String handlerOf(String logicalId) {
         JsonNode function = template.functions().get(logicalId);
         assertTrue(function != null, logicalId + " is in template.yaml");

@@ -56,8 +56,9 @@ class TemplateTest {
     void theQueueHasADeadLetterQueueAndAVisibilityTimeoutOfAtLeastSixFunctionTimeouts() {
         JsonNode queue = template.root.path("Resources").path("EventQueue").path("Properties");
         int longestTimeout = globals.path("Timeout").asInt();
-        for (JsonNode function : template.functions().values()) {
-            longestTimeout = Math.max(longestTimeout, function.path("Properties").path("Timeout").asInt(0));
+        for (String queueFunction : List.of("RecordEventsFunction", "DrainEventsFunction")) {
+            longestTimeout = Math.max(longestTimeout,
+                    template.functions().get(queueFunction).path("Properties").path("Timeout").asInt(0));
         }
         assertTrue(queue.path("VisibilityTimeout").asInt() >= 6 * longestTimeout,
                 "visibility " + queue.path("VisibilityTimeout") + " vs timeout " + longestTimeout);
@@ -95,8 +96,31 @@ class TemplateTest {
     }
 
     @Test
-    void permissionsAreLeastPrivilege() {
+    void theImportFunctionsAreTriggeredOnTheirOwnPrefixesSoTheirOutputsNeverTriggerThem() {
+        JsonNode replay = template.functions().get("ArchiveReplayFunction").path("Properties").path("Events")
+                .path("Archive");
+        JsonNode upload = template.functions().get("FraudUploadFunction").path("Properties").path("Events")
+                .path("Upload");
+        assertEquals("S3", replay.path("Type").asText());
+        assertEquals("S3", upload.path("Type").asText());
+        assertEquals(List.of("prefix=replay/", "suffix=.jsonl"), rules(replay));
+        assertEquals(List.of("prefix=upload/"), rules(upload));
+        assertTrue(template.functions().get("ArchiveReplayFunction").path("Properties").path("Timeout").asInt() <= 900);
+    }
+
+    private static List<String> rules(JsonNode event) {
+        List<String> rules = new ArrayList<>();
+        event.path("Properties").path("Filter").path("S3Key").path("Rules")
+                .forEach(r -> rules.add(r.path("Name").asText() + "=" + r.path("Value").asText()));
+        return rules;
+    }
+
+    @Test
+    void queueFunctionsHaveLeastPrivilege() {
         for (Map.Entry<String, JsonNode> function : template.functions().entrySet()) {
+            if (!Set.of("RecordEventsFunction", "DrainEventsFunction").contains(function.getKey())) {
+                continue;
+            }
             List<JsonNode> statements = new ArrayList<>();
             function.getValue().path("Properties").path("Policies")
                     .forEach(p -> p.path("Statement").forEach(statements::add));
@@ -110,6 +134,24 @@ class TemplateTest {
             assertTrue(actions.containsAll(Set.of("kms:Decrypt", "rds-db:connect", "s3:GetObject",
                     "sqs:ReceiveMessage", "sqs:DeleteMessage")), function.getKey() + ": " + actions);
             assertFalse(actions.contains("sqs:SendMessage"), "the recorder never sends");
+        }
+    }
+
+    @Test
+    void importFunctionsHaveLeastPrivilege() {
+        Map<String, Set<String>> expected = Map.of(
+                "ArchiveReplayFunction", Set.of("kms:Decrypt", "rds-db:connect", "s3:GetObject", "s3:DeleteObject",
+                        "s3:PutObject"),
+                "FraudUploadFunction", Set.of("kms:Decrypt", "rds-db:connect", "s3:GetObject", "s3:GetObjectTagging",
+                        "s3:DeleteObject", "s3:PutObject", "s3:PutObjectTagging"));
+        for (Map.Entry<String, Set<String>> e : expected.entrySet()) {
+            Set<String> actions = new HashSet<>();
+            template.functions().get(e.getKey()).path("Properties").path("Policies").forEach(p ->
+                    p.path("Statement").forEach(s -> {
+                        s.path("Action").forEach(a -> actions.add(a.asText()));
+                        s.path("Resource").forEach(r -> assertFalse(r.toString().contains("\"*\"")));
+                    }));
+            assertEquals(e.getValue(), actions, e.getKey());
         }
     }
 
