@@ -20,16 +20,25 @@ import java.util.UUID;
 public final class ColdStartProbe {
     private static final String MARK = "COLD_START_MS=";
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         String body = args[0];
+        boolean primed = args.length > 1 && args[1].equals("primed");
         SqsEventHandler handler = new SqsEventHandler();
+        long restored = 0;
+        if (primed) {
+            // What SnapStart does: run the checkpoint hooks, snapshot, and later restore and run the restore hooks.
+            // The snapshot itself cannot be taken on this JDK; the time that counts is from restore on.
+            org.crac.Core.getGlobalContext().beforeCheckpoint(null);
+            restored = System.currentTimeMillis();
+            org.crac.Core.getGlobalContext().afterRestore(null);
+        }
         SQSEvent.SQSMessage message = new SQSEvent.SQSMessage();
         message.setMessageId(UUID.randomUUID().toString());
         message.setBody(body);
         SQSEvent event = new SQSEvent();
         event.setRecords(List.of(message));
         SQSBatchResponse response = handler.handleRequest(event, null);
-        long elapsed = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+        long elapsed = System.currentTimeMillis() - (primed ? restored : ManagementFactory.getRuntimeMXBean().getStartTime());
         if (!response.getBatchItemFailures().isEmpty()) {
             throw new IllegalStateException("the cold-start batch failed");
         }
@@ -38,17 +47,15 @@ public final class ColdStartProbe {
     }
 
     /** Starts a JVM with {@code classPath}, this run's endpoints in its environment, and returns its cold start. */
-    static long runInFreshJvm(RecorderFixture fixture, String classPath) throws IOException, InterruptedException {
+    static long runInFreshJvm(RecorderFixture fixture, String classPath, boolean primed)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(
-                Path.java(), "-cp", classPath, ColdStartProbe.class.getName(),
-                fixture.encrypt(uk.gov.ida.eventrecorder.testing.EventBuilder.billing())));
+                Path.java(), "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-cp", classPath,
+                ColdStartProbe.class.getName(), fixture.encrypt(uk.gov.ida.eventrecorder.testing.EventBuilder.billing()),
+                primed ? "primed" : "plain"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         Map<String, String> env = builder.environment();
-        env.putAll(fixture.environment());
-        env.put("AWS_ENDPOINT_URL_KMS", System.getProperty("aws.endpointUrlKms"));
-        env.put("AWS_ENDPOINT_URL_SQS", System.getProperty("aws.endpointUrlSqs"));
-        env.put("AWS_ACCESS_KEY_ID", System.getProperty("aws.accessKeyId"));
-        env.put("AWS_SECRET_ACCESS_KEY", System.getProperty("aws.secretAccessKey"));
+        env.putAll(fixture.processEnvironment());
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (process.waitFor() != 0 || !output.contains(MARK)) {

@@ -111,10 +111,8 @@ class ArtifactIT {
                     software.amazon.awssdk.services.s3.model.Tag.builder().key("idp").value("idp-x").build(),
                     software.amazon.awssdk.services.s3.model.Tag.builder().key("username").value("u").build())));
         }
-        Map<String, String> s3Env = Map.of("AWS_ENDPOINT_URL_S3", fixture.servers.s3Endpoint());
-
-        JsonNode replay = invokeInFreshJvm(handlerOf("ArchiveReplayFunction"), s3Event(bucket, "replay/a.jsonl"), s3Env);
-        JsonNode upload = invokeInFreshJvm(handlerOf("FraudUploadFunction"), s3Event(bucket, "upload/f.csv"), s3Env);
+        JsonNode replay = invokeInFreshJvm(handlerOf("ArchiveReplayFunction"), s3Event(bucket, "replay/a.jsonl"), Map.of());
+        JsonNode upload = invokeInFreshJvm(handlerOf("FraudUploadFunction"), s3Event(bucket, "upload/f.csv"), Map.of());
 
         assertEquals(1, replay.path("replay/a.jsonl").path("recorded").asInt(), replay.toString());
         assertEquals(1, fixture.tables.billing(archived.eventId()).size());
@@ -143,12 +141,8 @@ class ArtifactIT {
                 "-cp", ARTIFACT.toString(), "src/test/artifact/InvokeHandler.java", handlerClass, event.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         Map<String, String> env = builder.environment();
-        env.putAll(fixture.environment());
+        env.putAll(fixture.processEnvironment());
         env.putAll(extraEnv);
-        env.put("AWS_ENDPOINT_URL_KMS", System.getProperty("aws.endpointUrlKms"));
-        env.put("AWS_ENDPOINT_URL_SQS", System.getProperty("aws.endpointUrlSqs"));
-        env.put("AWS_ACCESS_KEY_ID", System.getProperty("aws.accessKeyId"));
-        env.put("AWS_SECRET_ACCESS_KEY", System.getProperty("aws.secretAccessKey"));
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int exit = process.waitFor();

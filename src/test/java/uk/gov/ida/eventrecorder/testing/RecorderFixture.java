@@ -33,6 +33,20 @@ public final class RecorderFixture {
         return env;
     }
 
+    /**
+     * The environment of a function started as its own process (a fresh JVM): the same variables, plus the
+     * endpoint and credential variables by which the SDK there finds this run's servers.
+     */
+    public Map<String, String> processEnvironment() {
+        Map<String, String> env = environment();
+        env.put("AWS_ENDPOINT_URL_KMS", System.getProperty("aws.endpointUrlKms"));
+        env.put("AWS_ENDPOINT_URL_SQS", System.getProperty("aws.endpointUrlSqs"));
+        env.put("AWS_ENDPOINT_URL_S3", servers.s3Endpoint());
+        env.put("AWS_ACCESS_KEY_ID", System.getProperty("aws.accessKeyId"));
+        env.put("AWS_SECRET_ACCESS_KEY", System.getProperty("aws.secretAccessKey"));
+        return env;
+    }
+
     public String encrypt(EventBuilder event) {
         return encrypter.encrypt(event.json());
     }

@@ -18,6 +18,9 @@ public final class S3Server implements AutoCloseable {
         properties.put(S3MockApplication.PROP_HTTP_PORT, port);
         properties.put(S3MockApplication.PROP_HTTPS_PORT, S3MockApplication.RANDOM_PORT);
         properties.put(S3MockApplication.PROP_SILENT, true);
+        // S3Mock streams GET bodies asynchronously and cuts them after Spring's default async timeout (30 s); a large
+        // archive takes longer to read, as it may from real S3.
+        properties.put("spring.mvc.async.request-timeout", "3600000");
         this.application = S3MockApplication.start(properties);
     }
 
