@@ -20,7 +20,7 @@ import java.util.UUID;
 public final class ColdStartProbe {
     private static final String MARK = "COLD_START_MS=";
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
         String body = args[0];
         boolean primed = args.length > 1 && args[1].equals("primed");
         SqsEventHandler handler = new SqsEventHandler();
@@ -28,9 +28,9 @@ public final class ColdStartProbe {
         if (primed) {
             // What SnapStart does: run the checkpoint hooks, snapshot, and later restore and run the restore hooks.
             // The snapshot itself cannot be taken on this JDK; the time that counts is from restore on.
-            org.crac.Core.getGlobalContext().beforeCheckpoint(null);
+            uk.gov.ida.eventrecorder.lambda.SnapStartSimulation.checkpoint(handler);
             restored = System.currentTimeMillis();
-            org.crac.Core.getGlobalContext().afterRestore(null);
+            uk.gov.ida.eventrecorder.lambda.SnapStartSimulation.restore(handler);
         }
         SQSEvent.SQSMessage message = new SQSEvent.SQSMessage();
         message.setMessageId(UUID.randomUUID().toString());
