@@ -30,6 +30,14 @@ ensure_postgres() {
     for _ in $(seq 1 30); do pg_ready && return; sleep 1; done
   fi
   if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+    if docker compose version >/dev/null 2>&1; then
+      say "no local PostgreSQL; starting the postgres service of docker-compose.yml"
+      docker compose up -d --wait postgres
+      # shellcheck disable=SC1091
+      . ./.env
+      export EVENT_RECORDER_TEST_DB="host=127.0.0.1 port=5432 dbname=$POSTGRES_DB user=$POSTGRES_USER password=$POSTGRES_PASSWORD"
+      return
+    fi
     say "no local PostgreSQL; the tests will start one with Testcontainers (Docker is available)"
     return
   fi

@@ -13,7 +13,7 @@ public enum RejectionReason {
     DATABASE_REJECTED("database rejected"),
     DATABASE_UNAVAILABLE("database unavailable"),
     EARLIER_IN_GROUP_FAILED("earlier message in FIFO group failed"),
-    OUT_OF_TIME("out of time");
+    UNEXPECTED("unexpected error");
 
     private final String label;
 

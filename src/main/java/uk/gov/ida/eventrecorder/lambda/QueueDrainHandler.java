@@ -38,7 +38,7 @@ public final class QueueDrainHandler implements RequestHandler<Map<String, Objec
                 container.config().drainSafetyMargin());
         DrainSummary summary = drainer.drain(
                 () -> context == null ? Long.MAX_VALUE : context.getRemainingTimeInMillis(),
-                outcome -> metrics.batch(outcome, 0));
+                metrics::batch);
         return summary.asMap();
     }
 

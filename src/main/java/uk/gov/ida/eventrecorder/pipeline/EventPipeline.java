@@ -62,8 +62,13 @@ public final class EventPipeline {
                 }
                 events.add(event);
                 positions.add(i);
-            } catch (InvalidMessageException e) {
-                outcomes[i] = MessageOutcome.failed(message.messageId(), null, e.reason(), e.getMessage());
+            } catch (RuntimeException e) {
+                // Besides invalid messages, a bug met by one message's content must not fail the other nine:
+                // report it and keep the message.
+                outcomes[i] = e instanceof InvalidMessageException invalid
+                        ? MessageOutcome.failed(message.messageId(), null, invalid.reason(), invalid.getMessage())
+                        : MessageOutcome.failed(message.messageId(), null, RejectionReason.UNEXPECTED,
+                        e.getClass().getName());
                 if (fifo) {
                     failedGroups.add(message.messageGroupId());
                 }

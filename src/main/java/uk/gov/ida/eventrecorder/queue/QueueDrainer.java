@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.function.ObjLongConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -49,9 +49,9 @@ public final class QueueDrainer {
 
     /**
      * @param remainingMillis the Lambda time left (Lambda's {@code Context.getRemainingTimeInMillis})
-     * @param onBatch         told of each batch's outcome (metrics, progress)
+     * @param onBatch         told of each batch's outcome and how long it took to record and acknowledge, in ms
      */
-    public DrainSummary drain(LongSupplier remainingMillis, Consumer<BatchOutcome> onBatch) {
+    public DrainSummary drain(LongSupplier remainingMillis, ObjLongConsumer<BatchOutcome> onBatch) {
         long started = System.nanoTime();
         long received = 0, recorded = 0, duplicates = 0, failed = 0, deleteFailures = 0, batches = 0;
         String stopReason;
@@ -72,6 +72,7 @@ public final class QueueDrainer {
                 stopReason = "empty";
                 break;
             }
+            long batchStarted = System.nanoTime();
             batches++;
             received += messages.size();
             BatchOutcome outcome = pipeline.process(toInbound(messages), fifo);
@@ -79,7 +80,7 @@ public final class QueueDrainer {
             duplicates += outcome.duplicates();
             failed += outcome.failed();
             deleteFailures += deleteSucceeded(messages, outcome);
-            onBatch.accept(outcome);
+            onBatch.accept(outcome, (System.nanoTime() - batchStarted) / 1_000_000);
             if (outcome.databaseUnavailable()) {
                 // Draining on would only cycle every message through its receive count towards the DLQ.
                 stopReason = "database unavailable";
