@@ -15,6 +15,11 @@ import java.util.Optional;
 public record DatabaseConfig(DatabaseSettings settings, Optional<String> encryptedPassword, Optional<String> region,
                              Duration connectTimeout) {
 
+    /** The process environment, for the migration command. */
+    public static DatabaseConfig fromSystemEnvironment() {
+        return fromEnvironment(System.getenv());
+    }
+
     public static DatabaseConfig fromEnvironment(Map<String, String> environment) {
         Env env = new Env(environment);
         DatabaseSettings settings = DatabaseSettings.parse(environment.get(Variable.DB_CONNECTION_STRING.name()));

@@ -21,7 +21,7 @@ public final class MigrateCommand {
 
     public static void main(String[] args) {
         try {
-            DatabaseConfig config = DatabaseConfig.fromEnvironment(System.getenv());
+            DatabaseConfig config = DatabaseConfig.fromSystemEnvironment();
             try (HikariDataSource dataSource = DatabaseLogin.open(config, () -> new KmsSecrets(
                     KmsClient.builder().httpClient(UrlConnectionHttpClient.create()).build()), "event-recorder-migrate")) {
                 MigrateResult result = SchemaMigrations.apply(dataSource);
