@@ -120,6 +120,41 @@ class ArtifactIT {
         assertEquals(1, fixture.tables.count("idp_data.idp_fraud_events"));
     }
 
+    @Test
+    void theMigrateCommandInTheArtifactCreatesTheSchemaOnceAndIsANoOpTheSecondTime() throws Exception {
+        String database = "migrate_it_" + Long.toHexString(System.nanoTime());
+        fixture.tables.query("SELECT 1 AS one"); // the pool is up
+        try (var c = fixture.database.dataSource().getConnection(); var s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + database);
+        }
+        try {
+            Map<String, String> env = Map.of("DB_CONNECTION_STRING", fixture.database.connectionString()
+                    .replace("dbname=" + fixture.database.settings().database(), "dbname=" + database));
+
+            String first = runMain("uk.gov.ida.eventrecorder.lambda.MigrateCommand", env);
+            String second = runMain("uk.gov.ida.eventrecorder.lambda.MigrateCommand", env);
+
+            assertTrue(first.contains("2 migration(s) applied, schema now at version 2"), first);
+            assertTrue(second.contains("0 migration(s) applied"), second);
+            assertFalse(first.contains(fixture.database.settings().password().orElse("trust-auth-ignores-this")),
+                    "the password is not printed");
+        } finally {
+            try (var c = fixture.database.dataSource().getConnection(); var s = c.createStatement()) {
+                s.execute("DROP DATABASE " + database + " WITH (FORCE)");
+            }
+        }
+    }
+
+    private String runMain(String mainClass, Map<String, String> env) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", ARTIFACT.toString(), mainClass).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), output);
+        return output;
+    }
+
     private static String s3Event(String bucket, String key) {
         return "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"awsRegion\":\"eu-west-2\","
                 + "\"eventName\":\"ObjectCreated:Put\",\"s3\":{\"s3SchemaVersion\":\"1.0\",\"bucket\":{\"name\":\""
