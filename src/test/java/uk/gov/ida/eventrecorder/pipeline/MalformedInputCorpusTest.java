@@ -1,0 +1,92 @@
+package uk.gov.ida.eventrecorder.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import uk.gov.ida.eventrecorder.crypto.EventDecryptor;
+import uk.gov.ida.eventrecorder.event.EventParser;
+import uk.gov.ida.eventrecorder.store.EventRepository;
+import uk.gov.ida.eventrecorder.testing.EventBuilder;
+import uk.gov.ida.eventrecorder.testing.RecorderFixture;
+
+import javax.crypto.spec.SecretKeySpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The corpus of malformed inputs (src/test/resources/corpus): every case, mixed into one batch with good events,
+ * fails alone with the reason and words it expects, and the good events are recorded. New cases are new lines.
+ */
+class MalformedInputCorpusTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final RecorderFixture fixture = new RecorderFixture();
+    private EventPipeline pipeline;
+
+    @BeforeEach
+    void setUp() {
+        fixture.database.truncateAll();
+        pipeline = new EventPipeline(new EventDecryptor(new SecretKeySpec(fixture.dataKey, "AES")), new EventParser(),
+                new EventRepository(fixture.database.dataSource()), null);
+    }
+
+    @Test
+    void everyMalformedEventFailsAloneWithItsReasonAndWhatIsWrong() throws IOException {
+        List<JsonNode> cases = corpus("malformed-events.jsonl");
+        List<InboundMessage> batch = new ArrayList<>();
+        for (JsonNode c : cases) {
+            batch.add(new InboundMessage(c.get("case").asText(), fixture.encrypter.encrypt(c.get("event").asText()), null));
+        }
+        EventBuilder good = EventBuilder.billing();
+        batch.add(new InboundMessage("good", fixture.encrypt(good), null));
+
+        BatchOutcome outcome = pipeline.process(batch, false);
+
+        for (int i = 0; i < cases.size(); i++) {
+            MessageOutcome o = outcome.outcomes().get(i);
+            JsonNode c = cases.get(i);
+            assertTrue(o.failed(), c.get("case").asText());
+            assertEquals(c.get("reason").asText(), o.reason().label(), c.get("case").asText() + ": " + o.detail());
+            assertTrue(o.detail().contains(c.get("says").asText()), c.get("case").asText() + ": " + o.detail());
+        }
+        assertEquals(MessageOutcome.Status.RECORDED, outcome.outcomes().get(cases.size()).status());
+        // Incomplete billing/fraud events keep their audit row (event id "e"); nothing else malformed is written.
+        assertEquals(java.util.Set.of("e", good.eventId()), fixture.tables.query("SELECT DISTINCT event_id FROM "
+                + "audit.audit_events").stream().map(r -> r.get("event_id")).collect(java.util.stream.Collectors.toSet()));
+    }
+
+    @Test
+    void everyMalformedBodyFailsAloneWithItsReason() throws IOException {
+        List<JsonNode> cases = corpus("malformed-bodies.jsonl");
+        List<InboundMessage> batch = new ArrayList<>();
+        for (JsonNode c : cases) {
+            batch.add(new InboundMessage(c.get("case").asText(), c.get("body").asText(), null));
+        }
+
+        BatchOutcome outcome = pipeline.process(batch, false);
+
+        for (int i = 0; i < cases.size(); i++) {
+            assertEquals(cases.get(i).get("reason").asText(), outcome.outcomes().get(i).reason().label(),
+                    cases.get(i).get("case").asText());
+        }
+        assertEquals(0, fixture.tables.count("audit.audit_events"));
+    }
+
+    private static List<JsonNode> corpus(String name) throws IOException {
+        List<JsonNode> cases = new ArrayList<>();
+        try (InputStream in = MalformedInputCorpusTest.class.getResourceAsStream("/corpus/" + name)) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank()) {
+                    cases.add(JSON.readTree(line));
+                }
+            }
+        }
+        return cases;
+    }
+}
