@@ -48,6 +48,15 @@ public final class PasswordCheckingPostgres implements AutoCloseable {
                 "host all all 127.0.0.1/32 scram-sha-256", ""));
         asPostgres(BIN + "pg_ctl", "-D", data.toString(), "-w", "-l", dir.resolve("log").toString(), "-o",
                 "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c ssl=on -c fsync=off", "start");
+        try {
+            prepare(recorderPassword);
+        } catch (RuntimeException e) {
+            close(); // a cluster that failed to set up must not outlive the test run
+            throw e;
+        }
+    }
+
+    private void prepare(String recorderPassword) {
         DatabaseSettings admin = settings("postgres", superPassword, "postgres");
         try (var ds = TestDatabase.open(admin, 1); var c = ds.getConnection(); var s = c.createStatement()) {
             s.execute("CREATE DATABASE " + DATABASE);
@@ -116,7 +125,15 @@ public final class PasswordCheckingPostgres implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() {
+        try {
+            stop();
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("could not stop the throwaway cluster in " + dir, e);
+        }
+    }
+
+    private void stop() throws IOException, InterruptedException {
         asPostgres(BIN + "pg_ctl", "-D", dir.resolve("data").toString(), "-m", "immediate", "stop");
         run(List.of("rm", "-rf", dir.toString()));
     }
