@@ -63,10 +63,6 @@ public record DatabaseSettings(String host, int port, String database, String us
         return "jdbc:postgresql://" + host + ":" + port + "/" + database;
     }
 
-    public DatabaseSettings withHostAndPort(String newHost, int newPort) {
-        return new DatabaseSettings(newHost, newPort, database, user, password, sslMode, sslRootCert);
-    }
-
     @Override
     public String toString() {
         return "DatabaseSettings[" + user + "@" + host + ":" + port + "/" + database

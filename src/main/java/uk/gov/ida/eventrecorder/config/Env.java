@@ -17,10 +17,6 @@ final class Env {
         return Optional.ofNullable(values.get(variable.name())).map(String::strip).filter(v -> !v.isEmpty());
     }
 
-    String required(Variable variable) {
-        return optional(variable).orElseThrow(() -> new ConfigurationException(variable.name(), "is required"));
-    }
-
     boolean flag(Variable name) {
         Optional<String> value = optional(name).map(v -> v.toLowerCase(Locale.ROOT));
         if (value.isEmpty()) {

@@ -9,7 +9,7 @@ import java.util.Map;
  * @param maxUploadBytes {@code FRAUD_UPLOAD_MAX_BYTES} (default 20 MiB): a fraud-data upload is validated in memory
  *                       and stored in one transaction, so its size is bounded
  */
-public record ImportConfig(DatabaseConfig database, String metricsNamespace, long maxUploadBytes) {
+public record ImportConfig(DatabaseConfig database, long maxUploadBytes) {
 
     public static ImportConfig fromSystemEnvironment() {
         return fromEnvironment(System.getenv());
@@ -26,7 +26,6 @@ public record ImportConfig(DatabaseConfig database, String metricsNamespace, lon
         if (maxBytes <= 0) {
             throw new ConfigurationException(Variable.FRAUD_UPLOAD_MAX_BYTES.name(), "must be positive");
         }
-        return new ImportConfig(DatabaseConfig.fromEnvironment(environment),
-                env.optional(Variable.METRICS_NAMESPACE).orElse("EventRecorder"), maxBytes);
+        return new ImportConfig(DatabaseConfig.fromEnvironment(environment), maxBytes);
     }
 }

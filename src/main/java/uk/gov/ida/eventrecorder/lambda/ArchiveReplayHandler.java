@@ -40,9 +40,9 @@ public final class ArchiveReplayHandler implements RequestHandler<S3Event, Map<S
     @Override
     public Map<String, Object> handleRequest(S3Event event, Context context) {
         Map<String, Object> results = new LinkedHashMap<>();
-        for (String[] object : ImportContainer.objects(event)) {
-            String bucket = object[0];
-            String key = object[1];
+        for (ImportContainer.S3Object object : ImportContainer.objects(event)) {
+            String bucket = object.bucket();
+            String key = object.key();
             if (key.endsWith(ArchiveReplayer.REPORT_SUFFIX)) {
                 LOG.info("ignoring s3://{}/{}: a replay report, not an archive", bucket, key);
                 continue;

@@ -32,9 +32,9 @@ public final class FraudUploadHandler implements RequestHandler<S3Event, Map<Str
     @Override
     public Map<String, Object> handleRequest(S3Event event, Context context) {
         Map<String, Object> results = new LinkedHashMap<>();
-        for (String[] object : ImportContainer.objects(event)) {
-            FraudUploadProcessor.Outcome outcome = processor.get().process(object[0], object[1]);
-            results.put(object[1], Map.of("passed", outcome.passed(), "movedTo", outcome.movedTo(),
+        for (ImportContainer.S3Object object : ImportContainer.objects(event)) {
+            FraudUploadProcessor.Outcome outcome = processor.get().process(object.bucket(), object.key());
+            results.put(object.key(), Map.of("passed", outcome.passed(), "movedTo", outcome.movedTo(),
                     "rows", outcome.rows(), "failures", outcome.failures().size()));
         }
         return results;

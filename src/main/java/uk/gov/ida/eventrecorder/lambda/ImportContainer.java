@@ -40,14 +40,17 @@ final class ImportContainer implements AutoCloseable {
         return dataSource.get();
     }
 
-    /** Bucket and (URL-decoded) key of each object the notification names. */
-    static List<String[]> objects(S3Event event) {
-        List<String[]> objects = new ArrayList<>();
+    /** An object an S3 notification names; the key URL-decoded, as S3 encodes it in notifications. */
+    record S3Object(String bucket, String key) {
+    }
+
+    static List<S3Object> objects(S3Event event) {
+        List<S3Object> objects = new ArrayList<>();
         if (event == null || event.getRecords() == null) {
             return objects;
         }
         for (S3EventNotification.S3EventNotificationRecord record : event.getRecords()) {
-            objects.add(new String[]{record.getS3().getBucket().getName(), record.getS3().getObject().getUrlDecodedKey()});
+            objects.add(new S3Object(record.getS3().getBucket().getName(), record.getS3().getObject().getUrlDecodedKey()));
         }
         return objects;
     }

@@ -1,7 +1,6 @@
 package uk.gov.ida.eventrecorder.testing;
 
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -50,10 +49,6 @@ public final class TestServers {
         return kms;
     }
 
-    public String sqsEndpoint() {
-        return sqs.endpoint();
-    }
-
     /** S3Mock takes seconds to start (Spring Boot): only the tests that need it pay. */
     public synchronized String s3Endpoint() {
         if (s3 == null) {
@@ -65,10 +60,6 @@ public final class TestServers {
 
     public SqsClient sqsClient() {
         return SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).build();
-    }
-
-    public KmsClient kmsClient() {
-        return KmsClient.builder().httpClient(UrlConnectionHttpClient.create()).build();
     }
 
     public S3Client s3Client() {
