@@ -52,8 +52,3 @@ pg_ready() {
     (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null
   fi
 }
-
-require_vectors() {
-  local vectors="${EVENT_RECORDER_VECTORS:-$(cd "$(dirname "$0")/.." && pwd)/../shared/vectors/verify-event-emitter.jsonl}"
-  [ -r "$vectors" ] || die "the producer vectors are missing at $vectors: clone next to shared/, or set EVENT_RECORDER_VECTORS"
-}

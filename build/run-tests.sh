@@ -8,6 +8,5 @@ cd "$(dirname "$0")/.."
 
 require_java_and_maven
 ensure_postgres
-require_vectors
 say "running the test suite (mvn verify)"
 mvn -B -ntp verify "$@"

@@ -95,7 +95,7 @@ public final class RecorderBenchmark {
         try (SqsClient sqs = fixture.servers.sqsClient()) {
             TestQueue warm = TestQueue.standard(sqs);
             fill(sqs, warm, fixture, EventMix.of(3_000, 3));
-            doNothingConsumer(sqs, warm); // ElasticMQ is several times slower cold (shared/TEST-SERVERS.md)
+            doNothingConsumer(sqs, warm); // ElasticMQ is several times slower cold (docs/TEST-SERVERS.md)
 
             TestQueue baseline = TestQueue.standard(sqs);
             fill(sqs, baseline, fixture, EventMix.of(EVENTS, 4));

@@ -11,28 +11,30 @@ import uk.gov.ida.eventrecorder.testing.RecorderFixture;
 import uk.gov.ida.eventrecorder.testing.TestQueue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every message in {@code shared/vectors}, made by the real producer library, is recorded exactly as its plaintext
+ * Every message in {@code src/test/resources/vectors}, made by the real producer library, is recorded exactly as its plaintext
  * says, through both handlers. Vectors use several data keys: each key gets a function configured with it.
  */
 class ProducerVectorsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A copy of the vectors made by the producer library, kept with their README so a clone stands alone. */
+    private static final String VECTORS = "/vectors/verify-event-emitter.jsonl";
     private final RecorderFixture fixture = new RecorderFixture();
 
     @BeforeEach
@@ -133,25 +135,16 @@ class ProducerVectorsTest {
     }
 
     static List<JsonNode> vectors() throws IOException {
-        Path file = vectorsFile();
         List<JsonNode> vectors = new ArrayList<>();
-        for (String line : Files.readAllLines(file)) {
-            if (!line.isBlank()) {
-                vectors.add(JSON.readTree(line));
+        try (InputStream in = ProducerVectorsTest.class.getResourceAsStream(VECTORS)) {
+            assertNotNull(in, "the producer vectors are missing from the test resources: " + VECTORS);
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank()) {
+                    vectors.add(JSON.readTree(line));
+                }
             }
         }
-        assertTrue(vectors.size() >= 12, "expected the shared vectors in " + file);
+        assertTrue(vectors.size() >= 12, "expected at least 12 producer vectors in " + VECTORS);
         return vectors;
-    }
-
-    /** {@code ../shared/vectors} beside the repository, as on developers' machines and in CI. */
-    static Path vectorsFile() {
-        Map<String, String> env = new HashMap<>(System.getenv());
-        Path configured = env.containsKey("EVENT_RECORDER_VECTORS") ? Path.of(env.get("EVENT_RECORDER_VECTORS")) : null;
-        Path file = configured != null ? configured
-                : Path.of("..", "shared", "vectors", "verify-event-emitter.jsonl").toAbsolutePath().normalize();
-        assertTrue(Files.isReadable(file), "the producer vectors are missing: " + file
-                + " (set EVENT_RECORDER_VECTORS to their path)");
-        return file;
     }
 }

@@ -7,7 +7,7 @@ import org.elasticmq.rest.sqs.SQSRestServerBuilder;
 import java.io.IOException;
 import java.net.ServerSocket;
 
-/** ElasticMQ in-process on loopback, handing out queue URLs that point at loopback too (shared/TEST-SERVERS.md). */
+/** ElasticMQ in-process on loopback, handing out queue URLs that point at loopback too (docs/TEST-SERVERS.md). */
 public final class ElasticMq implements AutoCloseable {
     private final SQSRestServer server;
     private final int port;

@@ -10,7 +10,7 @@ import java.util.Base64;
 
 /**
  * Encrypts events as the producers' {@code verify-event-emitter} {@code EventEncrypter} does: a random 16-byte IV,
- * AES/CBC/PKCS5Padding, and base64 of IV followed by ciphertext. The shared vectors check this against the real
+ * AES/CBC/PKCS5Padding, and base64 of IV followed by ciphertext. The producer vectors check this against the real
  * library's output.
  */
 public final class EventEncrypter {

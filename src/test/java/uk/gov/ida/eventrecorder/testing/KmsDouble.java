@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A KMS-protocol double: the real SDK {@code KmsClient} talks to it over HTTP (JSON 1.1, {@code X-Amz-Target:
  * TrentService.*}). It encrypts for real, with AES-GCM under one master key, so a ciphertext that was tampered with
  * or made elsewhere is refused with {@code InvalidCiphertextException}, as KMS refuses it. No local KMS server exists
- * in the registries here (shared/TEST-SERVERS.md).
+ * in the registries here (docs/TEST-SERVERS.md).
  *
  * <p>{@link #outage(boolean)} makes every call answer 500 {@code KMSInternalException}: a fault injected at the
  * server, since a real KMS cannot be made to fail on demand.

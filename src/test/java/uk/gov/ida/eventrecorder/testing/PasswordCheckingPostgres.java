@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * A throwaway PostgreSQL cluster that, unlike the machine's server, checks passwords (scram-sha-256) and offers
  * SSL. The role {@code recorder} logs in with a password; the role {@code iam_user} is admitted only over SSL
  * ({@code hostssl … trust}, {@code host … reject}), standing in for RDS, which checks the IAM token itself.
- * {@code initdb} refuses to run as root, so the cluster runs as the {@code postgres} OS user (shared/TEST-SERVERS.md).
+ * {@code initdb} refuses to run as root, so the cluster runs as the {@code postgres} OS user (docs/TEST-SERVERS.md).
  */
 public final class PasswordCheckingPostgres implements AutoCloseable {
     public static final String DATABASE = "events";
