@@ -52,3 +52,30 @@ pg_ready() {
     (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null
   fi
 }
+
+# AWS's own linter on the SAM template: what `sam deploy` users meet first. Warnings fail too (exit 4). Under CI a
+# missing linter fails, so a green CI always means a linted template.
+lint_template() {
+  if command -v cfn-lint >/dev/null 2>&1; then
+    say "linting template.yaml ($(cfn-lint --version))"
+    cfn-lint template.yaml || die "cfn-lint rejects template.yaml (above): fix it, or ignore the rule in the \
+template's Metadata (cfn-lint: config: ignore_checks) with the reason beside it"
+  elif [ "${CI:-}" = "true" ]; then
+    die "cfn-lint is not installed, and under CI the template must be linted: pip install cfn-lint"
+  else
+    say "WARNING: cfn-lint is not installed, so template.yaml is not linted: pip install cfn-lint"
+  fi
+}
+
+# docker-compose.yml is checked where a compose client is installed; it needs no Docker engine to validate.
+check_compose_file() {
+  if docker compose version >/dev/null 2>&1; then
+    say "validating docker-compose.yml (docker compose config)"
+    docker compose -f docker-compose.yml config -q || die "docker-compose.yml is invalid (above)"
+  elif command -v docker-compose >/dev/null 2>&1; then
+    say "validating docker-compose.yml (docker-compose config)"
+    docker-compose -f docker-compose.yml config -q || die "docker-compose.yml is invalid (above)"
+  else
+    say "no docker compose client: docker-compose.yml not validated (Debian: apt-get install docker-compose)"
+  fi
+}

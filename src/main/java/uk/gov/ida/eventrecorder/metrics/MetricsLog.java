@@ -1,16 +1,27 @@
 package uk.gov.ida.eventrecorder.metrics;
 
+import uk.gov.ida.eventrecorder.event.RejectionReason;
 import uk.gov.ida.eventrecorder.pipeline.BatchOutcome;
+import uk.gov.ida.eventrecorder.pipeline.MessageOutcome;
 
 import java.io.PrintStream;
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
- * Writes one CloudWatch Embedded Metric Format line per batch to stdout, which Lambda ships to CloudWatch Logs and
- * CloudWatch turns into metrics without an API call from the function
+ * Writes CloudWatch Embedded Metric Format lines to stdout, which Lambda ships to CloudWatch Logs and CloudWatch
+ * turns into metrics without an API call from the function
  * (<a href="https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html">
- * EMF specification</a>).
+ * EMF specification</a>): per batch, one line of counts and latency by {@code Function}, and one line of
+ * {@code EventsFailed} by {@code Function} and {@code Reason} for each reason that failed a message. The
+ * template's dashboard plots exactly these (DashboardTest checks it).
  */
 public final class MetricsLog {
+    /** The {@code Function} dimension of the event-source handler's metrics. */
+    public static final String EVENT_SOURCE_FUNCTION = "SqsEventHandler";
+    /** The {@code Function} dimension of the drain handler's metrics. */
+    public static final String DRAIN_FUNCTION = "QueueDrainHandler";
+
     private final String namespace;
     private final String function;
     private final PrintStream out;
@@ -22,12 +33,18 @@ public final class MetricsLog {
     }
 
     public void batch(BatchOutcome outcome, long elapsedMillis) {
-        out.println(line(System.currentTimeMillis(), outcome.recorded(), outcome.duplicates(), outcome.failed(),
-                elapsedMillis));
+        long now = System.currentTimeMillis();
+        out.println(line(now, outcome.recorded(), outcome.duplicates(), outcome.failed(), elapsedMillis));
+        Map<RejectionReason, Integer> byReason = new EnumMap<>(RejectionReason.class);
+        for (MessageOutcome o : outcome.outcomes()) {
+            if (o.failed()) {
+                byReason.merge(o.reason(), 1, Integer::sum);
+            }
+        }
+        byReason.forEach((reason, count) -> out.println(failedLine(now, reason, count)));
     }
 
     String line(long timestamp, long recorded, long duplicates, long failed, long elapsedMillis) {
-        // Namespace and function come from configuration, not from events; they need no JSON escaping beyond quotes.
         return "{\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
                 + escape(namespace) + "\",\"Dimensions\":[[\"Function\"]],\"Metrics\":["
                 + "{\"Name\":\"EventsRecorded\",\"Unit\":\"Count\"},"
@@ -39,6 +56,15 @@ public final class MetricsLog {
                 + ",\"BatchMillis\":" + elapsedMillis + "}";
     }
 
+    String failedLine(long timestamp, RejectionReason reason, long failed) {
+        return "{\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
+                + escape(namespace) + "\",\"Dimensions\":[[\"Function\",\"Reason\"]],\"Metrics\":["
+                + "{\"Name\":\"EventsFailed\",\"Unit\":\"Count\"}]}]},"
+                + "\"Function\":\"" + escape(function) + "\",\"Reason\":\"" + escape(reason.label())
+                + "\",\"EventsFailed\":" + failed + "}";
+    }
+
+    // Namespace, function and reason come from configuration and code, never from events.
     private static String escape(String s) {
         return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }

@@ -55,6 +55,14 @@ class ArtifactIT {
     }
 
     @Test
+    void everyNativeLibraryInTheArtifactHasAnArm64BuildForTheDefaultArchitecture() throws IOException {
+        assertEquals("arm64", template.root.path("Parameters").path("Architecture").path("Default").asText());
+        System.out.println("native libraries in the artifact: " + NativeLibraries.in(ARTIFACT));
+        assertEquals(List.of(), NativeLibraries.withoutArm64Build(ARTIFACT),
+                "native code with no aarch64 build cannot run on the arm64 functions");
+    }
+
+    @Test
     void theEventSourceHandlerRunsFromTheArtifactAloneAndReportsOnlyTheBadMessage() throws Exception {
         String handler = handlerOf("RecordEventsFunction");
         try (SqsClient sqs = fixture.servers.sqsClient()) {

@@ -68,6 +68,28 @@ class TemplateTest {
     }
 
     @Test
+    void everyFunctionRunsOnASupportedJavaRuntimeThatRunsTheRelease17Bytecode() throws IOException {
+        // java17 (Amazon Linux 2) was closed to new functions on 2026-07-31; java21 and java25 run on AL2023.
+        Set<String> supported = Set.of("java21", "java25");
+        assertTrue(supported.contains(globals.path("Runtime").asText()), "Globals runtime " + globals.path("Runtime"));
+        for (Map.Entry<String, JsonNode> function : template.functions().entrySet()) {
+            JsonNode own = function.getValue().path("Properties").path("Runtime");
+            assertTrue(own.isMissingNode() || supported.contains(own.asText()), function.getKey() + " runs on " + own);
+        }
+        assertTrue(Files.readString(Path.of("pom.xml")).contains("<maven.compiler.release>17</maven.compiler.release>"),
+                "bytecode for release 17, which every supported runtime runs");
+    }
+
+    @Test
+    void theArchitectureIsAParameterDefaultingToArm64() {
+        assertEquals("Architecture", globals.path("Architectures").get(0).path("Ref").asText());
+        JsonNode parameter = template.root.path("Parameters").path("Architecture");
+        assertEquals("arm64", parameter.path("Default").asText());
+        assertEquals(Set.of("arm64", "x86_64"), Set.copyOf(Template.YAML.convertValue(parameter.path("AllowedValues"),
+                List.class)));
+    }
+
+    @Test
     void snapStartAppliesToPublishedVersions() {
         assertEquals("PublishedVersions", globals.path("SnapStart").path("ApplyOn").asText());
         assertFalse(globals.path("AutoPublishAlias").asText().isEmpty(), "SnapStart needs published versions");
