@@ -11,9 +11,11 @@ import java.util.Optional;
  * @param encryptedPassword {@code ENCRYPTED_DATABASE_PASSWORD}: base64 KMS ciphertext of the password
  * @param region            {@code AWS_REGION} (set by Lambda), for signing RDS IAM tokens
  * @param connectTimeout    {@code DB_CONNECT_TIMEOUT_MS}: how long to wait for a connection (default 5000)
+ * @param statementTimeout  {@code DB_STATEMENT_TIMEOUT_MS}: how long one batch statement may run (default 20000),
+ *                          so a statement stuck behind a lock fails well inside the function's 60 s
  */
 public record DatabaseConfig(DatabaseSettings settings, Optional<String> encryptedPassword, Optional<String> region,
-                             Duration connectTimeout) {
+                             Duration connectTimeout, Duration statementTimeout) {
 
     /** The process environment, for the migration command. */
     public static DatabaseConfig fromSystemEnvironment() {
@@ -30,7 +32,8 @@ public record DatabaseConfig(DatabaseSettings settings, Optional<String> encrypt
         }
         return new DatabaseConfig(settings, encryptedPassword,
                 env.optional(Variable.AWS_REGION),
-                env.millis(Variable.DB_CONNECT_TIMEOUT_MS, 5_000));
+                env.millis(Variable.DB_CONNECT_TIMEOUT_MS, 5_000),
+                env.millis(Variable.DB_STATEMENT_TIMEOUT_MS, 20_000));
     }
 
     /** Neither a password in the connection string nor an encrypted one: log in with an RDS IAM token. */

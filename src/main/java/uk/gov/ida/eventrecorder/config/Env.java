@@ -29,6 +29,23 @@ final class Env {
         };
     }
 
+    Duration seconds(Variable name, long defaultSeconds, long maxSeconds) {
+        Optional<String> value = optional(name);
+        if (value.isEmpty()) {
+            return Duration.ofSeconds(defaultSeconds);
+        }
+        long s;
+        try {
+            s = Long.parseLong(value.get());
+        } catch (NumberFormatException e) {
+            throw new ConfigurationException(name.name(), "must be a whole number of seconds");
+        }
+        if (s < 1 || s > maxSeconds) {
+            throw new ConfigurationException(name.name(), "must be between 1 and " + maxSeconds + " seconds");
+        }
+        return Duration.ofSeconds(s);
+    }
+
     Duration millis(Variable name, long defaultMillis) {
         Optional<String> value = optional(name);
         if (value.isEmpty()) {

@@ -16,9 +16,23 @@ import java.util.Optional;
  * @param drainSafetyMargin  {@code DRAIN_SAFETY_MARGIN_MS}: the drain handler takes no new batch when less Lambda
  *                           time than this is left (default 10000)
  * @param metricsNamespace   {@code METRICS_NAMESPACE}: CloudWatch namespace of the metric log lines
+ * @param outageRetryBase    {@code OUTAGE_RETRY_BASE_SECONDS} (default 360, the template's visibility timeout): a
+ *                           message that failed for a database reason is hidden this long after its first receive,
+ *                           twice as long after its second, …
+ * @param outageRetryMax     {@code OUTAGE_RETRY_MAX_SECONDS} (default 43200, the SQS maximum): the longest such wait
  */
 public record RecorderConfig(DatabaseConfig database, KeyLocation dataKey, Optional<String> queueUrl,
-                             boolean logDecryptedEvents, Duration drainSafetyMargin, String metricsNamespace) {
+                             boolean logDecryptedEvents, Duration drainSafetyMargin, String metricsNamespace,
+                             Duration outageRetryBase, Duration outageRetryMax) {
+    /** SQS's largest visibility timeout, 12 hours. */
+    public static final long MAX_VISIBILITY_SECONDS = 43_200;
+
+    public RecorderConfig {
+        if (outageRetryMax.compareTo(outageRetryBase) < 0) {
+            throw new ConfigurationException(Variable.OUTAGE_RETRY_MAX_SECONDS.name(),
+                    "must not be less than OUTAGE_RETRY_BASE_SECONDS");
+        }
+    }
 
     /** The process environment; the only place the recorder reads it. */
     public static RecorderConfig fromSystemEnvironment() {
@@ -30,7 +44,9 @@ public record RecorderConfig(DatabaseConfig database, KeyLocation dataKey, Optio
         return new RecorderConfig(DatabaseConfig.fromEnvironment(environment), keyLocation(env),
                 env.optional(Variable.QUEUE_URL), env.flag(Variable.LOG_DECRYPTED_EVENTS),
                 env.millis(Variable.DRAIN_SAFETY_MARGIN_MS, 10_000),
-                env.optional(Variable.METRICS_NAMESPACE).orElse("EventRecorder"));
+                env.optional(Variable.METRICS_NAMESPACE).orElse("EventRecorder"),
+                env.seconds(Variable.OUTAGE_RETRY_BASE_SECONDS, 360, MAX_VISIBILITY_SECONDS),
+                env.seconds(Variable.OUTAGE_RETRY_MAX_SECONDS, MAX_VISIBILITY_SECONDS, MAX_VISIBILITY_SECONDS));
     }
 
     /** The drain handler cannot work without a queue; the event-source handler never asks. */

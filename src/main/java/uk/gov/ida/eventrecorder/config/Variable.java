@@ -15,6 +15,10 @@ public enum Variable {
     LOG_DECRYPTED_EVENTS("true: also print each decrypted event alone on one line, for SIEM ingestion"),
     DRAIN_SAFETY_MARGIN_MS("the drain handler takes no new batch with less Lambda time left than this"),
     DB_CONNECT_TIMEOUT_MS("how long to wait for a database connection"),
+    DB_STATEMENT_TIMEOUT_MS("a batch statement running longer is cancelled and fails the batch as a database failure"),
+    OUTAGE_RETRY_BASE_SECONDS("visibility timeout after a message's first failure for a database reason; doubled on "
+            + "each further receive. Also the longest the database circuit stays open"),
+    OUTAGE_RETRY_MAX_SECONDS("the longest visibility timeout an outage back-off sets (SQS allows 43200)"),
     METRICS_NAMESPACE("CloudWatch namespace of the Embedded Metric Format lines"),
     FRAUD_UPLOAD_MAX_BYTES("the largest IDP fraud-data upload accepted; a larger file is refused with a validation failure"),
     AWS_REGION("region for signing RDS IAM tokens; set by Lambda itself", true);

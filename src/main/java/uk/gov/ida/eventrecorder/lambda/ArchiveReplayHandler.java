@@ -9,7 +9,6 @@ import uk.gov.ida.eventrecorder.config.ImportConfig;
 import uk.gov.ida.eventrecorder.pipeline.EventRecorder;
 import uk.gov.ida.eventrecorder.replay.ArchiveReplayer;
 import uk.gov.ida.eventrecorder.replay.ReplayReport;
-import uk.gov.ida.eventrecorder.store.EventRepository;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -34,7 +33,7 @@ public final class ArchiveReplayHandler implements RequestHandler<S3Event, Map<S
     private ArchiveReplayHandler(ImportConfig config) {
         this.container = new ImportContainer(config, "event-recorder-replay");
         this.replayer = new Lazy<>(() -> new ArchiveReplayer(container.s3(),
-                new EventRecorder(new EventRepository(container.dataSource()))));
+                new EventRecorder(container.eventRepository())));
     }
 
     @Override

@@ -7,7 +7,11 @@ import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import uk.gov.ida.eventrecorder.config.ImportConfig;
 import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
+import uk.gov.ida.eventrecorder.store.DatabaseCircuit;
 import uk.gov.ida.eventrecorder.store.DatabaseLogin;
+import uk.gov.ida.eventrecorder.store.EventRepository;
+
+import java.time.Duration;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +22,9 @@ final class ImportContainer implements AutoCloseable {
     private final Lazy<KmsClient> kms;
     private final Lazy<S3Client> s3;
     private final Lazy<HikariDataSource> dataSource;
+    private final Lazy<DatabaseCircuit> circuit;
+    // An import is retried by S3's own redelivery, not by a queue back-off: a short open period suffices.
+    private static final Duration IMPORT_CIRCUIT_OPEN = Duration.ofSeconds(5);
 
     ImportContainer(ImportConfig config, String poolName) {
         this.config = config;
@@ -25,7 +32,8 @@ final class ImportContainer implements AutoCloseable {
         this.kms = new Lazy<>(clients::kms);
         this.s3 = new Lazy<>(clients::s3);
         this.dataSource = new Lazy<>(() -> DatabaseLogin.open(config.database(), () -> new KmsSecrets(kms.get()),
-                poolName));
+                poolName, 1));
+        this.circuit = new Lazy<>(() -> new DatabaseCircuit(IMPORT_CIRCUIT_OPEN));
     }
 
     ImportConfig config() {
@@ -38,6 +46,11 @@ final class ImportContainer implements AutoCloseable {
 
     HikariDataSource dataSource() {
         return dataSource.get();
+    }
+
+    /** The repository the archive replay records through, behind this container's database circuit. */
+    EventRepository eventRepository() {
+        return new EventRepository(dataSource.get(), circuit.get(), config.database().statementTimeout());
     }
 
     /** An object an S3 notification names; the key URL-decoded, as S3 encodes it in notifications. */

@@ -23,7 +23,7 @@ public final class MigrateCommand {
         try {
             DatabaseConfig config = DatabaseConfig.fromSystemEnvironment();
             try (HikariDataSource dataSource = DatabaseLogin.open(config, () -> new KmsSecrets(
-                    KmsClient.builder().httpClient(UrlConnectionHttpClient.create()).build()), "event-recorder-migrate")) {
+                    KmsClient.builder().httpClient(UrlConnectionHttpClient.create()).build()), "event-recorder-migrate", 1)) {
                 MigrateResult result = SchemaMigrations.apply(dataSource);
                 System.out.println("migrated " + config.settings() + ": " + result.migrationsExecuted
                         + " migration(s) applied, schema now at version " + result.targetSchemaVersion);

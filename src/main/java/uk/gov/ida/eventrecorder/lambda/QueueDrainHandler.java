@@ -28,14 +28,14 @@ public final class QueueDrainHandler implements RequestHandler<Map<String, Objec
 
     private QueueDrainHandler(RecorderConfig config) {
         this.queueUrl = config.requireQueueUrl();
-        this.container = new RecorderContainer(config);
+        this.container = new RecorderContainer(config, 1);
         this.metrics = container.metrics(MetricsLog.DRAIN_FUNCTION);
     }
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
         QueueDrainer drainer = new QueueDrainer(container.sqs(), container.pipeline(), queueUrl,
-                container.config().drainSafetyMargin());
+                container.config().drainSafetyMargin(), container.backoff(), container::databaseAcceptingWork);
         DrainSummary summary = drainer.drain(
                 () -> context == null ? Long.MAX_VALUE : context.getRemainingTimeInMillis(),
                 metrics::batch);

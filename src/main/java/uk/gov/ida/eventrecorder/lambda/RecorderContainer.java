@@ -11,6 +11,8 @@ import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
 import uk.gov.ida.eventrecorder.event.EventParser;
 import uk.gov.ida.eventrecorder.metrics.MetricsLog;
 import uk.gov.ida.eventrecorder.pipeline.EventPipeline;
+import uk.gov.ida.eventrecorder.queue.OutageBackoff;
+import uk.gov.ida.eventrecorder.store.DatabaseCircuit;
 import uk.gov.ida.eventrecorder.store.DatabaseLogin;
 import uk.gov.ida.eventrecorder.store.EventRepository;
 
@@ -23,7 +25,10 @@ import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -32,25 +37,39 @@ import java.util.function.Supplier;
  * use, so a path that does not need a client never pays for it).
  */
 final class RecorderContainer implements AutoCloseable, Resource {
+    /** How long batches fail at once after a database failure before one probes (shorter if the back-off is). */
+    private static final Duration CIRCUIT_OPEN = Duration.ofSeconds(30);
     private final RecorderConfig config;
     private final Lazy<KmsClient> kms;
     private final Lazy<S3Client> s3;
     private final Lazy<SqsClient> sqs;
     private final Lazy<HikariDataSource> dataSource;
+    private final Lazy<DatabaseCircuit> circuit;
+    private final Lazy<EventRepository> repository;
     private final Lazy<EventPipeline> pipeline;
+    private final OutageBackoff backoff;
+    private final Map<String, String> queueUrls = new ConcurrentHashMap<>();
 
-    RecorderContainer(RecorderConfig config) {
+    /** @param poolSize database connections the handler uses at once */
+    RecorderContainer(RecorderConfig config, int poolSize) {
         this.config = config;
         AwsClients clients = new AwsClients(config.database().region());
         this.kms = new Lazy<>(clients::kms);
         this.s3 = new Lazy<>(clients::s3);
         this.sqs = new Lazy<>(clients::sqs);
-        this.dataSource = new Lazy<>(() -> DatabaseLogin.open(config.database(), this::kmsSecrets, "event-recorder"));
+        this.dataSource = new Lazy<>(() -> DatabaseLogin.open(config.database(), this::kmsSecrets, "event-recorder",
+                poolSize));
+        // Open no longer than the first outage back-off, so a message that waited out its back-off is really tried.
+        this.circuit = new Lazy<>(() -> new DatabaseCircuit(
+                config.outageRetryBase().compareTo(CIRCUIT_OPEN) < 0 ? config.outageRetryBase() : CIRCUIT_OPEN));
+        this.repository = new Lazy<>(() -> new EventRepository(dataSource.get(), circuit.get(),
+                config.database().statementTimeout()));
         this.pipeline = new Lazy<>(() -> new EventPipeline(
                 new EventDecryptor(new DataKeySource(kmsSecrets(), s3).load(config.dataKey())),
                 new EventParser(),
-                new EventRepository(dataSource.get()),
+                repository.get(),
                 config.logDecryptedEvents() ? System.out::println : null));
+        this.backoff = new OutageBackoff(sqs, config.outageRetryBase(), config.outageRetryMax());
         // SnapStart: Lambda calls the org.crac hooks around the snapshot of this initialised container. The container
         // is held by its handler for the container's life, so the registration stays reachable.
         Core.getGlobalContext().register(this);
@@ -117,6 +136,30 @@ final class RecorderContainer implements AutoCloseable, Resource {
 
     SqsClient sqs() {
         return sqs.get();
+    }
+
+    OutageBackoff backoff() {
+        return backoff;
+    }
+
+    /** False while the database circuit is open (a batch would fail without an attempt). */
+    boolean databaseAcceptingWork() {
+        DatabaseCircuit built = circuit.ifBuiltOrNull();
+        return built == null || !built.isOpen();
+    }
+
+    /**
+     * The URL of the queue an SQS event came from: looked up once per queue with GetQueueUrl, which goes to the
+     * endpoint the SDK's own settings name (so a LocalStack or ElasticMQ queue resolves like a real one).
+     */
+    String queueUrl(String eventSourceArn) {
+        return queueUrls.computeIfAbsent(eventSourceArn, arn -> {
+            String[] parts = arn.split(":", 6); // arn:aws:sqs:region:account:name
+            if (parts.length != 6) {
+                throw new IllegalArgumentException("not an SQS queue ARN: " + arn);
+            }
+            return sqs.get().getQueueUrl(r -> r.queueName(parts[5]).queueOwnerAWSAccountId(parts[4])).queueUrl();
+        });
     }
 
     S3Client s3() {

@@ -4,6 +4,8 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import uk.gov.ida.eventrecorder.config.RecorderConfig;
 import uk.gov.ida.eventrecorder.metrics.MetricsLog;
 import uk.gov.ida.eventrecorder.pipeline.BatchOutcome;
@@ -20,6 +22,7 @@ import java.util.Map;
  * the SAM template sets it.
  */
 public final class SqsEventHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SqsEventHandler.class);
     private final RecorderContainer container;
     private final MetricsLog metrics;
 
@@ -32,7 +35,7 @@ public final class SqsEventHandler implements RequestHandler<SQSEvent, SQSBatchR
     }
 
     private SqsEventHandler(RecorderConfig config) {
-        this.container = new RecorderContainer(config);
+        this.container = new RecorderContainer(config, 1);
         this.metrics = container.metrics(MetricsLog.EVENT_SOURCE_FUNCTION);
     }
 
@@ -42,18 +45,33 @@ public final class SqsEventHandler implements RequestHandler<SQSEvent, SQSBatchR
         List<SQSEvent.SQSMessage> records = event.getRecords() == null ? List.of() : event.getRecords();
         List<InboundMessage> messages = new ArrayList<>(records.size());
         boolean fifo = false;
+        String queueArn = null;
         for (SQSEvent.SQSMessage record : records) {
-            Map<String, String> attributes = record.getAttributes();
-            messages.add(new InboundMessage(record.getMessageId(), record.getBody(),
-                    attributes == null ? null : attributes.get("MessageGroupId")));
-            fifo |= record.getEventSourceArn() != null && record.getEventSourceArn().endsWith(".fifo");
+            Map<String, String> attributes = record.getAttributes() == null ? Map.of() : record.getAttributes();
+            messages.add(new InboundMessage(record.getMessageId(), record.getBody(), attributes.get("MessageGroupId"),
+                    record.getReceiptHandle(), InboundMessage.receiveCount(attributes.get("ApproximateReceiveCount"))));
+            queueArn = record.getEventSourceArn();
+            fifo |= queueArn != null && queueArn.endsWith(".fifo");
         }
         BatchOutcome outcome = container.pipeline().process(messages, fifo);
+        if (outcome.anyDatabaseFailure() && queueArn != null) {
+            backOff(queueArn, messages, outcome);
+        }
         metrics.batch(outcome, (System.nanoTime() - started) / 1_000_000);
         List<SQSBatchResponse.BatchItemFailure> failures = outcome.failures().stream()
                 .map(f -> SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(f.messageId()).build())
                 .toList();
         return SQSBatchResponse.builder().withBatchItemFailures(new ArrayList<>(failures)).build();
+    }
+
+    private void backOff(String queueArn, List<InboundMessage> messages, BatchOutcome outcome) {
+        try {
+            container.backoff().apply(container.queueUrl(queueArn), messages, outcome);
+        } catch (RuntimeException e) {
+            // The messages still come back after the queue's own visibility timeout: nothing is lost.
+            LOG.warn("outage back-off not set: the queue URL of {} could not be found ({})", queueArn,
+                    e.getClass().getSimpleName());
+        }
     }
 
     /** The per-container wiring, for the SnapStart hook tests in this package. */

@@ -26,6 +26,11 @@ public record BatchOutcome(List<MessageOutcome> outcomes) {
         return outcomes.stream().filter(MessageOutcome::failed).toList();
     }
 
+    /** True when some message failed because of the database (not its content): it deserves an outage back-off. */
+    public boolean anyDatabaseFailure() {
+        return outcomes.stream().anyMatch(o -> o.reason() == RejectionReason.DATABASE_UNAVAILABLE);
+    }
+
     /** True when every message failed because the database could not be reached: stop taking more work. */
     public boolean databaseUnavailable() {
         return !outcomes.isEmpty() && outcomes.stream()

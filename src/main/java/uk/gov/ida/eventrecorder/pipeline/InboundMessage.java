@@ -4,6 +4,23 @@ package uk.gov.ida.eventrecorder.pipeline;
  * One queue message as any entry point hands it over.
  *
  * @param messageGroupId the FIFO message group, or {@code null} on a standard queue
+ * @param receiptHandle  what SQS needs to change the message's visibility, or {@code null} off a queue
+ * @param receiveCount   SQS's {@code ApproximateReceiveCount}: 1 on the first delivery
  */
-public record InboundMessage(String messageId, String body, String messageGroupId) {
+public record InboundMessage(String messageId, String body, String messageGroupId, String receiptHandle,
+                             int receiveCount) {
+
+    /** A message that did not come from a queue (tests, the replay path): first delivery, no receipt. */
+    public InboundMessage(String messageId, String body, String messageGroupId) {
+        this(messageId, body, messageGroupId, null, 1);
+    }
+
+    /** SQS's attribute as text; absent or unreadable counts as a first delivery. */
+    public static int receiveCount(String approximateReceiveCount) {
+        try {
+            return approximateReceiveCount == null ? 1 : Math.max(1, Integer.parseInt(approximateReceiveCount));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
 }

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ObjLongConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -38,13 +39,23 @@ public final class QueueDrainer {
     private final String queueUrl;
     private final boolean fifo;
     private final Duration safetyMargin;
+    private final OutageBackoff backoff;
+    private final BooleanSupplier databaseAcceptingWork;
 
-    public QueueDrainer(SqsClient sqs, EventPipeline pipeline, String queueUrl, Duration safetyMargin) {
+    /**
+     * @param backoff               hides messages that failed because of the database for their outage back-off
+     * @param databaseAcceptingWork false while the database circuit is open: no message is taken off the queue
+     *                              then, since it could only fail and spend one of its receives
+     */
+    public QueueDrainer(SqsClient sqs, EventPipeline pipeline, String queueUrl, Duration safetyMargin,
+                        OutageBackoff backoff, BooleanSupplier databaseAcceptingWork) {
         this.sqs = sqs;
         this.pipeline = pipeline;
         this.queueUrl = queueUrl;
         this.fifo = queueUrl.endsWith(".fifo");
         this.safetyMargin = safetyMargin;
+        this.backoff = backoff;
+        this.databaseAcceptingWork = databaseAcceptingWork;
     }
 
     /**
@@ -58,6 +69,10 @@ public final class QueueDrainer {
         while (true) {
             if (remainingMillis.getAsLong() < safetyMargin.toMillis()) {
                 stopReason = "time";
+                break;
+            }
+            if (!databaseAcceptingWork.getAsBoolean()) {
+                stopReason = "database unavailable";
                 break;
             }
             List<Message> messages;
@@ -75,7 +90,11 @@ public final class QueueDrainer {
             long batchStarted = System.nanoTime();
             batches++;
             received += messages.size();
-            BatchOutcome outcome = pipeline.process(toInbound(messages), fifo);
+            List<InboundMessage> inbound = toInbound(messages);
+            BatchOutcome outcome = pipeline.process(inbound, fifo);
+            if (outcome.anyDatabaseFailure()) {
+                backoff.apply(queueUrl, inbound, outcome);
+            }
             recorded += outcome.recorded();
             duplicates += outcome.duplicates();
             failed += outcome.failed();
@@ -98,14 +117,16 @@ public final class QueueDrainer {
     private List<Message> receive() {
         // No long poll: a scheduled drain stops as soon as the queue looks empty.
         return sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(MAX_MESSAGES).waitTimeSeconds(0)
-                .messageSystemAttributeNames(MessageSystemAttributeName.MESSAGE_GROUP_ID)).messages();
+                .messageSystemAttributeNames(MessageSystemAttributeName.MESSAGE_GROUP_ID,
+                        MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
     }
 
     private static List<InboundMessage> toInbound(List<Message> messages) {
         List<InboundMessage> inbound = new ArrayList<>(messages.size());
         for (Message m : messages) {
             inbound.add(new InboundMessage(m.messageId(), m.body(),
-                    m.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID)));
+                    m.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID), m.receiptHandle(),
+                    InboundMessage.receiveCount(m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))));
         }
         return inbound;
     }

@@ -8,8 +8,9 @@ import uk.gov.ida.eventrecorder.config.DatabaseSettings;
 import java.time.Duration;
 
 /**
- * A HikariCP pool sized for one Lambda container: it handles one batch at a time, so two connections at most
- * (the second covers a reconnect while the first is being discarded).
+ * A HikariCP pool sized for one Lambda container. A container records one batch at a time, so its handler asks for
+ * one connection: the database's connection budget is then simply containers × 1 (README, "Operations"). An
+ * evicted connection frees its slot at once, so a reconnect needs no second one.
  */
 public final class ConnectionPool {
     private ConnectionPool() {
@@ -20,12 +21,13 @@ public final class ConnectionPool {
      * @param requireSsl  IAM authentication is only accepted over SSL; used when the settings name no sslmode
      */
     public static HikariDataSource open(DatabaseSettings settings, HikariCredentialsProvider credentials,
-                                        boolean requireSsl, Duration connectTimeout, String poolName) {
+                                        boolean requireSsl, Duration connectTimeout, String poolName,
+                                        int maximumSize) {
         HikariConfig config = new HikariConfig();
         config.setPoolName(poolName);
         config.setJdbcUrl(settings.jdbcUrl());
         config.setCredentialsProvider(credentials);
-        config.setMaximumPoolSize(2);
+        config.setMaximumPoolSize(maximumSize);
         config.setMinimumIdle(0);
         config.setConnectionTimeout(Math.max(250, connectTimeout.toMillis()));
         config.setValidationTimeout(Math.max(250, Math.min(connectTimeout.toMillis(), 2_000)));

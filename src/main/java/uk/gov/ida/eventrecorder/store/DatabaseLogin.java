@@ -18,8 +18,12 @@ public final class DatabaseLogin {
     private DatabaseLogin() {
     }
 
-    /** @param kms built only when the password is KMS-encrypted */
-    public static HikariDataSource open(DatabaseConfig config, Supplier<KmsSecrets> kms, String poolName) {
+    /**
+     * @param kms         built only when the password is KMS-encrypted
+     * @param maximumSize connections at most: what the caller uses at once
+     */
+    public static HikariDataSource open(DatabaseConfig config, Supplier<KmsSecrets> kms, String poolName,
+                                        int maximumSize) {
         String user = config.settings().user();
         HikariCredentialsProvider credentials;
         if (config.settings().password().isPresent()) {
@@ -38,6 +42,6 @@ public final class DatabaseLogin {
             credentials = new RdsIamCredentials(rds.build(), config.settings().host(), config.settings().port(), user);
         }
         return ConnectionPool.open(config.settings(), credentials, config.usesIamAuthentication(),
-                config.connectTimeout(), poolName);
+                config.connectTimeout(), poolName, maximumSize);
     }
 }

@@ -1,23 +1,24 @@
 package uk.gov.ida.eventrecorder.store;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import uk.gov.ida.eventrecorder.event.AuditEvent;
 import uk.gov.ida.eventrecorder.event.BillingEvent;
 import uk.gov.ida.eventrecorder.event.FraudEvent;
+
+import com.zaxxer.hikari.HikariDataSource;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -30,15 +31,16 @@ import java.util.function.Function;
  * so a duplicate inside one SQS batch is safe. The audit insert returns the keys it wrote; an event whose key did
  * not come back was there already: a duplicate.
  *
- * <p>If the database refuses the statement for a row's content, the batch is halved until the bad row stands
- * alone, so the good rows are still written. If the connection fails, the statement is retried once on a fresh
- * connection (the pool discards the broken one), then {@link DatabaseUnavailableException}.
+ * <p>If the database refuses the statement for a row's content ({@link SqlFailure#ROW}), the batch is halved until
+ * the bad row stands alone, so the good rows are still written. Any other failure is the database's, not the
+ * rows': the whole batch fails at once with {@link DatabaseUnavailableException}, without halving. A connection
+ * that cannot be used again ({@link SqlFailure#RECONNECT}: lost, shut down, or read-only after a failover) is
+ * evicted from the pool and the statement is tried once more on a fresh one. Every statement runs behind the
+ * container's {@link DatabaseCircuit}, so while the database is down batches fail without waiting.
  *
  * <p>Needs only INSERT (and USAGE on the schemas) on the three tables: it never reads, updates or deletes.
  */
 public final class EventRepository {
-    private static final Logger LOG = LoggerFactory.getLogger(EventRepository.class);
-
     private static final String INSERT_BATCH = """
             WITH audit_rows AS (
                 INSERT INTO audit.audit_events
@@ -77,15 +79,39 @@ public final class EventRepository {
             """;
 
     private final DataSource dataSource;
+    private final DatabaseCircuit circuit;
+    private final int statementTimeoutSeconds;
+    private final AtomicLong statements = new AtomicLong();
 
-    public EventRepository(DataSource dataSource) {
+    /**
+     * @param statementTimeout a statement running longer is cancelled (57014) and fails the batch as a database
+     *                         failure, well before Lambda's own timeout would lose the whole batch's response
+     */
+    public EventRepository(DataSource dataSource, DatabaseCircuit circuit, Duration statementTimeout) {
         this.dataSource = dataSource;
+        this.circuit = circuit;
+        this.statementTimeoutSeconds = (int) Math.max(1, (statementTimeout.toMillis() + 999) / 1000);
+    }
+
+    /** False while the circuit is open: a batch would fail without an attempt. */
+    public boolean acceptingWork() {
+        return !circuit.isOpen();
+    }
+
+    public DatabaseCircuit circuit() {
+        return circuit;
+    }
+
+    /** Statements sent so far (each halving step and each retry is one), for tests and logs. */
+    public long statementsExecuted() {
+        return statements.get();
     }
 
     /**
      * Records the events and says, in the same order, what became of each one's audit row.
      *
-     * @throws DatabaseUnavailableException when the database cannot be reached; nothing can be said of any event
+     * @throws DatabaseUnavailableException when the database failed (or its circuit is open); nothing can be said
+     *                                      of any event
      */
     public List<StoreResult> record(List<AuditEvent> events) {
         StoreResult[] results = new StoreResult[events.size()];
@@ -99,39 +125,19 @@ public final class EventRepository {
         }
         List<AuditEvent> slice = events.subList(from, to);
         try {
-            List<StoreResult> written = insertWithOneRetry(slice);
+            List<StoreResult> written = circuit.run(() -> insert(slice));
             for (int i = 0; i < written.size(); i++) {
                 results[from + i] = written.get(i);
             }
         } catch (SQLException e) {
             if (to - from == 1) {
-                results[from] = StoreResult.rejected("SQLSTATE " + e.getSQLState() + ": " + firstLine(e.getMessage()));
+                results[from] = StoreResult.rejected(SqlFailure.describe(e));
                 return;
             }
             // The statement failed because of some row's content: find it by halving; the rest still goes in.
             int middle = (from + to) >>> 1;
             recordRange(events, from, middle, results);
             recordRange(events, middle, to, results);
-        }
-    }
-
-    private List<StoreResult> insertWithOneRetry(List<AuditEvent> events) throws SQLException {
-        try {
-            return insert(events);
-        } catch (SQLException first) {
-            if (!isConnectionFailure(first)) {
-                throw first;
-            }
-            LOG.warn("database connection failed ({}); retrying the batch once on a fresh connection",
-                    describe(first));
-            try {
-                return insert(events);
-            } catch (SQLException second) {
-                if (isConnectionFailure(second)) {
-                    throw new DatabaseUnavailableException("the database is unavailable: " + describe(second), second);
-                }
-                throw second;
-            }
         }
     }
 
@@ -143,8 +149,10 @@ public final class EventRepository {
             e.fraud().ifPresent(f -> fraud.add(new FraudRow(e, f)));
         }
         Map<Key, Integer> written = new HashMap<>();
+        statements.incrementAndGet();
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(INSERT_BATCH)) {
+            statement.setQueryTimeout(statementTimeoutSeconds);
             int p = 1;
             p = bind(statement, connection, p, events, AuditEvent::eventId, e -> e.timeStamp().toString(),
                     AuditEvent::originatingService, AuditEvent::sessionId, AuditEvent::eventType,
@@ -162,6 +170,13 @@ public final class EventRepository {
                 while (rs.next()) {
                     written.merge(new Key(rs.getString(1), rs.getObject(2, LocalDateTime.class)), 1, Integer::sum);
                 }
+            } catch (SQLException e) {
+                if (SqlFailure.of(e) == SqlFailure.RECONNECT && dataSource instanceof HikariDataSource pool) {
+                    // The pool already discards connections it sees die (class 08, 57P0x), but not one that
+                    // answers read-only (25006): without this, every later batch would meet the demoted primary.
+                    pool.evictConnection(connection);
+                }
+                throw e;
             }
         }
         // The first copy of a key in the batch takes the credit for writing it; any later copy is a duplicate.
@@ -191,25 +206,6 @@ public final class EventRepository {
             statement.setArray(p++, connection.createArrayOf("text", values));
         }
         return p;
-    }
-
-    /** Class 08 (connection exception), 57P01-03 (server shutting down / cannot connect now), or the pool timing out. */
-    static boolean isConnectionFailure(SQLException e) {
-        String state = e.getSQLState();
-        return e instanceof SQLTransientConnectionException
-                || (state != null && (state.startsWith("08") || state.startsWith("57P")));
-    }
-
-    private static String describe(SQLException e) {
-        return "SQLSTATE " + e.getSQLState() + ", " + firstLine(e.getMessage());
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
     }
 
     private record Key(String eventId, LocalDateTime timeStamp) {

@@ -4,10 +4,12 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import uk.gov.ida.eventrecorder.config.Variable;
+import uk.gov.ida.eventrecorder.queue.OutageBackoff;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -87,6 +89,84 @@ class TemplateTest {
         assertEquals("arm64", parameter.path("Default").asText());
         assertEquals(Set.of("arm64", "x86_64"), Set.copyOf(Template.YAML.convertValue(parameter.path("AllowedValues"),
                 List.class)));
+    }
+
+    @Test
+    void theDefaultsSurviveAFourHourOutageWithNothingInTheDlqAndSendPoisonThereWithinFortyMinutes() {
+        JsonNode variables = globals.path("Environment").path("Variables");
+        int visibility = template.root.path("Resources").path("EventQueue").path("Properties")
+                .path("VisibilityTimeout").asInt();
+        long base = variables.path("OUTAGE_RETRY_BASE_SECONDS").asLong();
+        long max = variables.path("OUTAGE_RETRY_MAX_SECONDS").asLong();
+        int maxReceiveCount = template.root.path("Parameters").path("MaxReceiveCount").path("Default").asInt();
+        assertEquals(visibility, base, "the back-off starts at the queue's visibility timeout");
+        OutageBackoff backoff = new OutageBackoff(() -> null, Duration.ofSeconds(base), Duration.ofSeconds(max));
+
+        // A message failed by the database on each of its receives waits out each back-off before the next one;
+        // after maxReceiveCount receives the next receive moves it to the DLQ.
+        long outageSurvived = 0;
+        for (int receive = 1; receive <= maxReceiveCount; receive++) {
+            outageSurvived += backoff.visibilitySeconds(receive);
+        }
+        long poisonToDlq = (long) maxReceiveCount * visibility;
+
+        assertTrue(outageSurvived >= 4 * 3600, "survives " + outageSurvived + " s of outage");
+        assertTrue(poisonToDlq <= 40 * 60, "poison reaches the DLQ after " + poisonToDlq + " s");
+    }
+
+    @Test
+    void theEventSourceScalesToAtMostAParameterOfContainersAndOnlyTheChosenConsumerRuns() {
+        JsonNode record = template.functions().get("RecordEventsFunction").path("Properties").path("Events")
+                .path("Queue").path("Properties");
+        JsonNode drain = template.functions().get("DrainEventsFunction").path("Properties").path("Events")
+                .path("Schedule").path("Properties");
+        assertParameter(record.path("ScalingConfig").path("MaximumConcurrency"));
+        assertEquals("EventSourceMode", record.path("Enabled").path("Fn::If").get(0).asText());
+        assertEquals(List.of(true, false), List.of(record.path("Enabled").path("Fn::If").get(1).asBoolean(),
+                record.path("Enabled").path("Fn::If").get(2).asBoolean()));
+        assertEquals("EventSourceMode", drain.path("Enabled").path("Fn::If").get(0).asText());
+        assertEquals(List.of(false, true), List.of(drain.path("Enabled").path("Fn::If").get(1).asBoolean(),
+                drain.path("Enabled").path("Fn::If").get(2).asBoolean()), "never both against one queue");
+        assertEquals("event-source", template.root.path("Parameters").path("ConsumerMode").path("Default").asText());
+    }
+
+    @Test
+    void theFunctionsJoinTheDatabasesVpcOnlyWhenSubnetsAreGiven() {
+        JsonNode vpc = globals.path("VpcConfig").path("Fn::If");
+        assertEquals("InVpc", vpc.get(0).asText());
+        assertEquals("SubnetIds", vpc.get(1).path("SubnetIds").path("Ref").asText());
+        assertEquals("SecurityGroupIds", vpc.get(1).path("SecurityGroupIds").path("Ref").asText());
+        assertEquals("AWS::NoValue", vpc.get(2).path("Ref").asText());
+        assertTrue(template.root.path("Conditions").has("InVpc"));
+    }
+
+    @Test
+    void alarmsWatchTheDeadLetterQueueAndTheBacklogAndNotifyAnOptionalTopic() {
+        JsonNode resources = template.root.path("Resources");
+        Map<String, String> watched = new java.util.HashMap<>();
+        resources.fields().forEachRemaining(e -> {
+            if (e.getValue().path("Type").asText().equals("AWS::CloudWatch::Alarm")) {
+                JsonNode p = e.getValue().path("Properties");
+                watched.put(p.path("MetricName").asText(),
+                        p.path("Dimensions").get(0).path("Value").path("Fn::GetAtt").get(0).asText());
+                assertEquals("HasAlarmTopic", p.path("AlarmActions").path("Fn::If").get(0).asText(), e.getKey());
+            }
+        });
+        assertEquals("EventDeadLetterQueue", watched.get("ApproximateNumberOfMessagesVisible"));
+        assertEquals("EventQueue", watched.get("ApproximateAgeOfOldestMessage"));
+        JsonNode dlqAlarm = resources.path("DeadLetterQueueAlarm").path("Properties");
+        assertEquals(0, dlqAlarm.path("Threshold").asInt());
+        assertEquals("GreaterThanThreshold", dlqAlarm.path("ComparisonOperator").asText());
+    }
+
+    @Test
+    void bothQueueConsumersMayChangeAMessagesVisibilityForTheOutageBackoff() {
+        for (String function : List.of("RecordEventsFunction", "DrainEventsFunction")) {
+            Set<String> actions = new HashSet<>();
+            template.functions().get(function).path("Properties").path("Policies").forEach(p ->
+                    p.path("Statement").forEach(s -> s.path("Action").forEach(a -> actions.add(a.asText()))));
+            assertTrue(actions.contains("sqs:ChangeMessageVisibility"), function + ": " + actions);
+        }
     }
 
     @Test

@@ -90,7 +90,8 @@ class FaultToleranceTest {
     }
 
     @Test
-    void theEventSourceHandlerReportsEveryMessageFailedWhileTheDatabaseIsDownAndRecordsThemAfterwards() {
+    void theEventSourceHandlerReportsEveryMessageFailedWhileTheDatabaseIsDownAndRecordsThemAfterwards()
+            throws InterruptedException {
         TestQueue queue = TestQueue.standard(sqs);
         List<EventBuilder> events = List.of(EventBuilder.billing(), EventBuilder.fraud(), EventBuilder.errorEvent());
         events.forEach(e -> queue.send(fixture.encrypt(e)));
@@ -105,6 +106,7 @@ class FaultToleranceTest {
             assertEquals(3, queue.inFlight());
 
             proxy.restore();
+            Thread.sleep(1_100); // the database circuit's open period (OUTAGE_RETRY_BASE_SECONDS=1) ends
             mapping.expireVisibilityOfFailed();
             assertEquals(List.of(), mapping.pollOnce().getBatchItemFailures());
         }

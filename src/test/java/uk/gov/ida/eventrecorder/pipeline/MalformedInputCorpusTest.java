@@ -33,7 +33,7 @@ class MalformedInputCorpusTest {
     void setUp() {
         fixture.database.truncateAll();
         pipeline = new EventPipeline(new EventDecryptor(new SecretKeySpec(fixture.dataKey, "AES")), new EventParser(),
-                new EventRepository(fixture.database.dataSource()), null);
+                fixture.database.repository(), null);
     }
 
     @Test

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EventRepositoryTest {
     private final TestDatabase database = TestDatabase.get();
     private final Tables tables = new Tables(database.dataSource());
-    private final EventRepository repository = new EventRepository(database.dataSource());
+    private final EventRepository repository = database.repository();
     private final EventParser parser = new EventParser();
 
     @BeforeEach

@@ -30,6 +30,9 @@ public final class RecorderFixture {
         env.put("ENCRYPTION_KEY", servers.kms().encryptToBase64(dataKey));
         env.put("AWS_REGION", TestServers.REGION);
         env.put("DB_CONNECT_TIMEOUT_MS", "2000");
+        // The outage back-off, and so the database circuit's open period, scaled from minutes to seconds.
+        env.put("OUTAGE_RETRY_BASE_SECONDS", "1");
+        env.put("OUTAGE_RETRY_MAX_SECONDS", "8");
         return env;
     }
 

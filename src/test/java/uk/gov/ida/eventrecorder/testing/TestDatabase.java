@@ -3,12 +3,15 @@ package uk.gov.ida.eventrecorder.testing;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import uk.gov.ida.eventrecorder.config.DatabaseSettings;
+import uk.gov.ida.eventrecorder.store.DatabaseCircuit;
+import uk.gov.ida.eventrecorder.store.EventRepository;
 import uk.gov.ida.eventrecorder.store.SchemaMigrations;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Properties;
@@ -54,6 +57,11 @@ public final class TestDatabase {
 
     public HikariDataSource dataSource() {
         return dataSource;
+    }
+
+    /** A repository on this database as a container builds one: its own circuit (open 1 s), 20 s statements. */
+    public EventRepository repository() {
+        return new EventRepository(dataSource, new DatabaseCircuit(Duration.ofSeconds(1)), Duration.ofSeconds(20));
     }
 
     public DatabaseSettings settings() {

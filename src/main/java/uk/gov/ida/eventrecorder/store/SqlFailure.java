@@ -1,0 +1,56 @@
+package uk.gov.ida.eventrecorder.store;
+
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+
+/**
+ * What a failed statement says about the batch: is it one row's content, or the database? Only a row's content may
+ * send the batch into the halving search for the bad row; anything about the database fails the whole batch at once,
+ * because halving a batch against a read-only or full database would fail every row as if its content were bad,
+ * and each of them would end in the dead-letter queue
+ * (<a href="https://www.postgresql.org/docs/15/errcodes-appendix.html">PostgreSQL error codes</a>).
+ */
+public enum SqlFailure {
+    /**
+     * Class 22 (data exception: a value out of range, a malformed timestamp), class 23 (integrity constraint), and
+     * 54000 (program limit: an index row larger than a B-tree page can hold, i.e. one oversized key).
+     */
+    ROW,
+    /**
+     * The connection cannot be used again: class 08 (connection exception), 57P01-57P03 (the server shut down or
+     * cannot take connections now) and 25006 (read-only transaction: after a failover a pooled connection may sit on
+     * the demoted primary or a replica). The connection is evicted and the statement tried once on a fresh one.
+     */
+    RECONNECT,
+    /**
+     * Everything else is about the database, not the row: no connection to be had (the pool timed out), disk full
+     * (53100), out of memory (53200), too many connections (53300), statement timeout (57014), deadlock (40P01),
+     * serialization failure (40001), a revoked privilege (42501), a missing table (42P01), …
+     */
+    DATABASE;
+
+    public static SqlFailure of(SQLException e) {
+        if (e instanceof SQLTransientConnectionException) {
+            // The pool could not lend a connection within its timeout: it has already retried inside that time.
+            return DATABASE;
+        }
+        String state = e.getSQLState();
+        if (state == null) {
+            return DATABASE;
+        }
+        if (state.startsWith("22") || state.startsWith("23") || state.equals("54000")) {
+            return ROW;
+        }
+        if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")
+                || state.equals("25006")) {
+            return RECONNECT;
+        }
+        return DATABASE;
+    }
+
+    static String describe(SQLException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        int newline = message.indexOf('\n');
+        return "SQLSTATE " + e.getSQLState() + ": " + (newline < 0 ? message : message.substring(0, newline));
+    }
+}
