@@ -22,8 +22,9 @@ public final class MigrateCommand {
     public static void main(String[] args) {
         try {
             DatabaseConfig config = DatabaseConfig.fromSystemEnvironment();
+            // Two connections: Flyway holds one for its lock while it migrates on another.
             try (HikariDataSource dataSource = DatabaseLogin.open(config, () -> new KmsSecrets(
-                    KmsClient.builder().httpClient(UrlConnectionHttpClient.create()).build()), "event-recorder-migrate", 1)) {
+                    KmsClient.builder().httpClient(UrlConnectionHttpClient.create()).build()), "event-recorder-migrate", 2)) {
                 MigrateResult result = SchemaMigrations.apply(dataSource);
                 System.out.println("migrated " + config.settings() + ": " + result.migrationsExecuted
                         + " migration(s) applied, schema now at version " + result.targetSchemaVersion);

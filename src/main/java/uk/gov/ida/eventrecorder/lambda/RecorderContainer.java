@@ -138,6 +138,11 @@ final class RecorderContainer implements AutoCloseable, Resource {
         return sqs.get();
     }
 
+    /** The repository if the container has built it (tests count the statements it sent). */
+    java.util.Optional<EventRepository> builtRepository() {
+        return java.util.Optional.ofNullable(repository.ifBuiltOrNull());
+    }
+
     OutageBackoff backoff() {
         return backoff;
     }

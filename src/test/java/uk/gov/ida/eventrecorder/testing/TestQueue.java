@@ -72,6 +72,13 @@ public final class TestQueue {
         return count(dlqUrl, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES);
     }
 
+    /** The bodies in the dead-letter queue, read and left there (visible again at once). */
+    public java.util.List<String> deadLetterBodies() {
+        java.util.List<software.amazon.awssdk.services.sqs.model.Message> messages = sqs.receiveMessage(r -> r
+                .queueUrl(dlqUrl).maxNumberOfMessages(10).visibilityTimeout(0).waitTimeSeconds(0)).messages();
+        return messages.stream().map(software.amazon.awssdk.services.sqs.model.Message::body).toList();
+    }
+
     private int count(String queue, QueueAttributeName attribute) {
         return Integer.parseInt(sqs.getQueueAttributes(r -> r.queueUrl(queue).attributeNames(attribute))
                 .attributes().get(attribute));
