@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class CuttableProxy implements AutoCloseable {
     private final ServerSocket listener;
-    private final InetSocketAddress target;
+    private volatile InetSocketAddress target;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile boolean cut;
 
@@ -44,6 +44,16 @@ public final class CuttableProxy implements AutoCloseable {
 
     public void restore() {
         cut = false;
+    }
+
+    /**
+     * Points the proxy at another server, as a failover re-points the database's DNS name: open connections are
+     * dropped, new ones reach the new target.
+     */
+    public void retarget(String host, int port) {
+        target = new InetSocketAddress(host, port);
+        cut();
+        restore();
     }
 
     private void acceptLoop() {

@@ -10,17 +10,15 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A throwaway PostgreSQL cluster that, unlike the machine's server, checks passwords (scram-sha-256) and offers
  * SSL. The role {@code recorder} logs in with a password; the role {@code iam_user} is admitted only over SSL
  * ({@code hostssl … trust}, {@code host … reject}), standing in for RDS, which checks the IAM token itself.
- * {@code initdb} refuses to run as root, so the cluster runs as the {@code postgres} OS user (docs/TEST-SERVERS.md).
+ * It runs as the {@code postgres} OS user ({@link ServerBinaries}).
  */
 public final class PasswordCheckingPostgres implements AutoCloseable {
     public static final String DATABASE = "events";
-    private static final String BIN = serverBinaries();
 
     private final Path dir;
     private final int port;
@@ -34,19 +32,19 @@ public final class PasswordCheckingPostgres implements AutoCloseable {
         Path pwfile = dir.resolve("pw");
         Files.writeString(pwfile, superPassword + "\n");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        run(List.of("chown", "-R", "postgres", dir.toString()));
-        asPostgres(BIN + "initdb", "-D", data.toString(), "-A", "scram-sha-256", "-U", "postgres",
+        ServerBinaries.run(List.of("chown", "-R", "postgres", dir.toString()));
+        ServerBinaries.asPostgres("initdb", "-D", data.toString(), "-A", "scram-sha-256", "-U", "postgres",
                 "--pwfile=" + pwfile, "--no-sync");
-        run(List.of("openssl", "req", "-new", "-x509", "-days", "1", "-nodes", "-subj", "/CN=127.0.0.1",
+        ServerBinaries.run(List.of("openssl", "req", "-new", "-x509", "-days", "1", "-nodes", "-subj", "/CN=127.0.0.1",
                 "-out", data.resolve("server.crt").toString(), "-keyout", data.resolve("server.key").toString()));
-        run(List.of("chown", "postgres", data.resolve("server.crt").toString(), data.resolve("server.key").toString()));
-        run(List.of("chmod", "600", data.resolve("server.key").toString()));
+        ServerBinaries.run(List.of("chown", "postgres", data.resolve("server.crt").toString(), data.resolve("server.key").toString()));
+        ServerBinaries.run(List.of("chmod", "600", data.resolve("server.key").toString()));
         Files.writeString(data.resolve("pg_hba.conf"), String.join("\n",
                 "local all all scram-sha-256",
                 "hostssl all iam_user 127.0.0.1/32 trust",
                 "host all iam_user 127.0.0.1/32 reject",
                 "host all all 127.0.0.1/32 scram-sha-256", ""));
-        asPostgres(BIN + "pg_ctl", "-D", data.toString(), "-w", "-l", dir.resolve("log").toString(), "-o",
+        ServerBinaries.asPostgres("pg_ctl", "-D", data.toString(), "-w", "-l", dir.resolve("log").toString(), "-o",
                 "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c ssl=on -c fsync=off", "start");
         try {
             prepare(recorderPassword);
@@ -81,19 +79,6 @@ public final class PasswordCheckingPostgres implements AutoCloseable {
         }
     }
 
-    /** The newest installed server's binaries (Debian keeps them in /usr/lib/postgresql/VERSION/bin). */
-    private static String serverBinaries() {
-        try (var versions = Files.list(Path.of("/usr/lib/postgresql"))) {
-            return versions.filter(v -> Files.isExecutable(v.resolve("bin/initdb")))
-                    .max(java.util.Comparator.comparingInt(v -> Integer.parseInt(v.getFileName().toString())))
-                    .map(v -> v.resolve("bin") + "/")
-                    .orElseThrow();
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException("The password and IAM login tests start their own PostgreSQL cluster and "
-                    + "need the server binaries (Debian: apt-get install postgresql); none under /usr/lib/postgresql");
-        }
-    }
-
     public int port() {
         return port;
     }
@@ -110,20 +95,6 @@ public final class PasswordCheckingPostgres implements AutoCloseable {
                 Optional.empty());
     }
 
-    private void asPostgres(String... command) throws IOException, InterruptedException {
-        List<String> full = new ArrayList<>(List.of("runuser", "-u", "postgres", "--"));
-        full.addAll(List.of(command));
-        run(full);
-    }
-
-    private static void run(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IllegalStateException(command.get(0) + " failed: " + output);
-        }
-    }
-
     @Override
     public void close() {
         try {
@@ -134,7 +105,7 @@ public final class PasswordCheckingPostgres implements AutoCloseable {
     }
 
     private void stop() throws IOException, InterruptedException {
-        asPostgres(BIN + "pg_ctl", "-D", dir.resolve("data").toString(), "-m", "immediate", "stop");
-        run(List.of("rm", "-rf", dir.toString()));
+        ServerBinaries.asPostgres("pg_ctl", "-D", dir.resolve("data").toString(), "-m", "immediate", "stop");
+        ServerBinaries.run(List.of("rm", "-rf", dir.toString()));
     }
 }
