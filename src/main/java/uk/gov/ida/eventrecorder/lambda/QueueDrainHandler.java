@@ -38,7 +38,8 @@ public final class QueueDrainHandler implements RequestHandler<Map<String, Objec
                 container.config().drainSafetyMargin(), container.backoff(), container::databaseAcceptingWork);
         DrainSummary summary = drainer.drain(
                 () -> context == null ? Long.MAX_VALUE : context.getRemainingTimeInMillis(),
-                metrics::batch);
+                (outcome, millis, backedOff) -> metrics.batch(outcome, millis, backedOff,
+                        !container.databaseAcceptingWork()));
         return summary.asMap();
     }
 

@@ -54,23 +54,23 @@ public final class SqsEventHandler implements RequestHandler<SQSEvent, SQSBatchR
             fifo |= queueArn != null && queueArn.endsWith(".fifo");
         }
         BatchOutcome outcome = container.pipeline().process(messages, fifo);
-        if (outcome.anyDatabaseFailure() && queueArn != null) {
-            backOff(queueArn, messages, outcome);
-        }
-        metrics.batch(outcome, (System.nanoTime() - started) / 1_000_000);
+        int backedOff = outcome.anyDatabaseFailure() && queueArn != null ? backOff(queueArn, messages, outcome) : 0;
+        metrics.batch(outcome, (System.nanoTime() - started) / 1_000_000, backedOff,
+                !container.databaseAcceptingWork());
         List<SQSBatchResponse.BatchItemFailure> failures = outcome.failures().stream()
                 .map(f -> SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(f.messageId()).build())
                 .toList();
         return SQSBatchResponse.builder().withBatchItemFailures(new ArrayList<>(failures)).build();
     }
 
-    private void backOff(String queueArn, List<InboundMessage> messages, BatchOutcome outcome) {
+    private int backOff(String queueArn, List<InboundMessage> messages, BatchOutcome outcome) {
         try {
-            container.backoff().apply(container.queueUrl(queueArn), messages, outcome);
+            return container.backoff().apply(container.queueUrl(queueArn), messages, outcome);
         } catch (RuntimeException e) {
             // The messages still come back after the queue's own visibility timeout: nothing is lost.
             LOG.warn("outage back-off not set: the queue URL of {} could not be found ({})", queueArn,
                     e.getClass().getSimpleName());
+            return 0;
         }
     }
 

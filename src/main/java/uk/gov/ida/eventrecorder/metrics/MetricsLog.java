@@ -12,7 +12,8 @@ import java.util.Map;
  * Writes CloudWatch Embedded Metric Format lines to stdout, which Lambda ships to CloudWatch Logs and CloudWatch
  * turns into metrics without an API call from the function
  * (<a href="https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html">
- * EMF specification</a>): per batch, one line of counts and latency by {@code Function}, and one line of
+ * EMF specification</a>): per batch, one line of counts and latency by {@code Function} (with the messages given
+ * an outage back-off, and 1 when the container's database circuit is open), and one line of
  * {@code EventsFailed} by {@code Function} and {@code Reason} for each reason that failed a message. The
  * template's dashboard plots exactly these (DashboardTest checks it).
  */
@@ -32,9 +33,14 @@ public final class MetricsLog {
         this.out = out;
     }
 
-    public void batch(BatchOutcome outcome, long elapsedMillis) {
+    /**
+     * @param backedOff   messages hidden for an outage back-off after this batch
+     * @param circuitOpen the container's database circuit is open after this batch (batches fail at once)
+     */
+    public void batch(BatchOutcome outcome, long elapsedMillis, int backedOff, boolean circuitOpen) {
         long now = System.currentTimeMillis();
-        out.println(line(now, outcome.recorded(), outcome.duplicates(), outcome.failed(), elapsedMillis));
+        out.println(line(now, outcome.recorded(), outcome.duplicates(), outcome.failed(), elapsedMillis, backedOff,
+                circuitOpen));
         Map<RejectionReason, Integer> byReason = new EnumMap<>(RejectionReason.class);
         for (MessageOutcome o : outcome.outcomes()) {
             if (o.failed()) {
@@ -44,16 +50,20 @@ public final class MetricsLog {
         byReason.forEach((reason, count) -> out.println(failedLine(now, reason, count)));
     }
 
-    String line(long timestamp, long recorded, long duplicates, long failed, long elapsedMillis) {
+    String line(long timestamp, long recorded, long duplicates, long failed, long elapsedMillis, int backedOff,
+                boolean circuitOpen) {
         return "{\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
                 + escape(namespace) + "\",\"Dimensions\":[[\"Function\"]],\"Metrics\":["
                 + "{\"Name\":\"EventsRecorded\",\"Unit\":\"Count\"},"
                 + "{\"Name\":\"EventsDuplicate\",\"Unit\":\"Count\"},"
                 + "{\"Name\":\"EventsFailed\",\"Unit\":\"Count\"},"
-                + "{\"Name\":\"BatchMillis\",\"Unit\":\"Milliseconds\"}]}]},"
+                + "{\"Name\":\"BatchMillis\",\"Unit\":\"Milliseconds\"},"
+                + "{\"Name\":\"MessagesBackedOff\",\"Unit\":\"Count\"},"
+                + "{\"Name\":\"DatabaseCircuitOpen\",\"Unit\":\"Count\"}]}]},"
                 + "\"Function\":\"" + escape(function) + "\",\"EventsRecorded\":" + recorded
                 + ",\"EventsDuplicate\":" + duplicates + ",\"EventsFailed\":" + failed
-                + ",\"BatchMillis\":" + elapsedMillis + "}";
+                + ",\"BatchMillis\":" + elapsedMillis + ",\"MessagesBackedOff\":" + backedOff
+                + ",\"DatabaseCircuitOpen\":" + (circuitOpen ? 1 : 0) + "}";
     }
 
     String failedLine(long timestamp, RejectionReason reason, long failed) {

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.ObjLongConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
@@ -60,9 +59,10 @@ public final class QueueDrainer {
 
     /**
      * @param remainingMillis the Lambda time left (Lambda's {@code Context.getRemainingTimeInMillis})
-     * @param onBatch         told of each batch's outcome and how long it took to record and acknowledge, in ms
+     * @param onBatch         told of each batch's outcome, how long it took to record and acknowledge, and how
+     *                        many of its messages were given an outage back-off
      */
-    public DrainSummary drain(LongSupplier remainingMillis, ObjLongConsumer<BatchOutcome> onBatch) {
+    public DrainSummary drain(LongSupplier remainingMillis, BatchListener onBatch) {
         long started = System.nanoTime();
         long received = 0, recorded = 0, duplicates = 0, failed = 0, deleteFailures = 0, batches = 0;
         String stopReason;
@@ -92,14 +92,12 @@ public final class QueueDrainer {
             received += messages.size();
             List<InboundMessage> inbound = toInbound(messages);
             BatchOutcome outcome = pipeline.process(inbound, fifo);
-            if (outcome.anyDatabaseFailure()) {
-                backoff.apply(queueUrl, inbound, outcome);
-            }
+            int backedOff = outcome.anyDatabaseFailure() ? backoff.apply(queueUrl, inbound, outcome) : 0;
             recorded += outcome.recorded();
             duplicates += outcome.duplicates();
             failed += outcome.failed();
             deleteFailures += deleteSucceeded(messages, outcome);
-            onBatch.accept(outcome, (System.nanoTime() - batchStarted) / 1_000_000);
+            onBatch.batch(outcome, (System.nanoTime() - batchStarted) / 1_000_000, backedOff);
             if (outcome.databaseUnavailable()) {
                 // Draining on would only cycle every message through its receive count towards the DLQ.
                 stopReason = "database unavailable";
@@ -112,6 +110,12 @@ public final class QueueDrainer {
                         + "elapsed_ms={} stopped={}", received, recorded, duplicates, failed, deleteFailures, batches,
                 summary.elapsedMillis(), stopReason);
         return summary;
+    }
+
+    /** Told of each batch a drain records. */
+    @FunctionalInterface
+    public interface BatchListener {
+        void batch(BatchOutcome outcome, long elapsedMillis, int backedOff);
     }
 
     private List<Message> receive() {

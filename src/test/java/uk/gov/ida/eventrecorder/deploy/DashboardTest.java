@@ -131,7 +131,7 @@ class DashboardTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
             for (String function : List.of(MetricsLog.EVENT_SOURCE_FUNCTION, MetricsLog.DRAIN_FUNCTION)) {
-                new MetricsLog(namespace, function, print).batch(new BatchOutcome(outcomes), 12);
+                new MetricsLog(namespace, function, print).batch(new BatchOutcome(outcomes), 12, 3, true);
             }
         }
         Set<Metric> metrics = new HashSet<>();
