@@ -1,6 +1,7 @@
 package uk.gov.ida.eventrecorder.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -63,7 +64,14 @@ public record RecorderConfig(DatabaseConfig database, KeyLocation dataKey, Optio
                 throw new ConfigurationException("ENCRYPTION_KEY",
                         "is set together with DECRYPTION_KEY_BUCKET_NAME/DECRYPTION_KEY_FILE_NAME: give one key source");
             }
-            return new KeyLocation.InEnvironment(inline.get());
+            List<String> ciphertexts = List.of(inline.get().split(",", -1)).stream().map(String::strip).toList();
+            for (int k = 0; k < ciphertexts.size(); k++) {
+                if (ciphertexts.get(k).isEmpty()) {
+                    throw new ConfigurationException("ENCRYPTION_KEY", "has an empty key at position " + (k + 1)
+                            + " of " + ciphertexts.size() + " (keys are separated by commas)");
+                }
+            }
+            return new KeyLocation.InEnvironment(ciphertexts);
         }
         if (bucket.isPresent() && file.isEmpty()) {
             throw new ConfigurationException("DECRYPTION_KEY_FILE_NAME", "is required when DECRYPTION_KEY_BUCKET_NAME is set");

@@ -21,7 +21,8 @@ public enum Variable {
     OUTAGE_RETRY_MAX_SECONDS("the longest visibility timeout an outage back-off sets (SQS allows 43200)"),
     METRICS_NAMESPACE("CloudWatch namespace of the Embedded Metric Format lines"),
     FRAUD_UPLOAD_MAX_BYTES("the largest IDP fraud-data upload accepted; a larger file is refused with a validation failure"),
-    AWS_REGION("region for signing RDS IAM tokens; set by Lambda itself", true);
+    AWS_REGION("region for signing RDS IAM tokens; set by Lambda itself", true),
+    AWS_LAMBDA_LOG_LEVEL("the lowest level logged; Lambda sets it from the function's application log level", true);
 
     private final String meaning;
     private final boolean setByLambda;

@@ -7,12 +7,15 @@ import uk.gov.ida.eventrecorder.config.KeyLocation;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Fetches the AES data key producers encrypt events with: a KMS ciphertext held in the environment or in an S3
- * object. Called once per container; the key then lives only in memory.
+ * Fetches the AES data keys producers encrypt events with: KMS ciphertexts held in the environment (separated by
+ * commas) or in an S3 object (one a line). More than one during a key rotation, the current key first. Called once
+ * per container; the keys then live only in memory.
  */
 public final class DataKeySource {
     private final KmsSecrets kms;
@@ -24,24 +27,34 @@ public final class DataKeySource {
         this.s3 = s3;
     }
 
-    public SecretKey load(KeyLocation location) {
-        byte[] plaintext;
+    public List<SecretKey> load(KeyLocation location) {
+        List<String> ciphertexts;
+        String source;
         if (location instanceof KeyLocation.InEnvironment env) {
-            plaintext = kms.decrypt(env.ciphertextBase64(), "ENCRYPTION_KEY");
+            source = "ENCRYPTION_KEY";
+            ciphertexts = env.ciphertexts();
         } else if (location instanceof KeyLocation.InS3Object object) {
-            String source = "the data key in s3://" + object.bucket() + "/" + object.key();
-            String ciphertext;
+            source = "the data key in s3://" + object.bucket() + "/" + object.key();
+            String text;
             try {
-                ciphertext = s3.get().getObjectAsBytes(r -> r.bucket(object.bucket()).key(object.key()))
+                text = s3.get().getObjectAsBytes(r -> r.bucket(object.bucket()).key(object.key()))
                         .asString(StandardCharsets.US_ASCII);
             } catch (SdkException e) {
                 throw new SecretUnavailableException("could not read " + source + ": " + e.getMessage(), e);
             }
-            plaintext = kms.decrypt(ciphertext, source);
+            ciphertexts = text.lines().map(String::strip).filter(line -> !line.isEmpty()).toList();
+            if (ciphertexts.isEmpty()) {
+                throw new SecretUnavailableException(source + " is empty");
+            }
         } else {
             throw new IllegalArgumentException("unknown key location " + location);
         }
-        return new SecretKeySpec(aesKeyBytes(plaintext), "AES");
+        List<SecretKey> keys = new ArrayList<>(ciphertexts.size());
+        for (int k = 0; k < ciphertexts.size(); k++) {
+            String which = ciphertexts.size() == 1 ? source : source + " (key " + (k + 1) + " of " + ciphertexts.size() + ")";
+            keys.add(new SecretKeySpec(aesKeyBytes(kms.decrypt(ciphertexts.get(k), which), which), "AES"));
+        }
+        return keys;
     }
 
     /**
@@ -50,7 +63,7 @@ public final class DataKeySource {
      * and decodes to a key size is taken as base64: a random raw key made only of base64 characters has a chance
      * of about 4^-16.
      */
-    static byte[] aesKeyBytes(byte[] plaintext) {
+    static byte[] aesKeyBytes(byte[] plaintext, String source) {
         String text = new String(plaintext, StandardCharsets.ISO_8859_1).strip();
         if (text.matches("[A-Za-z0-9+/]+={0,2}")) {
             try {
@@ -65,7 +78,7 @@ public final class DataKeySource {
         if (isAesKeyLength(plaintext.length)) {
             return plaintext;
         }
-        throw new SecretUnavailableException("the decrypted data key is " + plaintext.length
+        throw new SecretUnavailableException(source + " decrypts to " + plaintext.length
                 + " bytes; expected an AES key of 16, 24 or 32 bytes (raw or base64)");
     }
 

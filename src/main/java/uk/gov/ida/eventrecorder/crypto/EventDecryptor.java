@@ -14,24 +14,83 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Base64;
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * Reverses the producers' {@code EventEncrypter}: a message body is
  * {@code base64(16-byte IV ‖ AES/CBC/PKCS5Padding(key, IV, event JSON))}.
+ *
+ * <p>During a data-key rotation the queue holds messages under the old key and the new: the decryptor holds every
+ * configured key and reads a message with the first under which it both decrypts and parses. CBC has no
+ * authentication, so a wrong key yields valid padding about once in 256 tries; the parse is what tells.
  */
 public final class EventDecryptor {
     private static final int IV_LENGTH = 16;
     private static final int BLOCK = 16;
 
-    private final SecretKey key;
+    private final List<SecretKey> keys;
     // Cipher instances are not thread-safe and cost a provider lookup to create: one per thread, reused.
     private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(EventDecryptor::newCipher);
 
-    public EventDecryptor(SecretKey key) {
-        this.key = key;
+    /** A message read under one of the keys. @param dataKey the key's position, from 1 */
+    public record Decrypted<T>(T value, String plaintext, int dataKey) {
     }
 
+    public EventDecryptor(SecretKey key) {
+        this(List.of(key));
+    }
+
+    /** @param keys in the order they are tried: the current key first during a rotation */
+    public EventDecryptor(List<SecretKey> keys) {
+        if (keys.isEmpty()) {
+            throw new IllegalArgumentException("no data key");
+        }
+        this.keys = List.copyOf(keys);
+    }
+
+    public int keyCount() {
+        return keys.size();
+    }
+
+    /** The plaintext under the first key it decrypts under. */
     public String decrypt(String body) {
+        return decrypt(body, plaintext -> plaintext).value();
+    }
+
+    /**
+     * Decrypts with each key in turn and reads the plaintext with {@code reader}; the first key under which both
+     * succeed wins. If the body decrypts under some key but never reads, the first reading failure is thrown: it
+     * says what is wrong with the event.
+     */
+    public <T> Decrypted<T> decrypt(String body, Function<String, T> reader) {
+        byte[] bytes = decode(body);
+        InvalidMessageException unreadable = null;
+        for (int k = 0; k < keys.size(); k++) {
+            String plaintext;
+            try {
+                plaintext = decryptWith(keys.get(k), bytes);
+            } catch (InvalidMessageException notThisKey) {
+                continue;
+            }
+            try {
+                return new Decrypted<>(reader.apply(plaintext), plaintext, k + 1);
+            } catch (InvalidMessageException e) {
+                if (unreadable == null) {
+                    unreadable = e;
+                }
+            }
+        }
+        if (unreadable != null) {
+            throw unreadable;
+        }
+        throw new InvalidMessageException(RejectionReason.PADDING_OR_KEY, keys.size() == 1
+                ? "the padding is wrong: the message was encrypted with another key, or corrupted"
+                : "the message decrypts under none of the " + keys.size() + " data keys: it was encrypted with "
+                + "another key, or corrupted");
+    }
+
+    private static byte[] decode(String body) {
         if (body == null || body.isBlank()) {
             throw new InvalidMessageException(RejectionReason.LENGTH, "the message body is empty");
         }
@@ -45,6 +104,10 @@ public final class EventDecryptor {
             throw new InvalidMessageException(RejectionReason.LENGTH, "the body decodes to " + bytes.length
                     + " bytes; expected a 16-byte IV and a whole number (at least one) of 16-byte blocks");
         }
+        return bytes;
+    }
+
+    private String decryptWith(SecretKey key, byte[] bytes) {
         byte[] plaintext;
         try {
             Cipher cipher = ciphers.get();

@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.S3Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import uk.gov.ida.eventrecorder.config.ImportConfig;
+import uk.gov.ida.eventrecorder.logging.RequestLogContext;
 import uk.gov.ida.eventrecorder.pipeline.EventRecorder;
 import uk.gov.ida.eventrecorder.replay.ArchiveReplayer;
 import uk.gov.ida.eventrecorder.replay.ReplayReport;
@@ -38,20 +39,22 @@ public final class ArchiveReplayHandler implements RequestHandler<S3Event, Map<S
 
     @Override
     public Map<String, Object> handleRequest(S3Event event, Context context) {
-        Map<String, Object> results = new LinkedHashMap<>();
-        for (ImportContainer.S3Object object : ImportContainer.objects(event)) {
-            String bucket = object.bucket();
-            String key = object.key();
-            if (key.endsWith(ArchiveReplayer.REPORT_SUFFIX)) {
-                LOG.info("ignoring s3://{}/{}: a replay report, not an archive", bucket, key);
-                continue;
+        try (RequestLogContext ignored = RequestLogContext.of(context)) {
+            Map<String, Object> results = new LinkedHashMap<>();
+            for (ImportContainer.S3Object object : ImportContainer.objects(event)) {
+                String bucket = object.bucket();
+                String key = object.key();
+                if (key.endsWith(ArchiveReplayer.REPORT_SUFFIX)) {
+                    LOG.info("ignoring s3://{}/{}: a replay report, not an archive", bucket, key);
+                    continue;
+                }
+                ReplayReport report = replayer.get().replay(bucket, key);
+                results.put(key, Map.of("lines", report.lines(), "recorded", report.recordedCount(),
+                        "duplicates", report.duplicateCount(), "failed", report.failedCount(),
+                        "deleted", report.complete()));
             }
-            ReplayReport report = replayer.get().replay(bucket, key);
-            results.put(key, Map.of("lines", report.lines(), "recorded", report.recordedCount(),
-                    "duplicates", report.duplicateCount(), "failed", report.failedCount(),
-                    "deleted", report.complete()));
+            return results;
         }
-        return results;
     }
 
     @Override

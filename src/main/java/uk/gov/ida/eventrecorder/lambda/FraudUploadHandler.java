@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.S3Event;
 import uk.gov.ida.eventrecorder.config.ImportConfig;
+import uk.gov.ida.eventrecorder.logging.RequestLogContext;
 import uk.gov.ida.eventrecorder.upload.FraudUploadProcessor;
 import uk.gov.ida.eventrecorder.upload.FraudUploadRepository;
 
@@ -31,13 +32,15 @@ public final class FraudUploadHandler implements RequestHandler<S3Event, Map<Str
 
     @Override
     public Map<String, Object> handleRequest(S3Event event, Context context) {
-        Map<String, Object> results = new LinkedHashMap<>();
-        for (ImportContainer.S3Object object : ImportContainer.objects(event)) {
-            FraudUploadProcessor.Outcome outcome = processor.get().process(object.bucket(), object.key());
-            results.put(object.key(), Map.of("passed", outcome.passed(), "movedTo", outcome.movedTo(),
-                    "rows", outcome.rows(), "failures", outcome.failures().size()));
+        try (RequestLogContext ignored = RequestLogContext.of(context)) {
+            Map<String, Object> results = new LinkedHashMap<>();
+            for (ImportContainer.S3Object object : ImportContainer.objects(event)) {
+                FraudUploadProcessor.Outcome outcome = processor.get().process(object.bucket(), object.key());
+                results.put(object.key(), Map.of("passed", outcome.passed(), "movedTo", outcome.movedTo(),
+                        "rows", outcome.rows(), "failures", outcome.failures().size()));
+            }
+            return results;
         }
-        return results;
     }
 
     @Override

@@ -3,6 +3,7 @@ package uk.gov.ida.eventrecorder.lambda;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import uk.gov.ida.eventrecorder.config.RecorderConfig;
+import uk.gov.ida.eventrecorder.logging.RequestLogContext;
 import uk.gov.ida.eventrecorder.metrics.MetricsLog;
 import uk.gov.ida.eventrecorder.queue.DrainSummary;
 import uk.gov.ida.eventrecorder.queue.QueueDrainer;
@@ -34,13 +35,15 @@ public final class QueueDrainHandler implements RequestHandler<Map<String, Objec
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
-        QueueDrainer drainer = new QueueDrainer(container.sqs(), container.pipeline(), queueUrl,
-                container.config().drainSafetyMargin(), container.backoff(), container::databaseAcceptingWork);
-        DrainSummary summary = drainer.drain(
-                () -> context == null ? Long.MAX_VALUE : context.getRemainingTimeInMillis(),
-                (outcome, millis, backedOff) -> metrics.batch(outcome, millis, backedOff,
-                        !container.databaseAcceptingWork()));
-        return summary.asMap();
+        try (RequestLogContext ignored = RequestLogContext.of(context)) {
+            QueueDrainer drainer = new QueueDrainer(container.sqs(), container.pipeline(), queueUrl,
+                    container.config().drainSafetyMargin(), container.backoff(), container::databaseAcceptingWork);
+            DrainSummary summary = drainer.drain(
+                    () -> context == null ? Long.MAX_VALUE : context.getRemainingTimeInMillis(),
+                    (outcome, millis, backedOff) -> metrics.batch(outcome, millis, backedOff,
+                            !container.databaseAcceptingWork()));
+            return summary.asMap();
+        }
     }
 
     /** The per-container wiring, for the SnapStart hook tests in this package. */

@@ -68,7 +68,7 @@ final class RecorderContainer implements AutoCloseable, Resource {
                 new EventDecryptor(new DataKeySource(kmsSecrets(), s3).load(config.dataKey())),
                 new EventParser(),
                 repository.get(),
-                config.logDecryptedEvents() ? System.out::println : null));
+                config.logDecryptedEvents()));
         this.backoff = new OutageBackoff(sqs, config.outageRetryBase(), config.outageRetryMax());
         // SnapStart: Lambda calls the org.crac hooks around the snapshot of this initialised container. The container
         // is held by its handler for the container's life, so the registration stays reachable.

@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import uk.gov.ida.eventrecorder.config.RecorderConfig;
+import uk.gov.ida.eventrecorder.logging.RequestLogContext;
 import uk.gov.ida.eventrecorder.metrics.MetricsLog;
 import uk.gov.ida.eventrecorder.pipeline.BatchOutcome;
 import uk.gov.ida.eventrecorder.pipeline.InboundMessage;
@@ -41,26 +42,28 @@ public final class SqsEventHandler implements RequestHandler<SQSEvent, SQSBatchR
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        long started = System.nanoTime();
-        List<SQSEvent.SQSMessage> records = event.getRecords() == null ? List.of() : event.getRecords();
-        List<InboundMessage> messages = new ArrayList<>(records.size());
-        boolean fifo = false;
-        String queueArn = null;
-        for (SQSEvent.SQSMessage record : records) {
-            Map<String, String> attributes = record.getAttributes() == null ? Map.of() : record.getAttributes();
-            messages.add(new InboundMessage(record.getMessageId(), record.getBody(), attributes.get("MessageGroupId"),
-                    record.getReceiptHandle(), InboundMessage.receiveCount(attributes.get("ApproximateReceiveCount"))));
-            queueArn = record.getEventSourceArn();
-            fifo |= queueArn != null && queueArn.endsWith(".fifo");
+        try (RequestLogContext ignored = RequestLogContext.of(context)) {
+            long started = System.nanoTime();
+            List<SQSEvent.SQSMessage> records = event.getRecords() == null ? List.of() : event.getRecords();
+            List<InboundMessage> messages = new ArrayList<>(records.size());
+            boolean fifo = false;
+            String queueArn = null;
+            for (SQSEvent.SQSMessage record : records) {
+                Map<String, String> attributes = record.getAttributes() == null ? Map.of() : record.getAttributes();
+                messages.add(new InboundMessage(record.getMessageId(), record.getBody(), attributes.get("MessageGroupId"),
+                        record.getReceiptHandle(), InboundMessage.receiveCount(attributes.get("ApproximateReceiveCount"))));
+                queueArn = record.getEventSourceArn();
+                fifo |= queueArn != null && queueArn.endsWith(".fifo");
+            }
+            BatchOutcome outcome = container.pipeline().process(messages, fifo);
+            int backedOff = outcome.anyDatabaseFailure() && queueArn != null ? backOff(queueArn, messages, outcome) : 0;
+            metrics.batch(outcome, (System.nanoTime() - started) / 1_000_000, backedOff,
+                    !container.databaseAcceptingWork());
+            List<SQSBatchResponse.BatchItemFailure> failures = outcome.failures().stream()
+                    .map(f -> SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(f.messageId()).build())
+                    .toList();
+            return SQSBatchResponse.builder().withBatchItemFailures(new ArrayList<>(failures)).build();
         }
-        BatchOutcome outcome = container.pipeline().process(messages, fifo);
-        int backedOff = outcome.anyDatabaseFailure() && queueArn != null ? backOff(queueArn, messages, outcome) : 0;
-        metrics.batch(outcome, (System.nanoTime() - started) / 1_000_000, backedOff,
-                !container.databaseAcceptingWork());
-        List<SQSBatchResponse.BatchItemFailure> failures = outcome.failures().stream()
-                .map(f -> SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(f.messageId()).build())
-                .toList();
-        return SQSBatchResponse.builder().withBatchItemFailures(new ArrayList<>(failures)).build();
     }
 
     private int backOff(String queueArn, List<InboundMessage> messages, BatchOutcome outcome) {

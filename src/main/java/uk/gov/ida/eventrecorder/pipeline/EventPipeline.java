@@ -1,38 +1,43 @@
 package uk.gov.ida.eventrecorder.pipeline;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import uk.gov.ida.eventrecorder.crypto.EventDecryptor;
 import uk.gov.ida.eventrecorder.event.AuditEvent;
 import uk.gov.ida.eventrecorder.event.EventParser;
 import uk.gov.ida.eventrecorder.event.InvalidMessageException;
 import uk.gov.ida.eventrecorder.event.RejectionReason;
+import uk.gov.ida.eventrecorder.logging.Json;
 import uk.gov.ida.eventrecorder.store.EventRepository;
 
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * The one pipeline every entry point uses: decrypt, parse and validate each message, record the valid ones in one
  * database round trip, and say what became of each. One bad message never fails its batch.
  */
 public final class EventPipeline {
+    // Its own logger name, so a log subscription (SIEM ingestion) can select these lines alone.
+    private static final Logger DECRYPTED_EVENTS = LoggerFactory.getLogger("DecryptedEvents");
+
     private final EventDecryptor decryptor;
     private final EventParser parser;
     private final EventRecorder recorder;
-    private final Consumer<String> decryptedEventLog;
+    private final boolean logDecryptedEvents;
 
     /**
-     * @param decryptedEventLog receives each decrypted event as one line of JSON (for SIEM ingestion), or
-     *                          {@code null} when that log is switched off
+     * @param logDecryptedEvents also log each decrypted event, as the JSON field {@code event} of a line of the
+     *                           {@code DecryptedEvents} logger (for SIEM ingestion; it carries personal data)
      */
     public EventPipeline(EventDecryptor decryptor, EventParser parser, EventRepository repository,
-                         Consumer<String> decryptedEventLog) {
+                         boolean logDecryptedEvents) {
         this.decryptor = decryptor;
         this.parser = parser;
         this.recorder = new EventRecorder(repository);
-        this.decryptedEventLog = decryptedEventLog;
+        this.logDecryptedEvents = logDecryptedEvents;
     }
 
     /**
@@ -46,6 +51,7 @@ public final class EventPipeline {
         MessageOutcome[] outcomes = new MessageOutcome[n];
         List<AuditEvent> events = new ArrayList<>(n);
         List<Integer> positions = new ArrayList<>(n);
+        int[] dataKeys = new int[n];
         Set<String> failedGroups = new HashSet<>();
         for (int i = 0; i < n; i++) {
             InboundMessage message = messages.get(i);
@@ -55,12 +61,13 @@ public final class EventPipeline {
                 continue;
             }
             try {
-                String json = decryptor.decrypt(message.body());
-                AuditEvent event = parser.parse(json);
-                if (decryptedEventLog != null) {
-                    decryptedEventLog.accept(oneLine(json));
+                EventDecryptor.Decrypted<AuditEvent> decrypted = decryptor.decrypt(message.body(), parser::parse);
+                if (logDecryptedEvents) {
+                    DECRYPTED_EVENTS.atInfo().addKeyValue("message_id", message.messageId())
+                            .addKeyValue("event", new Json.Raw(oneLine(decrypted.plaintext()))).log("decrypted event");
                 }
-                events.add(event);
+                dataKeys[i] = decrypted.dataKey();
+                events.add(decrypted.value());
                 positions.add(i);
             } catch (RuntimeException e) {
                 // Besides invalid messages, a bug met by one message's content must not fail the other nine:
@@ -77,7 +84,7 @@ public final class EventPipeline {
         List<MessageOutcome> recorded = recorder.record(events,
                 positions.stream().map(p -> messages.get(p).messageId()).toList());
         for (int k = 0; k < recorded.size(); k++) {
-            outcomes[positions.get(k)] = recorded.get(k);
+            outcomes[positions.get(k)] = recorded.get(k).withDataKey(dataKeys[positions.get(k)]);
         }
         if (fifo) {
             failLaterMessagesOfFailedGroups(messages, outcomes);

@@ -2,6 +2,7 @@ package uk.gov.ida.eventrecorder.pipeline;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 import uk.gov.ida.eventrecorder.event.AuditEvent;
 import uk.gov.ida.eventrecorder.event.RejectionReason;
 import uk.gov.ida.eventrecorder.store.DatabaseUnavailableException;
@@ -65,13 +66,26 @@ public final class EventRecorder {
         return outcomes;
     }
 
+    /**
+     * One JSON log line per message: {@code message_id}, {@code event_id} (when known), {@code outcome}
+     * ({@code recorded}, {@code duplicate}, {@code failed}), and for a failure {@code reason} (the label the README
+     * lists) and {@code detail} (which field, why; never the event's content).
+     */
     static void log(MessageOutcome outcome) {
+        LoggingEventBuilder line = (outcome.failed() ? LOG.atWarn() : LOG.atInfo())
+                .addKeyValue("message_id", outcome.messageId());
+        if (outcome.eventId() != null) {
+            line = line.addKeyValue("event_id", outcome.eventId());
+        }
+        line = line.addKeyValue("outcome", outcome.status().name().toLowerCase(java.util.Locale.ROOT));
+        if (outcome.dataKey() > 0) {
+            line = line.addKeyValue("data_key", outcome.dataKey());
+        }
         switch (outcome.status()) {
-            case RECORDED -> LOG.info("recorded event_id={} message_id={}", outcome.eventId(), outcome.messageId());
-            case DUPLICATE -> LOG.info("duplicate event_id={} message_id={} (already recorded; nothing written)",
-                    outcome.eventId(), outcome.messageId());
-            case FAILED -> LOG.warn("failed message_id={} event_id={} reason={}: {}", outcome.messageId(),
-                    outcome.eventId(), outcome.reason(), outcome.detail());
+            case RECORDED -> line.log("recorded");
+            case DUPLICATE -> line.log("duplicate: already recorded, nothing written");
+            case FAILED -> line.addKeyValue("reason", outcome.reason().label()).addKeyValue("detail", outcome.detail())
+                    .log("failed: " + outcome.reason().label());
         }
     }
 

@@ -7,21 +7,27 @@ import uk.gov.ida.eventrecorder.event.RejectionReason;
  *
  * @param eventId {@code null} when the message could not be read far enough to know it
  * @param reason  {@code null} unless failed
+ * @param dataKey the position (1, 2, …) of the data key the message decrypted under, 0 when it did not decrypt or
+ *                came from an archive (so an operator can see when an old key stops being used)
  */
 public record MessageOutcome(String messageId, String eventId, Status status, RejectionReason reason,
-                             String detail) {
+                             String detail, int dataKey) {
     public enum Status { RECORDED, DUPLICATE, FAILED }
 
     public static MessageOutcome recorded(String messageId, String eventId) {
-        return new MessageOutcome(messageId, eventId, Status.RECORDED, null, "");
+        return new MessageOutcome(messageId, eventId, Status.RECORDED, null, "", 0);
     }
 
     public static MessageOutcome duplicate(String messageId, String eventId) {
-        return new MessageOutcome(messageId, eventId, Status.DUPLICATE, null, "");
+        return new MessageOutcome(messageId, eventId, Status.DUPLICATE, null, "", 0);
     }
 
     public static MessageOutcome failed(String messageId, String eventId, RejectionReason reason, String detail) {
-        return new MessageOutcome(messageId, eventId, Status.FAILED, reason, detail);
+        return new MessageOutcome(messageId, eventId, Status.FAILED, reason, detail, 0);
+    }
+
+    public MessageOutcome withDataKey(int position) {
+        return new MessageOutcome(messageId, eventId, status, reason, detail, position);
     }
 
     public boolean failed() {

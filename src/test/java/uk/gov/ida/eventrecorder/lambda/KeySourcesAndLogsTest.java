@@ -1,5 +1,7 @@
 package uk.gov.ida.eventrecorder.lambda;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -7,6 +9,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import uk.gov.ida.eventrecorder.crypto.SecretUnavailableException;
 import uk.gov.ida.eventrecorder.testing.EventBuilder;
+import uk.gov.ida.eventrecorder.testing.EventEncrypter;
 import uk.gov.ida.eventrecorder.testing.EventSourceMapping;
 import uk.gov.ida.eventrecorder.testing.RecorderFixture;
 import uk.gov.ida.eventrecorder.testing.TestQueue;
@@ -25,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KeySourcesAndLogsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final RecorderFixture fixture = new RecorderFixture(24);
 
     @BeforeEach
@@ -75,21 +79,131 @@ class KeySourcesAndLogsTest {
     }
 
     @Test
-    void printsEachDecryptedEventAloneOnOneLineOnlyWhenSwitchedOn() {
+    void logsEachDecryptedEventAsAJsonFieldOnlyWhenSwitchedOn() throws Exception {
         EventBuilder event = EventBuilder.otherSession(); // its details hold a newline
         Map<String, String> env = fixture.environment();
 
-        String off = captureStdout(() -> recordOne(env, event));
+        List<JsonNode> off = jsonLines(captureStdout(() -> recordOne(env, event)));
         env.put("LOG_DECRYPTED_EVENTS", "true");
-        String on = captureStdout(() -> recordOne(env, event));
+        List<JsonNode> on = jsonLines(captureStdout(() -> recordOne(env, event)));
 
-        String json = event.json();
-        assertFalse(off.lines().anyMatch(json::equals), "off by default");
-        assertTrue(on.lines().anyMatch(json::equals), on);
-        assertTrue(off.contains("recorded event_id=" + event.eventId()));
-        assertTrue(on.contains("duplicate event_id=" + event.eventId()));
-        assertTrue(off.lines().anyMatch(l -> l.startsWith("{\"_aws\"") && l.contains("\"EventsRecorded\":1")),
+        JsonNode sent = JSON.readTree(event.json());
+        assertFalse(off.stream().anyMatch(l -> l.has("event")), "off by default");
+        JsonNode decrypted = on.stream().filter(l -> l.path("logger").asText().equals("DecryptedEvents")).findFirst()
+                .orElseThrow(() -> new AssertionError("no DecryptedEvents line: " + on));
+        assertEquals(sent, decrypted.get("event"), "the event itself, as a JSON field");
+        assertEquals("INFO", decrypted.path("level").asText());
+        assertTrue(off.stream().anyMatch(l -> l.path("outcome").asText().equals("recorded")
+                && l.path("event_id").asText().equals(event.eventId()) && l.has("message_id")
+                && l.path("data_key").asInt() == 1), off.toString());
+        assertTrue(on.stream().anyMatch(l -> l.path("outcome").asText().equals("duplicate")
+                && l.path("event_id").asText().equals(event.eventId())));
+        assertTrue(off.stream().anyMatch(l -> l.has("_aws") && l.path("EventsRecorded").asInt() == 1),
                 "an Embedded Metric Format line per batch");
+    }
+
+    @Test
+    void everyLineAHandlerRunWritesIsOneJsonObjectAndFailuresCarryTheirReasonAndTheRequestId() throws Exception {
+        Map<String, String> env = fixture.environment();
+        String output = captureStdout(() -> {
+            try (SqsClient sqs = fixture.servers.sqsClient(); SqsEventHandler handler = new SqsEventHandler(env)) {
+                TestQueue queue = TestQueue.standard(sqs);
+                queue.send(fixture.encrypt(EventBuilder.billing()));
+                queue.send(fixture.encrypt(EventBuilder.billing().withoutDetail("pid")));
+                queue.send("not base64!");
+                return new EventSourceMapping(sqs, queue, handler).pollOnce();
+            }
+        });
+
+        List<JsonNode> lines = jsonLines(output);
+        assertTrue(lines.size() >= 4, output);
+        List<JsonNode> failed = lines.stream().filter(l -> l.path("outcome").asText().equals("failed")).toList();
+        assertEquals(List.of("base64", "incomplete billing event"), failed.stream()
+                .map(l -> l.path("reason").asText()).sorted().toList());
+        for (JsonNode line : failed) {
+            assertEquals("WARN", line.path("level").asText());
+            assertTrue(line.has("message_id") && line.has("detail"), line.toString());
+            assertFalse(line.path("aws_request_id").asText().isEmpty(), "the Lambda request id: " + line);
+        }
+        assertTrue(failed.stream().anyMatch(l -> l.path("detail").asText().contains("details.pid")),
+                "which field, why");
+    }
+
+    @Test
+    void duringARotationEachMessageIsReadWithTheKeyItWasEncryptedUnderAndAThirdKeyFailsAlone() throws Exception {
+        EventEncrypter oldKey = new EventEncrypter(fixture.dataKey);
+        byte[] newKeyBytes = EventEncrypter.newKey(32);
+        EventEncrypter newKey = new EventEncrypter(newKeyBytes);
+        EventEncrypter unknownKey = new EventEncrypter(EventEncrypter.newKey(16));
+        Map<String, String> env = fixture.environment();
+        env.put("ENCRYPTION_KEY", fixture.servers.kms().encryptToBase64(newKeyBytes) + ","
+                + fixture.servers.kms().encryptToBase64(fixture.dataKey));
+
+        assertRotation(env, oldKey, newKey, unknownKey);
+    }
+
+    @Test
+    void aKeyObjectInS3MayHoldSeveralKeysOneALine() throws Exception {
+        byte[] newKeyBytes = EventEncrypter.newKey(16);
+        try (S3Client s3 = fixture.servers.s3Client()) {
+            s3.createBucket(r -> r.bucket("event-recorder-rotation"));
+            s3.putObject(r -> r.bucket("event-recorder-rotation").key("keys/event-keys"),
+                    RequestBody.fromString(fixture.servers.kms().encryptToBase64(newKeyBytes) + "\n"
+                            + fixture.servers.kms().encryptToBase64(fixture.dataKey) + "\n"));
+        }
+        Map<String, String> env = fixture.environment();
+        env.remove("ENCRYPTION_KEY");
+        env.put("DECRYPTION_KEY_BUCKET_NAME", "event-recorder-rotation");
+        env.put("DECRYPTION_KEY_FILE_NAME", "keys/event-keys");
+
+        assertRotation(env, new EventEncrypter(fixture.dataKey), new EventEncrypter(newKeyBytes),
+                new EventEncrypter(EventEncrypter.newKey(24)));
+    }
+
+    /** The new key is configured first, the old second; a message under a third key fails alone. */
+    private void assertRotation(Map<String, String> env, EventEncrypter oldKey, EventEncrypter newKey,
+                                EventEncrypter unknownKey) throws Exception {
+        EventBuilder underOld = EventBuilder.billing();
+        EventBuilder underNew = EventBuilder.fraud();
+        EventBuilder underUnknown = EventBuilder.otherSession();
+        Map<String, String> messageIds = new java.util.HashMap<>();
+        String output = captureStdout(() -> {
+            try (SqsClient sqs = fixture.servers.sqsClient(); SqsEventHandler handler = new SqsEventHandler(env)) {
+                TestQueue queue = TestQueue.standard(sqs);
+                messageIds.put(queue.send(oldKey.encrypt(underOld.json())), "old");
+                messageIds.put(queue.send(newKey.encrypt(underNew.json())), "new");
+                messageIds.put(queue.send(unknownKey.encrypt(underUnknown.json())), "unknown");
+                return new EventSourceMapping(sqs, queue, handler).pollOnce();
+            }
+        });
+
+        assertEquals(1, fixture.tables.billing(underOld.eventId()).size());
+        assertEquals(1, fixture.tables.fraud(underNew.eventId()).size());
+        assertEquals(List.of(), fixture.tables.audit(underUnknown.eventId()));
+        Map<String, JsonNode> byKey = new java.util.HashMap<>();
+        for (JsonNode line : jsonLines(output)) {
+            if (line.has("outcome")) {
+                byKey.put(messageIds.get(line.path("message_id").asText()), line);
+            }
+        }
+        assertEquals(2, byKey.get("old").path("data_key").asInt(), "the old key is second");
+        assertEquals(1, byKey.get("new").path("data_key").asInt());
+        assertEquals("failed", byKey.get("unknown").path("outcome").asText());
+        assertEquals("padding/key", byKey.get("unknown").path("reason").asText());
+        assertTrue(byKey.get("unknown").path("detail").asText().contains("none of the 2 data keys"));
+    }
+
+    private static List<JsonNode> jsonLines(String output) throws Exception {
+        List<JsonNode> lines = new java.util.ArrayList<>();
+        for (String line : output.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode node = JSON.readTree(line); // throws on any line that is not JSON
+            assertTrue(node.isObject(), "one JSON object per line: " + line);
+            lines.add(node);
+        }
+        return lines;
     }
 
     private List<?> recordOne(Map<String, String> env, EventBuilder event) {

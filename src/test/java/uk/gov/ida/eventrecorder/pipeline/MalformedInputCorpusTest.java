@@ -33,7 +33,7 @@ class MalformedInputCorpusTest {
     void setUp() {
         fixture.database.truncateAll();
         pipeline = new EventPipeline(new EventDecryptor(new SecretKeySpec(fixture.dataKey, "AES")), new EventParser(),
-                fixture.database.repository(), null);
+                fixture.database.repository(), false);
     }
 
     @Test
