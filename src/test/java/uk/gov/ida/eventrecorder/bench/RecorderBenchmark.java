@@ -150,6 +150,24 @@ public final class RecorderBenchmark {
     }
 
     /**
+     * {@code -DcoldStart.compareWith=OTHER.jar}: this artifact and another (say, the build before a change),
+     * alternately in fresh JVMs, nine each, so the machine's noise falls on both alike.
+     */
+    private static void compareColdStarts(RecorderFixture fixture, PrintStream report, String classPath,
+                                          String otherClassPath) throws IOException, InterruptedException {
+        List<Long> ours = new ArrayList<>();
+        List<Long> theirs = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            theirs.add(ColdStartProbe.runInFreshJvm(fixture, otherClassPath, false));
+            ours.add(ColdStartProbe.runInFreshJvm(fixture, classPath, false));
+        }
+        long a = ours.stream().sorted().toList().get(4);
+        long b = theirs.stream().sorted().toList().get(4);
+        report.printf("3c. cold start, this artifact vs %s, alternating: median %d vs %d ms (%+d ms)%n    this %s%n"
+                + "    that %s%n", System.getProperty("coldStart.compareWith"), a, b, a - b, ours, theirs);
+    }
+
+    /**
      * JVM start to first batch recorded, in fresh JVMs, median of five, with the JVM options the template sets.
      * When the Lambda artifact has been built, the handler comes from it (plus the probe class); otherwise from the
      * test class path. "Primed" runs the SnapStart checkpoint hooks first and counts from the restore hook on.
@@ -159,6 +177,11 @@ public final class RecorderBenchmark {
         String classPath = Files.exists(artifact) ? artifact + java.io.File.pathSeparator + Path.of("target", "test-classes")
                 : System.getProperty("java.class.path");
         String source = Files.exists(artifact) ? "the packaged artifact" : "the test class path";
+        String other = System.getProperty("coldStart.compareWith");
+        if (other != null) {
+            compareColdStarts(fixture, report, classPath, other + java.io.File.pathSeparator
+                    + Path.of("target", "test-classes"));
+        }
         for (boolean primed : new boolean[]{false, true}) {
             List<Long> millis = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
