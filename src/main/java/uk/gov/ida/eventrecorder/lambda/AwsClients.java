@@ -14,22 +14,22 @@ import java.util.Optional;
  * and the smallest class path of the SDK's clients (Apache and Netty are excluded from the build). Endpoints come
  * from the SDK's own settings ({@code AWS_ENDPOINT_URL_*}), so there is no test switch here.
  */
-final class AwsClients {
+public final class AwsClients {
     private final Optional<Region> region;
 
-    AwsClients(Optional<String> region) {
+    public AwsClients(Optional<String> region) {
         this.region = region.map(Region::of);
     }
 
-    KmsClient kms() {
+    public KmsClient kms() {
         return KmsClient.builder().httpClient(httpClient()).applyMutation(b -> region.ifPresent(b::region)).build();
     }
 
-    S3Client s3() {
+    public S3Client s3() {
         return S3Client.builder().httpClient(httpClient()).applyMutation(b -> region.ifPresent(b::region)).build();
     }
 
-    SqsClient sqs() {
+    public SqsClient sqs() {
         return SqsClient.builder().httpClient(httpClient()).applyMutation(b -> region.ifPresent(b::region)).build();
     }
 

@@ -7,31 +7,43 @@ import uk.gov.ida.eventrecorder.config.DatabaseConfig;
 import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
 import uk.gov.ida.eventrecorder.store.DatabaseLogin;
 import uk.gov.ida.eventrecorder.store.SchemaMigrations;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.services.kms.KmsClient;
+
+import java.io.PrintWriter;
+import java.util.Optional;
 
 /**
- * {@code java -cp event-recorder.jar uk.gov.ida.eventrecorder.lambda.MigrateCommand}: applies the schema
- * migrations to the database named by the same variables the functions use ({@code DB_CONNECTION_STRING},
- * {@code ENCRYPTED_DATABASE_PASSWORD}, IAM otherwise). The deploy pipeline runs it before deploying code.
+ * Applies the schema migrations to the database named by the same variables the functions use
+ * ({@code DB_CONNECTION_STRING}, {@code ENCRYPTED_DATABASE_PASSWORD}, IAM otherwise). The deploy pipeline runs it
+ * before deploying code, as {@code java -jar event-recorder-lambda.jar migrate} or, as before,
+ * {@code java -cp event-recorder-lambda.jar uk.gov.ida.eventrecorder.lambda.MigrateCommand}.
  */
 public final class MigrateCommand {
     private MigrateCommand() {
     }
 
     public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        System.exit(run(out, err));
+    }
+
+    /** @return the process exit code: 0 when the schema is at the latest version */
+    public static int run(PrintWriter out, PrintWriter err) {
         try {
             DatabaseConfig config = DatabaseConfig.fromSystemEnvironment();
+            AwsClients clients = new AwsClients(config.region());
             // Two connections: Flyway holds one for its lock while it migrates on another.
-            try (HikariDataSource dataSource = DatabaseLogin.open(config, () -> new KmsSecrets(
-                    KmsClient.builder().httpClient(UrlConnectionHttpClient.create()).build()), "event-recorder-migrate", 2)) {
+            try (HikariDataSource dataSource = DatabaseLogin.open(config, () -> new KmsSecrets(clients.kms()),
+                    "event-recorder-migrate", 2)) {
                 MigrateResult result = SchemaMigrations.apply(dataSource);
-                System.out.println("migrated " + config.settings() + ": " + result.migrationsExecuted
-                        + " migration(s) applied, schema now at version " + result.targetSchemaVersion);
+                out.println("migrated " + config.settings() + ": " + result.migrationsExecuted
+                        + " migration(s) applied, schema now at version "
+                        + Optional.ofNullable(result.targetSchemaVersion).orElse(result.initialSchemaVersion));
+                return 0;
             }
         } catch (RecorderException | org.flywaydb.core.api.FlywayException e) {
-            System.err.println("migration failed: " + e.getMessage());
-            System.exit(1);
+            err.println("migration failed: " + e.getMessage());
+            return 1;
         }
     }
 }

@@ -1,6 +1,8 @@
 package uk.gov.ida.eventrecorder.store;
 
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.output.MigrateResult;
 
 import javax.sql.DataSource;
@@ -14,12 +16,28 @@ public final class SchemaMigrations {
     }
 
     public static MigrateResult apply(DataSource dataSource) {
+        return flyway(dataSource).migrate();
+    }
+
+    /** Where a database's schema stands: its version ({@code null} if never migrated) and what is still to apply. */
+    public record Status(String version, int pending, String latest) {
+    }
+
+    /** @throws org.flywaydb.core.api.FlywayException when the history cannot be read (e.g. not by this role) */
+    public static Status status(DataSource dataSource) {
+        MigrationInfoService info = flyway(dataSource).info();
+        MigrationInfo current = info.current();
+        MigrationInfo[] all = info.all();
+        return new Status(current == null ? null : current.getVersion().getVersion(), info.pending().length,
+                all.length == 0 ? null : all[all.length - 1].getVersion().getVersion());
+    }
+
+    private static Flyway flyway(DataSource dataSource) {
         return Flyway.configure()
                 .dataSource(dataSource)
                 .locations("classpath:db/migration")
                 // The schemas already exist in databases the replaced service created: adopt them at version 1.
                 .baselineOnMigrate(false)
-                .load()
-                .migrate();
+                .load();
     }
 }

@@ -60,6 +60,20 @@ public final class TestQueue {
                 .messageDeduplicationId(UUID.randomUUID().toString())).messageId();
     }
 
+    public String deadLetterUrl() {
+        return dlqUrl;
+    }
+
+    /** Puts a message straight into the dead-letter queue, as if it had failed its receives. */
+    public void sendToDeadLetterQueue(String body, String groupId) {
+        sqs.sendMessage(r -> {
+            r.queueUrl(dlqUrl).messageBody(body);
+            if (groupId != null) {
+                r.messageGroupId(groupId).messageDeduplicationId(UUID.randomUUID().toString());
+            }
+        });
+    }
+
     public int visible() {
         return count(url, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES);
     }

@@ -1,0 +1,230 @@
+package uk.gov.ida.eventrecorder.cli;
+
+import com.zaxxer.hikari.HikariDataSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import uk.gov.ida.eventrecorder.RecorderException;
+import uk.gov.ida.eventrecorder.config.DatabaseConfig;
+import uk.gov.ida.eventrecorder.config.KeyLocation;
+import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
+import uk.gov.ida.eventrecorder.store.DatabaseLogin;
+import uk.gov.ida.eventrecorder.store.SchemaMigrations;
+
+import javax.crypto.SecretKey;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * Checks a deployment before its first event fails: configuration, data keys, database login, schema, privileges,
+ * queue and dead-letter queue. One line per check; exit 0 only when every check passes. It prints no key, password
+ * or token, also when a check fails: keys are shown by their check value, failures by the secret's name.
+ */
+@Command(name = "doctor", description = "Check the configuration, data key, database login, schema, privileges "
+        + "and queues, one line each (✓/✗ and what to do). Exit 0 only when all pass.")
+final class DoctorCommand implements Callable<Integer> {
+    private static final List<String> TABLES = List.of("audit.audit_events", "billing.billing_events",
+            "billing.fraud_events");
+
+    @Option(names = "--queue-url", description = "the queue to check (default: QUEUE_URL); its dead-letter queue "
+            + "is found from its redrive policy")
+    String queueUrl;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private PrintWriter out;
+    private int failures;
+
+    @Override
+    public Integer call() {
+        out = spec.commandLine().getOut();
+        Operator operator;
+        try {
+            operator = Operator.fromEnvironment();
+        } catch (RecorderException e) {
+            fail("configuration", e.getMessage(), "set it as the README's configuration table says");
+            return 1;
+        }
+        try (operator) {
+            pass("configuration", "database " + where(operator.config().database()) + ", data key from "
+                    + (operator.config().dataKey() instanceof KeyLocation.InEnvironment env
+                    ? "ENCRYPTION_KEY (" + env.ciphertexts().size() + " key(s))"
+                    : "s3://" + ((KeyLocation.InS3Object) operator.config().dataKey()).bucket() + "/"
+                    + ((KeyLocation.InS3Object) operator.config().dataKey()).key()));
+            checkDataKeys(operator);
+            checkDatabase(operator);
+            checkQueues(operator);
+        }
+        out.println(failures == 0 ? "all checks passed" : failures + " check(s) failed");
+        return failures == 0 ? 0 : 1;
+    }
+
+    private void checkDataKeys(Operator operator) {
+        try {
+            List<SecretKey> keys = operator.keys();
+            List<String> described = new ArrayList<>();
+            for (int k = 0; k < keys.size(); k++) {
+                described.add("key " + (k + 1) + ": AES-" + keys.get(k).getEncoded().length * 8 + ", check value "
+                        + Operator.checkValue(keys.get(k)));
+            }
+            pass("data key", "decrypted with KMS; " + String.join("; ", described));
+        } catch (RecorderException e) {
+            fail("data key", e.getMessage(), "check ENCRYPTION_KEY (or the S3 key object) holds the KMS ciphertext "
+                    + "of a 16, 24 or 32-byte key, and that this role may kms:Decrypt with its KMS key");
+        }
+    }
+
+    private void checkDatabase(Operator operator) {
+        DatabaseConfig database = operator.config().database();
+        String method = database.settings().password().isPresent() ? "password"
+                : database.encryptedPassword().isPresent() ? "KMS-encrypted password" : "RDS IAM token";
+        // Three connections: the schema check's Flyway takes two of its own while this one is held.
+        try (HikariDataSource pool = DatabaseLogin.open(database, () -> new KmsSecrets(operator.kms()),
+                "event-recorder-doctor", 3);
+             Connection connection = pool.getConnection()) {
+            pass("database login", "logged in to " + where(database) + " with a " + method);
+            checkSchema(pool, connection);
+            checkPrivileges(connection, database.settings().user());
+        } catch (SQLException | RuntimeException e) {
+            fail("database login", "could not log in with a " + method + ": " + rootCause(e),
+                    "check DB_CONNECTION_STRING, the password or the role's rds_iam grant, and that this network "
+                            + "reaches the database");
+        }
+    }
+
+    private void checkSchema(HikariDataSource pool, Connection connection) throws SQLException {
+        List<String> missing = new ArrayList<>();
+        try (Statement s = connection.createStatement()) {
+            for (String table : TABLES) {
+                try (ResultSet rs = s.executeQuery("SELECT to_regclass('" + table + "') IS NOT NULL")) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        missing.add(table);
+                    }
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            fail("schema", "missing " + String.join(", ", missing),
+                    "run 'java -jar event-recorder-lambda.jar migrate' as the schema owner");
+            return;
+        }
+        try {
+            SchemaMigrations.Status status = SchemaMigrations.status(pool);
+            if (status.pending() > 0) {
+                fail("schema", "at version " + status.version() + "; " + status.pending()
+                        + " migration(s) pending (latest " + status.latest() + ")", "run migrate as the schema owner");
+            } else {
+                pass("schema", "at version " + status.version() + ", the latest this build knows");
+            }
+        } catch (RuntimeException e) {
+            // The functions' role need not read Flyway's history table: the tables being there is what it needs.
+            pass("schema", "the event tables exist (the migration history is not readable here: "
+                    + rootCause(e) + ")");
+        }
+    }
+
+    private void checkPrivileges(Connection connection, String user) throws SQLException {
+        Map<String, String> checks = Map.of(
+                "USAGE ON SCHEMA audit", "has_schema_privilege('audit', 'USAGE')",
+                "USAGE ON SCHEMA billing", "has_schema_privilege('billing', 'USAGE')",
+                "INSERT ON audit.audit_events", "has_table_privilege('audit.audit_events', 'INSERT')",
+                "INSERT ON billing.billing_events", "has_table_privilege('billing.billing_events', 'INSERT')",
+                "INSERT ON billing.fraud_events", "has_table_privilege('billing.fraud_events', 'INSERT')",
+                "SELECT (event_id, time_stamp) ON audit.audit_events",
+                "has_column_privilege('audit.audit_events', 'event_id', 'SELECT') "
+                        + "AND has_column_privilege('audit.audit_events', 'time_stamp', 'SELECT')");
+        List<String> missing = new ArrayList<>();
+        try (Statement s = connection.createStatement()) {
+            for (Map.Entry<String, String> check : checks.entrySet()) {
+                try (ResultSet rs = s.executeQuery("SELECT " + check.getValue())) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        missing.add(check.getKey());
+                    }
+                }
+            }
+        }
+        if (missing.isEmpty()) {
+            pass("privileges", user + " has every privilege the recorder needs");
+        } else {
+            missing.sort(String::compareTo);
+            fail("privileges", user + " lacks " + String.join("; ", missing),
+                    "as the schema owner: GRANT " + missing.get(0) + " TO " + user + " (and the rest; README, "
+                            + "\"Database privileges\")");
+        }
+    }
+
+    private void checkQueues(Operator operator) {
+        String url = queueUrl != null ? queueUrl : operator.config().queueUrl().orElse(null);
+        if (url == null) {
+            out.println("- queue: not checked (give --queue-url, or set QUEUE_URL)");
+            return;
+        }
+        try {
+            Map<QueueAttributeName, String> queue = operator.sqs().getQueueAttributes(r -> r.queueUrl(url)
+                    .attributeNames(QueueAttributeName.ALL)).attributes();
+            pass("queue", url + ": " + depth(queue));
+            String redrive = queue.get(QueueAttributeName.REDRIVE_POLICY);
+            if (redrive == null) {
+                fail("dead-letter queue", url + " has no redrive policy: a message that always fails would be "
+                        + "retried until it expires", "give the queue a dead-letter queue (the template does)");
+                return;
+            }
+            String dlqArn = redrive.replaceAll(".*\"deadLetterTargetArn\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+            String[] arn = dlqArn.split(":");
+            String dlqUrl = operator.sqs().getQueueUrl(r -> r.queueName(arn[arn.length - 1])).queueUrl();
+            Map<QueueAttributeName, String> dlq = operator.sqs().getQueueAttributes(r -> r.queueUrl(dlqUrl)
+                    .attributeNames(QueueAttributeName.ALL)).attributes();
+            String visible = dlq.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES);
+            if ("0".equals(visible)) {
+                pass("dead-letter queue", dlqUrl + ": " + depth(dlq));
+            } else {
+                fail("dead-letter queue", dlqUrl + ": " + depth(dlq) + ": events not recorded",
+                        "triage with 'dlq inspect --queue-url " + dlqUrl + "', fix, then 'dlq redrive'");
+            }
+        } catch (SdkException e) {
+            fail("queue", url + " is not reachable: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
+                    "check the URL, AWS_REGION and that this role may sqs:GetQueueAttributes");
+        }
+    }
+
+    private static String where(DatabaseConfig database) {
+        var s = database.settings();
+        return s.user() + "@" + s.host() + ":" + s.port() + "/" + s.database();
+    }
+
+    private static String depth(Map<QueueAttributeName, String> attributes) {
+        return attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES) + " waiting, "
+                + attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE) + " in flight";
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    private void pass(String check, String detail) {
+        out.println("✓ " + check + ": " + detail);
+    }
+
+    private void fail(String check, String problem, String todo) {
+        failures++;
+        out.println("✗ " + check + ": " + problem + " — " + todo);
+    }
+}

@@ -1,0 +1,276 @@
+package uk.gov.ida.eventrecorder.deploy;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import uk.gov.ida.eventrecorder.testing.EventBuilder;
+import uk.gov.ida.eventrecorder.testing.EventEncrypter;
+import uk.gov.ida.eventrecorder.testing.PasswordCheckingPostgres;
+import uk.gov.ida.eventrecorder.testing.RecorderFixture;
+import uk.gov.ida.eventrecorder.testing.TestQueue;
+
+import javax.crypto.Cipher;
+import javax.crypto.spec.SecretKeySpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The operator's command line as an operator runs it: {@code java -jar event-recorder-lambda.jar <command>} in a
+ * fresh JVM, configured by the functions' environment, against the real test servers.
+ */
+class OperatorCommandsIT {
+    private static final Path ARTIFACT = Path.of(System.getProperty("artifact.path", "target/event-recorder-lambda.jar"));
+    private final RecorderFixture fixture = new RecorderFixture();
+
+    private record Run(int exit, String output) {
+    }
+
+    @BeforeEach
+    void setUp() {
+        fixture.database.truncateAll();
+    }
+
+    @Test
+    void doctorPassesEveryCheckOnAHealthyDeploymentAndShowsTheKeyOnlyByItsCheckValue() throws Exception {
+        try (SqsClient sqs = fixture.servers.sqsClient()) {
+            TestQueue queue = TestQueue.standard(sqs);
+            Map<String, String> env = fixture.processEnvironment();
+            env.put("QUEUE_URL", queue.url());
+
+            Run run = cli(env, null, "doctor");
+
+            System.out.println(run.output());
+            assertEquals(0, run.exit(), run.output());
+            for (String check : List.of("configuration", "data key", "database login", "schema", "privileges",
+                    "queue", "dead-letter queue")) {
+                assertTrue(run.output().contains("✓ " + check + ":"), check + " in\n" + run.output());
+            }
+            assertTrue(run.output().contains("check value " + checkValue(fixture.dataKey)), run.output());
+            assertTrue(run.output().contains("with a password"), "names the login method");
+            assertNoSecret(run, env);
+        }
+    }
+
+    @Test
+    void doctorFailsOnADataKeyOfTheWrongLengthAndSaysWhatToCheck() throws Exception {
+        Map<String, String> env = fixture.processEnvironment();
+        env.put("ENCRYPTION_KEY", fixture.servers.kms().encryptToBase64(EventEncrypter.newKey(20)));
+
+        Run run = cli(env, null, "doctor");
+
+        assertEquals(1, run.exit());
+        assertTrue(run.output().contains("✗ data key: ENCRYPTION_KEY decrypts to 20 bytes"), run.output());
+        assertTrue(run.output().contains("✓ database login"), "the other checks still run");
+    }
+
+    @Test
+    void doctorFailsOnAWrongPasswordWithoutPrintingIt() throws Exception {
+        String password = "right-" + UUID.randomUUID();
+        String wrong = "wrong-" + UUID.randomUUID();
+        try (PasswordCheckingPostgres server = new PasswordCheckingPostgres(password)) {
+            Map<String, String> env = fixture.processEnvironment();
+            env.put("DB_CONNECTION_STRING", "host=127.0.0.1 port=" + server.port() + " dbname="
+                    + PasswordCheckingPostgres.DATABASE + " user=recorder password=" + wrong + " sslmode=disable");
+            env.put("DB_CONNECT_TIMEOUT_MS", "1000");
+
+            Run run = cli(env, null, "doctor");
+
+            assertEquals(1, run.exit());
+            assertTrue(run.output().contains("✗ database login: could not log in with a password"), run.output());
+            assertTrue(run.output().contains("password authentication failed"), run.output());
+            assertFalse(run.output().contains(wrong) || run.output().contains(password), "no password printed");
+        }
+    }
+
+    @Test
+    void doctorNamesAMissingPrivilegeAndTheGrantThatFixesIt() throws Exception {
+        String role = "doctor_" + UUID.randomUUID().toString().substring(0, 8);
+        fixture.tables.query("SELECT 1 AS one");
+        admin("CREATE ROLE " + role + " LOGIN", "GRANT USAGE ON SCHEMA audit, billing TO " + role,
+                "GRANT INSERT ON audit.audit_events, billing.billing_events TO " + role,
+                "GRANT SELECT (event_id, time_stamp) ON audit.audit_events TO " + role);
+        try {
+            Map<String, String> env = fixture.processEnvironment();
+            env.put("DB_CONNECTION_STRING", env.get("DB_CONNECTION_STRING").replace(
+                    "user=" + fixture.database.settings().user(), "user=" + role));
+
+            Run run = cli(env, null, "doctor");
+
+            assertEquals(1, run.exit());
+            assertTrue(run.output().contains("✗ privileges: " + role + " lacks INSERT ON billing.fraud_events"),
+                    run.output());
+            assertTrue(run.output().contains("GRANT INSERT ON billing.fraud_events TO " + role), run.output());
+        } finally {
+            admin("DROP OWNED BY " + role, "DROP ROLE " + role);
+        }
+    }
+
+    @Test
+    void doctorFailsOnASchemaThatWasNeverMigrated() throws Exception {
+        String database = "doctor_empty_" + Long.toHexString(System.nanoTime());
+        admin("CREATE DATABASE " + database);
+        try {
+            Map<String, String> env = fixture.processEnvironment();
+            env.put("DB_CONNECTION_STRING", env.get("DB_CONNECTION_STRING").replace(
+                    "dbname=" + fixture.database.settings().database(), "dbname=" + database));
+
+            Run run = cli(env, null, "doctor");
+
+            assertEquals(1, run.exit());
+            assertTrue(run.output().contains("✗ schema: missing audit.audit_events"), run.output());
+            assertTrue(run.output().contains("migrate"), "says to run migrate");
+        } finally {
+            admin("DROP DATABASE " + database + " WITH (FORCE)");
+        }
+    }
+
+    @Test
+    void inspectListsEachDeadLetterWithItsVerdictPrintsNoPersonalDataAndConsumesNothing() throws Exception {
+        try (SqsClient sqs = fixture.servers.sqsClient()) {
+            TestQueue queue = TestQueue.standard(sqs);
+            EventBuilder lacksPid = EventBuilder.billing().withoutDetail("pid");
+            EventBuilder valid = EventBuilder.billing();
+            queue.sendToDeadLetterQueue("bm90IGFuIGV2ZW50IGF0IGFsbCwganVzdCBnYXJiYWdl", null);
+            queue.sendToDeadLetterQueue(fixture.encrypt(lacksPid), null);
+            queue.sendToDeadLetterQueue(fixture.encrypt(valid), null);
+
+            Run run = cli(fixture.processEnvironment(), null, "dlq", "inspect", "--queue-url", queue.deadLetterUrl());
+
+            System.out.println(run.output());
+            assertEquals(0, run.exit(), run.output());
+            List<String> lines = run.output().lines().filter(l -> l.startsWith("message_id=")).toList();
+            assertEquals(3, lines.size(), run.output());
+            assertTrue(lines.stream().allMatch(l -> l.contains("receives=") && l.contains("first_sent=20")));
+            assertTrue(lines.stream().anyMatch(l -> l.contains("verdict: would fail: length: the body decodes to 33 bytes")), run.output());
+            assertTrue(lines.stream().anyMatch(l -> l.contains("event_id=" + lacksPid.eventId())
+                    && l.contains("would record the audit row, then fail: incomplete billing event")
+                    && l.contains("details.pid")), run.output());
+            assertTrue(lines.stream().anyMatch(l -> l.contains("event_id=" + valid.eventId())
+                    && l.contains("event_type=session_event") && l.contains("would record (audit + billing)")));
+            for (String personal : List.of("pid", "request_id", "idp_entity_id", "session_id")) {
+                String value = new com.fasterxml.jackson.databind.ObjectMapper().readTree(valid.json())
+                        .path("details").path(personal).asText("");
+                assertTrue(value.isEmpty() || !run.output().contains(value), personal + " is not printed");
+            }
+            assertFalse(run.output().contains(new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(valid.json()).path("sessionId").asText()), "the session id is not printed");
+            assertEquals(3, queue.deadLettered(), "nothing consumed: all visible again");
+        }
+    }
+
+    @Test
+    void decryptCheckReadsABodyOnStandardInputAndPrintsTheVerdict() throws Exception {
+        EventBuilder fraud = EventBuilder.fraud();
+
+        Run good = cli(fixture.processEnvironment(), fixture.encrypt(fraud), "decrypt-check");
+        Run bad = cli(fixture.processEnvironment(), fixture.encrypt(EventBuilder.errorEvent().without("eventId")),
+                "decrypt-check");
+
+        assertEquals(0, good.exit(), good.output());
+        assertTrue(good.output().contains("event_id=" + fraud.eventId()) && good.output()
+                .contains("would record (audit + fraud)"), good.output());
+        assertEquals(1, bad.exit());
+        assertTrue(bad.output().contains("would fail: missing field: the event has no 'eventId'"), bad.output());
+    }
+
+    @Test
+    void redriveMovesEveryMessageOfAStandardDeadLetterQueueBack() throws Exception {
+        try (SqsClient sqs = fixture.servers.sqsClient()) {
+            TestQueue queue = TestQueue.standard(sqs);
+            for (int i = 0; i < 12; i++) {
+                queue.sendToDeadLetterQueue(fixture.encrypt(EventBuilder.otherSession()), null);
+            }
+
+            Run run = cli(fixture.processEnvironment(), null, "dlq", "redrive", "--from", queue.deadLetterUrl(),
+                    "--to", queue.url());
+
+            System.out.println(run.output());
+            assertEquals(0, run.exit(), run.output());
+            assertTrue(run.output().contains("moved 12 message(s)"), run.output());
+            assertEquals(0, queue.deadLettered());
+            assertEquals(12, queue.visible());
+        }
+    }
+
+    @Test
+    void redriveOfAFifoQueueKeepsEachGroupsOrder() throws Exception {
+        try (SqsClient sqs = fixture.servers.sqsClient()) {
+            TestQueue queue = TestQueue.fifo(sqs);
+            List<String> sent = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String body = fixture.encrypt(EventBuilder.otherSession());
+                sent.add(body);
+                queue.sendToDeadLetterQueue(body, i % 2 == 0 ? "group-a" : "group-b");
+            }
+
+            Run run = cli(fixture.processEnvironment(), null, "dlq", "redrive", "--by-copy",
+                    "--from", queue.deadLetterUrl(), "--to", queue.url());
+
+            assertEquals(0, run.exit(), run.output());
+            assertTrue(run.output().contains("moved 6 message(s)"), run.output());
+            assertEquals(0, queue.deadLettered());
+            List<String> groupA = new ArrayList<>();
+            List<String> groupB = new ArrayList<>();
+            for (int round = 0; round < 10 && groupA.size() + groupB.size() < 6; round++) {
+                List<Message> received = sqs.receiveMessage(r -> r.queueUrl(queue.url()).maxNumberOfMessages(10)
+                        .messageSystemAttributeNames(MessageSystemAttributeName.MESSAGE_GROUP_ID)).messages();
+                for (Message m : received) {
+                    ("group-a".equals(m.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID)) ? groupA
+                            : groupB).add(m.body());
+                    sqs.deleteMessage(r -> r.queueUrl(queue.url()).receiptHandle(m.receiptHandle()));
+                }
+            }
+            assertEquals(List.of(sent.get(0), sent.get(2), sent.get(4)), groupA, "group-a in order");
+            assertEquals(List.of(sent.get(1), sent.get(3), sent.get(5)), groupB, "group-b in order");
+        }
+    }
+
+    private Run cli(Map<String, String> env, String stdin, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-jar", ARTIFACT.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        if (stdin != null) {
+            process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        process.getOutputStream().close();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Run(process.waitFor(), output);
+    }
+
+    private void assertNoSecret(Run run, Map<String, String> env) {
+        assertFalse(run.output().contains(Base64.getEncoder().encodeToString(fixture.dataKey)), "no data key");
+        assertFalse(run.output().contains(env.get("ENCRYPTION_KEY")), "no key ciphertext either");
+        assertFalse(run.output().contains("trust-auth-ignores-this"), "no password");
+        assertFalse(run.output().contains(env.get("AWS_SECRET_ACCESS_KEY")), "no AWS secret");
+    }
+
+    private static String checkValue(byte[] key) throws Exception {
+        Cipher cipher = Cipher.getInstance("AES/ECB/NoPadding");
+        cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"));
+        return HexFormat.of().withUpperCase().formatHex(cipher.doFinal(new byte[16]), 0, 3);
+    }
+
+    private void admin(String... statements) throws Exception {
+        try (var c = fixture.database.dataSource().getConnection(); var s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+        }
+    }
+}
