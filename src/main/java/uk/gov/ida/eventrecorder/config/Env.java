@@ -30,36 +30,28 @@ final class Env {
     }
 
     Duration seconds(Variable name, long defaultSeconds, long maxSeconds) {
-        Optional<String> value = optional(name);
-        if (value.isEmpty()) {
-            return Duration.ofSeconds(defaultSeconds);
-        }
-        long s;
-        try {
-            s = Long.parseLong(value.get());
-        } catch (NumberFormatException e) {
-            throw new ConfigurationException(name.name(), "must be a whole number of seconds");
-        }
-        if (s < 1 || s > maxSeconds) {
-            throw new ConfigurationException(name.name(), "must be between 1 and " + maxSeconds + " seconds");
-        }
-        return Duration.ofSeconds(s);
+        return Duration.ofSeconds(wholeNumber(name, "seconds", defaultSeconds, 1, maxSeconds));
     }
 
     Duration millis(Variable name, long defaultMillis) {
+        return Duration.ofMillis(wholeNumber(name, "milliseconds", defaultMillis, 0, Long.MAX_VALUE));
+    }
+
+    private long wholeNumber(Variable name, String unit, long defaultValue, long min, long max) {
         Optional<String> value = optional(name);
         if (value.isEmpty()) {
-            return Duration.ofMillis(defaultMillis);
+            return defaultValue;
         }
-        long ms;
+        long n;
         try {
-            ms = Long.parseLong(value.get());
+            n = Long.parseLong(value.get());
         } catch (NumberFormatException e) {
-            throw new ConfigurationException(name.name(), "must be a whole number of milliseconds");
+            throw new ConfigurationException(name.name(), "must be a whole number of " + unit);
         }
-        if (ms < 0) {
-            throw new ConfigurationException(name.name(), "must not be negative");
+        if (n < min || n > max) {
+            throw new ConfigurationException(name.name(), max == Long.MAX_VALUE ? "must not be negative"
+                    : "must be between " + min + " and " + max + " " + unit);
         }
-        return Duration.ofMillis(ms);
+        return n;
     }
 }

@@ -99,7 +99,7 @@ class OperatorCommandsIT {
     void doctorNamesAMissingPrivilegeAndTheGrantThatFixesIt() throws Exception {
         String role = "doctor_" + UUID.randomUUID().toString().substring(0, 8);
         fixture.tables.query("SELECT 1 AS one");
-        admin("CREATE ROLE " + role + " LOGIN", "GRANT USAGE ON SCHEMA audit, billing TO " + role,
+        fixture.database.admin("CREATE ROLE " + role + " LOGIN", "GRANT USAGE ON SCHEMA audit, billing TO " + role,
                 "GRANT INSERT ON audit.audit_events, billing.billing_events TO " + role,
                 "GRANT SELECT (event_id, time_stamp) ON audit.audit_events TO " + role);
         try {
@@ -114,14 +114,14 @@ class OperatorCommandsIT {
                     run.output());
             assertTrue(run.output().contains("GRANT INSERT ON billing.fraud_events TO " + role), run.output());
         } finally {
-            admin("DROP OWNED BY " + role, "DROP ROLE " + role);
+            fixture.database.admin("DROP OWNED BY " + role, "DROP ROLE " + role);
         }
     }
 
     @Test
     void doctorFailsOnASchemaThatWasNeverMigrated() throws Exception {
         String database = "doctor_empty_" + Long.toHexString(System.nanoTime());
-        admin("CREATE DATABASE " + database);
+        fixture.database.admin("CREATE DATABASE " + database);
         try {
             Map<String, String> env = fixture.processEnvironment();
             env.put("DB_CONNECTION_STRING", env.get("DB_CONNECTION_STRING").replace(
@@ -133,7 +133,7 @@ class OperatorCommandsIT {
             assertTrue(run.output().contains("✗ schema: missing audit.audit_events"), run.output());
             assertTrue(run.output().contains("migrate"), "says to run migrate");
         } finally {
-            admin("DROP DATABASE " + database + " WITH (FORCE)");
+            fixture.database.admin("DROP DATABASE " + database + " WITH (FORCE)");
         }
     }
 
@@ -266,11 +266,4 @@ class OperatorCommandsIT {
         return HexFormat.of().withUpperCase().formatHex(cipher.doFinal(new byte[16]), 0, 3);
     }
 
-    private void admin(String... statements) throws Exception {
-        try (var c = fixture.database.dataSource().getConnection(); var s = c.createStatement()) {
-            for (String sql : statements) {
-                s.execute(sql);
-            }
-        }
-    }
 }

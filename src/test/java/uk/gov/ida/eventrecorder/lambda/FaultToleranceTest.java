@@ -54,7 +54,7 @@ class FaultToleranceTest {
             events.add(event);
             queue.send(fixture.encrypt(event));
         }
-        Map<String, String> env = throughProxy();
+        Map<String, String> env = fixture.environmentThrough(proxy);
         env.put("QUEUE_URL", queue.url());
         AtomicInteger batchesStarted = new AtomicInteger();
         // The drain loop asks for the remaining time before each batch: cut the database before the second one.
@@ -95,7 +95,7 @@ class FaultToleranceTest {
         TestQueue queue = TestQueue.standard(sqs);
         List<EventBuilder> events = List.of(EventBuilder.billing(), EventBuilder.fraud(), EventBuilder.errorEvent());
         events.forEach(e -> queue.send(fixture.encrypt(e)));
-        try (SqsEventHandler handler = new SqsEventHandler(throughProxy())) {
+        try (SqsEventHandler handler = new SqsEventHandler(fixture.environmentThrough(proxy))) {
             EventSourceMapping mapping = new EventSourceMapping(sqs, queue, handler);
             proxy.cut();
 
@@ -117,7 +117,7 @@ class FaultToleranceTest {
     @Test
     void aConnectionThatDiedWhileTheContainerWasFrozenIsReplacedWithoutFailingTheBatch() {
         TestQueue queue = TestQueue.standard(sqs);
-        try (SqsEventHandler handler = new SqsEventHandler(throughProxy())) {
+        try (SqsEventHandler handler = new SqsEventHandler(fixture.environmentThrough(proxy))) {
             EventSourceMapping mapping = new EventSourceMapping(sqs, queue, handler);
             queue.send(fixture.encrypt(EventBuilder.billing()));
             assertEquals(List.of(), mapping.pollOnce().getBatchItemFailures());
@@ -153,10 +153,4 @@ class FaultToleranceTest {
         assertEquals(1, fixture.tables.count("audit.audit_events"));
     }
 
-    private Map<String, String> throughProxy() {
-        Map<String, String> env = fixture.environment();
-        env.put("DB_CONNECTION_STRING", fixture.database.connectionString()
-                .replace("port=" + fixture.database.settings().port(), "port=" + proxy.port()));
-        return env;
-    }
 }

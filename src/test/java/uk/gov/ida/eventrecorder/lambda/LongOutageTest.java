@@ -51,7 +51,7 @@ class LongOutageTest {
         // Normal schedule: 4 receives, 1 s apart (plus each poll's own time), then the DLQ: about 5 s. The outage
         // lasts 8 s. With a back-off of 2, 4, 8 s an event's fourth receive comes 14 s in, after the database is back.
         TestQueue queue = TestQueue.standard(sqs, 4, 1);
-        Map<String, String> env = throughProxy();
+        Map<String, String> env = fixture.environmentThrough(proxy);
         env.put("OUTAGE_RETRY_BASE_SECONDS", "2");
         env.put("OUTAGE_RETRY_MAX_SECONDS", "16");
         env.put("DB_CONNECT_TIMEOUT_MS", "300");
@@ -127,7 +127,7 @@ class LongOutageTest {
         for (int i = 0; i < 15; i++) {
             queue.send(fixture.encrypt(EventBuilder.otherSession()));
         }
-        Map<String, String> env = throughProxy();
+        Map<String, String> env = fixture.environmentThrough(proxy);
         env.put("QUEUE_URL", queue.url());
         env.put("OUTAGE_RETRY_BASE_SECONDS", "30"); // the circuit stays open 30 s: the whole test
         env.put("OUTAGE_RETRY_MAX_SECONDS", "60");
@@ -151,10 +151,4 @@ class LongOutageTest {
         return (System.nanoTime() - startedNanos) / 1_000_000;
     }
 
-    private Map<String, String> throughProxy() {
-        Map<String, String> env = fixture.environment();
-        env.put("DB_CONNECTION_STRING", fixture.database.connectionString()
-                .replace("port=" + fixture.database.settings().port(), "port=" + proxy.port()));
-        return env;
-    }
 }

@@ -10,9 +10,6 @@ import uk.gov.ida.eventrecorder.testing.EventBuilder;
 import uk.gov.ida.eventrecorder.testing.LambdaContext;
 import uk.gov.ida.eventrecorder.testing.RecorderFixture;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -50,7 +47,7 @@ class ManyContainersTest {
     void tearDown() {
         threads.shutdownNow();
         handlers.forEach(SqsEventHandler::close);
-        admin("DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '" + role + "') THEN "
+        fixture.database.admin("DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '" + role + "') THEN "
                 + "EXECUTE 'DROP OWNED BY " + role + "'; EXECUTE 'DROP ROLE " + role + "'; END IF; END $$");
     }
 
@@ -69,7 +66,7 @@ class ManyContainersTest {
     @Test
     void withTooFewConnectionsForTheRoleTheExcessFailFastAsDatabaseFailuresAndNothingIsLost() throws Exception {
         // Containers × pool = 16 connections wanted; the role may hold 4.
-        admin("CREATE ROLE " + role + " LOGIN CONNECTION LIMIT 4",
+        fixture.database.admin("CREATE ROLE " + role + " LOGIN CONNECTION LIMIT 4",
                 "GRANT USAGE ON SCHEMA audit, billing TO " + role,
                 "GRANT INSERT ON audit.audit_events, billing.billing_events, billing.fraud_events TO " + role,
                 "GRANT SELECT (event_id, time_stamp) ON audit.audit_events TO " + role);
@@ -213,13 +210,4 @@ class ManyContainersTest {
                 fixture.tables.count("billing.fraud_events"));
     }
 
-    private void admin(String... statements) {
-        try (Connection c = fixture.database.dataSource().getConnection(); Statement s = c.createStatement()) {
-            for (String sql : statements) {
-                s.execute(sql);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -13,7 +13,6 @@ import uk.gov.ida.eventrecorder.testing.Tables;
 import uk.gov.ida.eventrecorder.testing.TestDatabase;
 
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +44,7 @@ class DatabaseFailureKindsTest {
     @BeforeEach
     void setUp() {
         database.truncateAll();
-        admin("CREATE ROLE " + role + " LOGIN",
+        database.admin("CREATE ROLE " + role + " LOGIN",
                 "GRANT USAGE ON SCHEMA audit, billing TO " + role,
                 "GRANT INSERT ON audit.audit_events, billing.billing_events, billing.fraud_events TO " + role,
                 "GRANT SELECT (event_id, time_stamp) ON audit.audit_events TO " + role);
@@ -60,41 +59,41 @@ class DatabaseFailureKindsTest {
     @AfterEach
     void tearDown() {
         pool.close();
-        admin("ALTER DATABASE " + database.settings().database() + " RESET default_transaction_read_only",
+        database.admin("ALTER DATABASE " + database.settings().database() + " RESET default_transaction_read_only",
                 "DROP OWNED BY " + role, "DROP ROLE " + role);
     }
 
     @Test
     void aReadOnlyDatabaseFailsTheBatchAtOnceAndTheReadOnlyConnectionIsNotKept() throws Exception {
         assertRecorded(repository.record(batch(10)));
-        admin("ALTER DATABASE " + database.settings().database() + " SET default_transaction_read_only = on");
+        database.admin("ALTER DATABASE " + database.settings().database() + " SET default_transaction_read_only = on");
         // The pooled connection predates the change and still writes: as after a failover, the pool is replaced
         // by connections opened during it, which stay read-only.
         pool.getHikariPoolMXBean().softEvictConnections();
 
         assertDatabaseFailure(batch(10), "25006", 2);
 
-        admin("ALTER DATABASE " + database.settings().database() + " RESET default_transaction_read_only");
+        database.admin("ALTER DATABASE " + database.settings().database() + " RESET default_transaction_read_only");
         assertRecoversAfterTheCircuitsOpenPeriod();
     }
 
     @Test
     void aRevokedPrivilegeFailsTheBatchAtOnce() throws Exception {
-        admin("REVOKE INSERT ON audit.audit_events FROM " + role);
+        database.admin("REVOKE INSERT ON audit.audit_events FROM " + role);
 
         assertDatabaseFailure(batch(10), "42501", 1);
 
-        admin("GRANT INSERT ON audit.audit_events TO " + role);
+        database.admin("GRANT INSERT ON audit.audit_events TO " + role);
         assertRecoversAfterTheCircuitsOpenPeriod();
     }
 
     @Test
     void aMissingTableAfterABadDeployFailsTheBatchAtOnce() throws Exception {
-        admin("ALTER TABLE audit.audit_events RENAME TO audit_events_moved");
+        database.admin("ALTER TABLE audit.audit_events RENAME TO audit_events_moved");
         try {
             assertDatabaseFailure(batch(10), "42P01", 1);
         } finally {
-            admin("ALTER TABLE audit.audit_events_moved RENAME TO audit_events");
+            database.admin("ALTER TABLE audit.audit_events_moved RENAME TO audit_events");
         }
         assertRecoversAfterTheCircuitsOpenPeriod();
     }
@@ -114,12 +113,12 @@ class DatabaseFailureKindsTest {
 
     @Test
     void aRoleOutOfConnectionSlotsFailsTheBatchAtOnce() throws Exception {
-        admin("ALTER ROLE " + role + " CONNECTION LIMIT 0");
+        database.admin("ALTER ROLE " + role + " CONNECTION LIMIT 0");
 
         DatabaseUnavailableException e = assertDatabaseFailure(batch(10), null, 1);
         assertTrue(e.getMessage().contains("SQLSTATE 08") || e.getMessage().contains("53300"), e.getMessage());
 
-        admin("ALTER ROLE " + role + " CONNECTION LIMIT -1");
+        database.admin("ALTER ROLE " + role + " CONNECTION LIMIT -1");
         assertRecoversAfterTheCircuitsOpenPeriod();
     }
 
@@ -127,7 +126,7 @@ class DatabaseFailureKindsTest {
     void aTerminatedBackendIsReplacedAndTheBatchRecordedWithoutFailing() {
         assertRecorded(repository.record(batch(10)));
         long before = repository.statementsExecuted();
-        admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + role + "'");
+        database.admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + role + "'");
 
         assertRecorded(repository.record(batch(10)));
 
@@ -155,7 +154,7 @@ class DatabaseFailureKindsTest {
 
     @Test
     void whileTheCircuitIsOpenABatchFailsWithoutTouchingTheDatabaseThenOneProbes() throws Exception {
-        admin("REVOKE INSERT ON audit.audit_events FROM " + role);
+        database.admin("REVOKE INSERT ON audit.audit_events FROM " + role);
         assertDatabaseFailure(batch(10), "42501", 1);
         long statements = repository.statementsExecuted();
 
@@ -202,13 +201,4 @@ class DatabaseFailureKindsTest {
                         .json())).toList();
     }
 
-    private void admin(String... statements) {
-        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
-            for (String sql : statements) {
-                s.execute(sql);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -36,6 +36,14 @@ public final class RecorderFixture {
         return env;
     }
 
+    /** The environment of a function that reaches the database through {@code proxy} (a fault the test injects). */
+    public Map<String, String> environmentThrough(CuttableProxy proxy) {
+        Map<String, String> env = environment();
+        env.put("DB_CONNECTION_STRING", database.connectionString()
+                .replace("port=" + database.settings().port(), "port=" + proxy.port()));
+        return env;
+    }
+
     /**
      * The environment of a function started as its own process (a fresh JVM): the same variables, plus the
      * endpoint and credential variables by which the SDK there finds this run's servers.

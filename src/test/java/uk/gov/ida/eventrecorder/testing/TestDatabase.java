@@ -77,6 +77,17 @@ public final class TestDatabase {
                 + " user=" + settings.user() + " password=" + settings.password().orElse("trust-auth-ignores-this");
     }
 
+    /** Runs statements as the test server's superuser (roles, grants, faults a test sets up and removes). */
+    public void admin(String... statements) {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public void truncateAll() {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             s.execute("TRUNCATE audit.audit_events, billing.billing_status, billing.billing_events, "
