@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -33,36 +34,66 @@ public final class EventParser {
     static final String IDP_AUTHN_SUCCEEDED = "idp_authn_succeeded";
     static final String FRAUD_DETECTED = "fraud_detected";
 
+    /**
+     * The longest text, in UTF-8 bytes, of a field that an index holds ({@code event_id}, {@code session_id},
+     * {@code hashed_persistent_id}, {@code provided_level_of_assurance}). A B-tree index row holds about 2.7 kB;
+     * a longer key is refused here, as the row's fault, rather than by the database.
+     */
+    public static final int MAX_KEY_BYTES = 1_000;
+    /** PostgreSQL's {@code timestamp} runs from 4713 BC (year -4712) to 294276 AD. */
+    private static final LocalDateTime EARLIEST = LocalDateTime.of(-4712, 1, 1, 0, 0);
+    private static final LocalDateTime LATEST = LocalDateTime.of(294276, 12, 31, 23, 59, 59, 999_999_000);
+
     // One mapper for the container: building one costs milliseconds of cold start. Source snippets are kept out of
-    // error messages, which are logged, because events carry personal data.
+    // error messages, which are logged, because events carry personal data. A key given twice is refused (which
+    // copy a parser keeps would decide what is recorded), and decimals are read exactly: through a double,
+    // 1.00000000000000000001 would be stored as 1.0. Nesting deeper than 1,000 levels and numbers longer than 1,000
+    // characters are refused by Jackson's read constraints.
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false)
             .build();
 
     public AuditEvent parse(String json) {
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(json);
-        } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            throw new InvalidMessageException(RejectionReason.JSON, "the event is not valid JSON" + where + ": "
-                    + e.getOriginalMessage());
-        }
+        JsonNode root = readTree(json, "the event");
         if (root == null || !root.isObject()) {
             throw new InvalidMessageException(RejectionReason.JSON, "the event is not a JSON object");
         }
         return parse((ObjectNode) root);
     }
 
+    /**
+     * Reads JSON with the recorder's rules (duplicate keys refused, exact decimals), for every path that reads
+     * events: the queue's bodies and the archive replay's lines.
+     *
+     * @param what names the input in error messages, e.g. "the event" or "the line"
+     */
+    public static JsonNode readTree(String json, String what) {
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            String message = e.getOriginalMessage();
+            if (message != null && message.startsWith("Duplicate")) {
+                throw new InvalidMessageException(RejectionReason.DUPLICATE_KEY, what + " is ambiguous: a key is "
+                        + "given twice" + where + " (" + message + ")");
+            }
+            throw new InvalidMessageException(RejectionReason.JSON, what + " is not valid JSON" + where + ": "
+                    + message);
+        }
+    }
+
     /** Parses an event already read as JSON, as the archive replay path has it. */
     public AuditEvent parse(ObjectNode root) {
-        String eventId = requiredText(root, "eventId");
+        String eventId = indexed("eventId", requiredText(root, "eventId"), null);
         String eventType = requiredText(root, "eventType");
         LocalDateTime timeStamp = timestamp(root);
         String originatingService = requiredText(root, "originatingService");
-        String sessionId = sessionId(root, eventType);
+        String sessionId = indexed("sessionId", sessionId(root, eventType), null);
         JsonNode details = root.get("details");
         if (details == null || details.isNull()) {
             throw new InvalidMessageException(RejectionReason.MISSING_FIELD, "the event has no 'details'");
@@ -93,9 +124,10 @@ public final class EventParser {
     private static BillingEvent billing(JsonNode details, String sessionId) {
         Fields f = new Fields(details, RejectionReason.INCOMPLETE_BILLING, "billing");
         requireSession(sessionId, f);
-        BillingEvent event = new BillingEvent(f.required("pid"), f.required("request_id"),
+        BillingEvent event = new BillingEvent(f.indexed(f.required("pid"), "pid"), f.required("request_id"),
                 f.required("idp_entity_id"), f.required("minimum_level_of_assurance"),
-                f.required("provided_level_of_assurance"), f.optional("preferred_level_of_assurance"),
+                f.indexed(f.required("provided_level_of_assurance"), "provided_level_of_assurance"),
+                f.optional("preferred_level_of_assurance"),
                 f.optional("transaction_entity_id"));
         f.throwIfMissing();
         return event;
@@ -104,7 +136,7 @@ public final class EventParser {
     private static FraudEvent fraud(JsonNode details, String sessionId) {
         Fields f = new Fields(details, RejectionReason.INCOMPLETE_FRAUD, "fraud");
         requireSession(sessionId, f);
-        FraudEvent event = new FraudEvent(f.required("pid"), f.optional("request_id"), f.required("idp_entity_id"),
+        FraudEvent event = new FraudEvent(f.indexed(f.required("pid"), "pid"), f.optional("request_id"), f.required("idp_entity_id"),
                 f.required("idp_fraud_event_id"), f.required("gpg45_status"), f.required("transaction_entity_id"));
         f.throwIfMissing();
         return event;
@@ -146,7 +178,11 @@ public final class EventParser {
                 throw new InvalidMessageException(reason, "the " + kind + " event's details." + name
                         + " must be a string, not " + nodeType(node));
             }
-            return withoutNul(node.asText());
+            return Unstorable.visible(node.asText());
+        }
+
+        String indexed(String value, String name) {
+            return EventParser.indexed("details." + name, value, RejectionReason.TOO_LONG);
         }
 
         void throwIfMissing() {
@@ -172,11 +208,26 @@ public final class EventParser {
         return keyText(field, value);
     }
 
-    /** PostgreSQL text cannot hold U+0000; a key field carrying one cannot be stored faithfully, so it is refused. */
+    /**
+     * A key field is stored exactly or refused: PostgreSQL text cannot hold U+0000 or a lone UTF-16 surrogate
+     * (it has no UTF-8 form), and altering a key would change which event is recorded.
+     */
     private static String keyText(String field, String value) {
-        if (value.indexOf('\0') >= 0) {
-            throw new InvalidMessageException(RejectionReason.TYPE,
-                    "'" + field + "' contains a NUL character, which PostgreSQL text cannot store");
+        int bad = Unstorable.firstIn(value);
+        if (bad >= 0) {
+            throw new InvalidMessageException(RejectionReason.TYPE, "'" + field + "' contains "
+                    + Unstorable.describe(value, bad) + ", which PostgreSQL text cannot store");
+        }
+        return value;
+    }
+
+    /** A value an index holds must fit an index row: refused here, as the row's fault, not by the database. */
+    private static String indexed(String field, String value, RejectionReason reason) {
+        if (value != null && value.length() > MAX_KEY_BYTES / 4
+                && value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+            throw new InvalidMessageException(reason == null ? RejectionReason.TOO_LONG : reason, "'" + field
+                    + "' is " + value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + " bytes in UTF-8; "
+                    + "at most " + MAX_KEY_BYTES + " fit the index that holds it");
         }
         return value;
     }
@@ -218,7 +269,12 @@ public final class EventParser {
             throw new InvalidMessageException(RejectionReason.TYPE, "'timestamp' must be epoch milliseconds or an "
                     + "ISO-8601 string, not " + nodeType(node));
         }
-        return LocalDateTime.ofInstant(instant, ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
+        LocalDateTime utc = LocalDateTime.ofInstant(instant, ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
+        if (utc.isBefore(EARLIEST) || utc.isAfter(LATEST)) {
+            throw new InvalidMessageException(RejectionReason.TIMESTAMP_RANGE, "'timestamp' " + utc
+                    + " is outside PostgreSQL's range (4713 BC to 294276 AD)");
+        }
+        return utc;
     }
 
     /** ISO-8601 with an offset or zone; without one the time is taken as UTC; all digits: epoch milliseconds. */
@@ -242,44 +298,42 @@ public final class EventParser {
 
     /**
      * jsonb rejects the escape {@code \\u0000} (<a href="https://www.postgresql.org/docs/15/datatype-json.html">
-     * PostgreSQL: JSON types</a>). Rather than lose the event, a NUL character inside details is stored as the
-     * six visible characters backslash-u-0-0-0-0; everything else is kept exactly.
+     * PostgreSQL: JSON types</a>), and a lone UTF-16 surrogate has no UTF-8 form (the driver would write '?'
+     * silently). Rather than lose the event or alter it silently, each such character inside details is stored as
+     * its six visible escape characters (backslash-u and four hex digits, e.g. {@code \\ud800}); everything else
+     * is kept exactly.
      */
     private static String detailsJson(JsonNode details) {
         try {
             String json = MAPPER.writeValueAsString(details);
-            if (!json.contains("\\u0000")) {
+            if (!json.contains("\\u0000") && Unstorable.firstIn(json) < 0) {
                 return json;
             }
-            return MAPPER.writeValueAsString(replaceNul(details));
+            return MAPPER.writeValueAsString(replaceUnstorable(details));
         } catch (JsonProcessingException e) {
             throw new InvalidMessageException(RejectionReason.JSON, "'details' cannot be serialised: "
                     + e.getOriginalMessage());
         }
     }
 
-    private static JsonNode replaceNul(JsonNode node) {
+    private static JsonNode replaceUnstorable(JsonNode node) {
         if (node.isTextual()) {
-            return TextNode.valueOf(withoutNul(node.textValue()));
+            return TextNode.valueOf(Unstorable.visible(node.textValue()));
         }
         if (node.isObject()) {
             ObjectNode copy = MAPPER.createObjectNode();
             for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> field = it.next();
-                copy.set(withoutNul(field.getKey()), replaceNul(field.getValue()));
+                copy.set(Unstorable.visible(field.getKey()), replaceUnstorable(field.getValue()));
             }
             return copy;
         }
         if (node.isArray()) {
             ArrayNode copy = MAPPER.createArrayNode();
-            node.forEach(element -> copy.add(replaceNul(element)));
+            node.forEach(element -> copy.add(replaceUnstorable(element)));
             return copy;
         }
         return node;
-    }
-
-    static String withoutNul(String value) {
-        return value.indexOf('\0') < 0 ? value : value.replace("\0", "\\u0000");
     }
 
     /** Compact one-line JSON of a parsed tree, e.g. for the SIEM log line. */

@@ -86,13 +86,8 @@ public final class ArchiveReplayer {
     }
 
     private AuditEvent parse(String line) {
-        JsonNode envelope;
-        try {
-            envelope = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-            throw new InvalidMessageException(uk.gov.ida.eventrecorder.event.RejectionReason.JSON,
-                    "the line is not valid JSON: " + e.getOriginalMessage());
-        }
+        // The queue path's JSON rules: a key given twice anywhere is refused, decimals are read exactly.
+        JsonNode envelope = EventParser.readTree(line, "the line");
         JsonNode document = envelope == null ? null : envelope.get("document");
         if (document == null || !document.isObject()) {
             throw new InvalidMessageException(uk.gov.ida.eventrecorder.event.RejectionReason.MISSING_FIELD,

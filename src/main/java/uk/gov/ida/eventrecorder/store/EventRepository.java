@@ -154,15 +154,15 @@ public final class EventRepository {
              PreparedStatement statement = connection.prepareStatement(INSERT_BATCH)) {
             statement.setQueryTimeout(statementTimeoutSeconds);
             int p = 1;
-            p = bind(statement, connection, p, events, AuditEvent::eventId, e -> e.timeStamp().toString(),
+            p = bind(statement, connection, p, events, AuditEvent::eventId, e -> PgTimestamp.format(e.timeStamp()),
                     AuditEvent::originatingService, AuditEvent::sessionId, AuditEvent::eventType,
                     AuditEvent::detailsJson);
-            p = bind(statement, connection, p, billing, r -> r.event.eventId(), r -> r.event.timeStamp().toString(),
+            p = bind(statement, connection, p, billing, r -> r.event.eventId(), r -> PgTimestamp.format(r.event.timeStamp()),
                     r -> r.event.sessionId(), r -> r.billing.hashedPersistentId(), r -> r.billing.requestId(),
                     r -> r.billing.idpEntityId(), r -> r.billing.minimumLevelOfAssurance(),
                     r -> r.billing.providedLevelOfAssurance(), r -> r.billing.preferredLevelOfAssurance(),
                     r -> r.billing.transactionEntityId());
-            bind(statement, connection, p, fraud, r -> r.event.eventId(), r -> r.event.timeStamp().toString(),
+            bind(statement, connection, p, fraud, r -> r.event.eventId(), r -> PgTimestamp.format(r.event.timeStamp()),
                     r -> r.event.sessionId(), r -> r.fraud.hashedPersistentId(), r -> r.fraud.requestId(),
                     r -> r.fraud.entityId(), r -> r.fraud.fraudEventId(), r -> r.fraud.fraudIndicator(),
                     r -> r.fraud.transactionEntityId());
