@@ -113,7 +113,10 @@ public record DatabaseSettings(String host, int port, String database, String us
                     }
                 }
                 if (!closed) {
-                    throw new ConfigurationException(VARIABLE, "is malformed: unterminated quote after '" + keyword + "'");
+                    // Echo the keyword only if it is one: before a mis-quoted value it may be part of a password
+                    // (found by fuzzing).
+                    throw new ConfigurationException(VARIABLE, "is malformed: unterminated quote"
+                            + (keyword.matches("[a-z_]{1,40}") ? " after '" + keyword + "'" : ""));
                 }
             } else {
                 while (i < n && !Character.isWhitespace(text.charAt(i))) {

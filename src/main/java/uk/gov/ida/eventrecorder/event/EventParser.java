@@ -72,6 +72,9 @@ public final class EventParser {
      * @param what names the input in error messages, e.g. "the event" or "the line"
      */
     public static JsonNode readTree(String json, String what) {
+        if (json == null) {
+            throw new InvalidMessageException(RejectionReason.JSON, what + " is empty");
+        }
         try {
             return MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
@@ -84,6 +87,27 @@ public final class EventParser {
             }
             throw new InvalidMessageException(RejectionReason.JSON, what + " is not valid JSON" + where + ": "
                     + message);
+        } catch (NumberFormatException e) {
+            // Found by fuzzing: an exponent too large for an exact decimal (22222E22222222222).
+            throw new InvalidMessageException(RejectionReason.JSON, what + " has a number that cannot be read "
+                    + "exactly: " + e.getMessage());
+        }
+    }
+
+    /**
+     * jsonb stores numbers as PostgreSQL {@code numeric}: at most 131,072 digits before the decimal point and 16,383
+     * after (<a href="https://www.postgresql.org/docs/15/datatype-numeric.html">numeric types</a>). A larger one
+     * is refused here, as the row's fault, not by the database.
+     */
+    private static void requireStorableNumbers(JsonNode node) {
+        if (node.isBigDecimal() || node.isBigInteger()) {
+            java.math.BigDecimal n = node.decimalValue();
+            if (n.precision() - n.scale() > 131_072 || n.scale() > 16_383) {
+                throw new InvalidMessageException(RejectionReason.JSON, "'details' has a number beyond what "
+                        + "PostgreSQL numeric stores (131,072 digits before the point, 16,383 after)");
+            }
+        } else if (node.isContainerNode()) {
+            node.forEach(EventParser::requireStorableNumbers);
         }
     }
 
@@ -117,6 +141,7 @@ public final class EventParser {
                 problem = Optional.of(new AuditEvent.DerivedRowProblem(e.reason(), e.getMessage()));
             }
         }
+        requireStorableNumbers(details);
         return new AuditEvent(eventId, timeStamp, originatingService, sessionId, eventType, detailsJson(details),
                 billing, fraud, problem);
     }

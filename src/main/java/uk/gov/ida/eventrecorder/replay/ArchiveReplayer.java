@@ -64,7 +64,7 @@ public final class ArchiveReplayer {
                 }
                 report.line();
                 try {
-                    batch.add(parse(line));
+                    batch.add(parseLine(parser, line));
                     sources.add(Long.toString(number));
                 } catch (InvalidMessageException e) {
                     LOG.warn("replay s3://{}/{} line {}: {}: {}", bucket, key, number, e.reason(), e.getMessage());
@@ -85,7 +85,8 @@ public final class ArchiveReplayer {
         return report;
     }
 
-    private AuditEvent parse(String line) {
+    /** One archive line, {@code {"document": {…event…}}}, to its event; the fuzz tests call it too. */
+    public static AuditEvent parseLine(EventParser parser, String line) {
         // The queue path's JSON rules: a key given twice anywhere is refused, decimals are read exactly.
         JsonNode envelope = EventParser.readTree(line, "the line");
         JsonNode document = envelope == null ? null : envelope.get("document");

@@ -129,6 +129,19 @@ class HostileInputTest {
     }
 
     @Test
+    void numbersBeyondWhatNumericStoresAreRefusedBeforeTheDatabase() {
+        BatchOutcome outcome = process(
+                EventBuilder.errorEvent().json().replace("\"details\":{", "\"details\":{\"n\":1E+200000,"),
+                EventBuilder.errorEvent().json().replace("\"details\":{", "\"details\":{\"n\":22222E22222222222,"));
+
+        for (MessageOutcome o : outcome.outcomes()) {
+            assertEquals(RejectionReason.JSON, o.reason(), o.detail());
+        }
+        assertTrue(outcome.outcomes().get(0).detail().contains("PostgreSQL numeric"));
+        assertTrue(repository.acceptingWork(), "the database never saw them");
+    }
+
+    @Test
     void nestingDeeperThanTheParserAcceptsIsRefusedAsJson() {
         String deep = "[".repeat(1_500) + "]".repeat(1_500);
         MessageOutcome outcome = processOne(EventBuilder.errorEvent().json()
