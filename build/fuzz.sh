@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Fuzzes each parser target in turn with Jazzer (coverage-guided) for its @FuzzTest maxDuration (60 s), and saves
-# every input that fails as a regression input under
-# src/test/resources/uk/gov/ida/eventrecorder/fuzz/ParserFuzzTestInputs/, which ./build/run-tests.sh then replays.
-# ROUNDS (default 1) repeats the whole pass: a longer campaign is build/fuzz.sh 60 (an hour a target), or one
-# target: build/fuzz.sh 10 anEncryptedEventGetsADocumentedVerdict. The working corpus in .cifuzz-corpus/ carries
-# over between runs, so each round starts where the last stopped.
+# build/fuzz.sh [SECONDS per target, default 60] [target …]
+# Fuzzes each parser target in turn with Jazzer (coverage-guided) and saves every input that fails as a regression
+# input under src/test/resources/uk/gov/ida/eventrecorder/fuzz/ParserFuzzTestInputs/, which ./build/run-tests.sh then
+# replays. Jazzer's JUnit runs last the @FuzzTest's maxDuration (60 s) and no setting here overrides it, so SECONDS
+# is rounded up to whole 60-second runs; the working corpus in .cifuzz-corpus/ carries over, so each run starts where
+# the last stopped. A longer campaign: build/fuzz.sh 3600 (an hour a target), or one target:
+# build/fuzz.sh 600 anEncryptedEventGetsADocumentedVerdict.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . build/lib.sh
 
-rounds="${1:-1}"
+seconds="${1:-60}"
+[[ "$seconds" =~ ^[0-9]+$ ]] || die "SECONDS must be a whole number (got '$seconds'): build/fuzz.sh [SECONDS] [target …]"
+rounds=$(( (seconds + 59) / 60 ))
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then

@@ -78,6 +78,39 @@ class MalformedInputCorpusTest {
         assertEquals(0, fixture.tables.count("audit.audit_events"));
     }
 
+    /**
+     * The round trip: unusual but valid events as real serializers write them (JavaScript, Python, Java, PHP) are
+     * recorded in PostgreSQL, and the details read back equal what was sent, or what the documented rules make of it
+     * (an unstorable character as its visible escape; a number's spelling normalized by numeric, its value kept).
+     */
+    @Test
+    void everyAcceptedEventIsStoredAsSentOrAsItsDocumentedRuleSays() throws IOException {
+        ObjectMapper exact = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .configure(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false)
+                .build();
+        List<JsonNode> cases = corpus("accepted-events.jsonl");
+        List<InboundMessage> batch = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (JsonNode c : cases) {
+            String id = java.util.UUID.randomUUID().toString();
+            ids.add(id);
+            batch.add(new InboundMessage(c.get("case").asText(),
+                    fixture.encrypter.encrypt(c.get("event").asText().replace("\"ID\"", "\"" + id + "\"")), null));
+        }
+
+        BatchOutcome outcome = pipeline.process(batch, false);
+
+        for (int i = 0; i < cases.size(); i++) {
+            String name = cases.get(i).get("case").asText();
+            assertEquals(MessageOutcome.Status.RECORDED, outcome.outcomes().get(i).status(),
+                    name + ": " + outcome.outcomes().get(i).detail());
+            String stored = (String) fixture.tables.query("SELECT details::text AS d FROM audit.audit_events "
+                    + "WHERE event_id = ?", ids.get(i)).get(0).get("d");
+            assertEquals(exact.readTree(cases.get(i).get("stored_details").asText()), exact.readTree(stored), name);
+        }
+    }
+
     private static List<JsonNode> corpus(String name) throws IOException {
         List<JsonNode> cases = new ArrayList<>();
         try (InputStream in = MalformedInputCorpusTest.class.getResourceAsStream("/corpus/" + name)) {
