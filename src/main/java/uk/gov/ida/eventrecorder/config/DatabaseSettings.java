@@ -159,6 +159,12 @@ public record DatabaseSettings(String host, int port, String database, String us
         }
         String path = uri.getRawPath();
         if (path != null && path.length() > 1) {
+            if (path.indexOf('/', 1) >= 0 || path.indexOf('@') >= 0) {
+                // Not a database name: e.g. the URI pasted twice, whose second copy (with its password) would
+                // become the name and be printed wherever the settings are (found by fuzzing).
+                throw new ConfigurationException(VARIABLE, "has a path that is not a database name "
+                        + "(expected postgresql://user@host:port/dbname)");
+            }
             values.put("dbname", decode(path.substring(1)));
         }
         String query = uri.getRawQuery();

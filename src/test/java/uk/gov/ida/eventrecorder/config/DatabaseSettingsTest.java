@@ -18,6 +18,15 @@ class DatabaseSettingsTest {
     }
 
     @Test
+    void aUriPastedTwiceIsRefusedRatherThanPrintingItsPasswordAsTheDatabaseName() {
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> DatabaseSettings.parse(
+                "postgres://u:s3cr3t-pw@db/postgres://u:s3cr3t-pw@db/events"));
+
+        assertFalse(e.getMessage().contains("s3cr3t"), e.getMessage());
+        assertEquals("events", DatabaseSettings.parse("postgresql://u:s3cr3t-pw@db:5432/events").database());
+    }
+
+    @Test
     void anUnterminatedQuoteAfterAKeywordNamesTheKeyword() {
         ConfigurationException e = assertThrows(ConfigurationException.class,
                 () -> DatabaseSettings.parse("host=db user=u password='unterminated"));

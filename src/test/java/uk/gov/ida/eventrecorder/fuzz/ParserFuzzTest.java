@@ -119,8 +119,13 @@ class ParserFuzzTest {
         withinASecond(() -> {
             try {
                 DatabaseSettings settings = DatabaseSettings.parse(text);
-                assertFalse(settings.toString().contains("password=" + settings.password().orElse("\u0000")),
-                        "toString never shows the password");
+                settings.password().ifPresent(p -> {
+                    assertTrue(settings.toString().contains("password=****"), "the password is masked");
+                    // (A password of stars, e.g. "*", is inside the mask itself: found by the fuzzer.)
+                    if (p.length() >= 4 && !p.chars().allMatch(ch -> ch == '*')) {
+                        assertFalse(settings.toString().contains(p), "toString never shows the password");
+                    }
+                });
             } catch (ConfigurationException e) {
                 assertTrue(e.getMessage().startsWith("DB_CONNECTION_STRING "), e.getMessage());
                 // No password in the message, given as keyword=value or in a URI's user info. (The whole value
