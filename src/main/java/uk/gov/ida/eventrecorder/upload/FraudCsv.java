@@ -89,7 +89,7 @@ public final class FraudCsv {
         LocalDateTime timeStamp = timestamp(row, record[0].strip(), zone, failures);
         String idpEventId = required(row, record, 1, failures);
         String fidCode = required(row, record, 2, failures);
-        Map<String, Integer> contraIndicators = contraIndicators(record[3]);
+        Map<String, Integer> contraIndicators = contraIndicators(row, record[3], failures);
         int score = score(row, record[4].strip(), failures);
         String requestId = required(row, record, 5, failures);
         String clientIp = required(row, record, 6, failures);
@@ -143,11 +143,14 @@ public final class FraudCsv {
         }
     }
 
-    private static Map<String, Integer> contraIndicators(String value) {
+    /** A code with a NUL is refused like any other field's, never dropped without a word. */
+    private static Map<String, Integer> contraIndicators(long row, String value, List<ValidationFailure> failures) {
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (String code : value.split("[,\\r\\n]+")) {
             String c = code.strip();
-            if (!c.isEmpty() && c.indexOf('\0') < 0) {
+            if (c.indexOf('\0') >= 0) {
+                failures.add(new ValidationFailure(row, "contra_indicators", "contains a NUL character"));
+            } else if (!c.isEmpty()) {
                 counts.merge(c, 1, Integer::sum);
             }
         }
