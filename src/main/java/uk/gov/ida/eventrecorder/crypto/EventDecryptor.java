@@ -49,10 +49,6 @@ public final class EventDecryptor {
         this.keys = List.copyOf(keys);
     }
 
-    public int keyCount() {
-        return keys.size();
-    }
-
     /** The plaintext under the first key it decrypts under. */
     public String decrypt(String body) {
         return decrypt(body, plaintext -> plaintext).value();

@@ -29,7 +29,7 @@ public final class QueueDrainHandler implements RequestHandler<Map<String, Objec
 
     private QueueDrainHandler(RecorderConfig config) {
         this.queueUrl = config.requireQueueUrl();
-        this.container = new RecorderContainer(config, 1);
+        this.container = new RecorderContainer(config);
         this.metrics = container.metrics(MetricsLog.DRAIN_FUNCTION);
     }
 

@@ -84,11 +84,6 @@ public final class DatabaseCircuit {
         return breaker.isOpen() && !breaker.getRemainingDelay().isZero();
     }
 
-    /** {@code closed}, {@code open} or {@code half-open}, for logs and metrics. */
-    public String state() {
-        return breaker.getState().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
-    }
-
     private static boolean isDatabaseFailure(Throwable failure) {
         return failure instanceof SQLException s && SqlFailure.of(s) != SqlFailure.ROW;
     }

@@ -98,10 +98,6 @@ public final class EventRepository {
         return !circuit.isOpen();
     }
 
-    public DatabaseCircuit circuit() {
-        return circuit;
-    }
-
     /** Statements sent so far (each halving step and each retry is one), for tests and logs. */
     public long statementsExecuted() {
         return statements.get();
