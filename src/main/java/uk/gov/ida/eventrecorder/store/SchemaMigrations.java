@@ -1,11 +1,14 @@
 package uk.gov.ida.eventrecorder.store;
 
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.output.MigrateResult;
 
 import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
 
 /**
  * The schema, as Flyway migrations in {@code db/migration}. Applied by the deploy pipeline's migration step and by
@@ -15,8 +18,21 @@ public final class SchemaMigrations {
     private SchemaMigrations() {
     }
 
+    /**
+     * Migrates, then prepares the audit table's coming monthly partitions, so that every migrate (each deploy) also
+     * does what the scheduled maintenance function does.
+     */
     public static MigrateResult apply(DataSource dataSource) {
-        return flyway(dataSource).migrate();
+        MigrateResult result = flyway(dataSource).migrate();
+        try (Connection connection = dataSource.getConnection()) {
+            if (AuditPartitions.partitioned(connection)) {
+                AuditPartitions.prepare(connection);
+            }
+        } catch (SQLException e) {
+            throw new FlywayException("migrated, but could not prepare the audit table's partitions: "
+                    + e.getMessage(), e);
+        }
+        return result;
     }
 
     /** Where a database's schema stands: its version ({@code null} if never migrated) and what is still to apply. */

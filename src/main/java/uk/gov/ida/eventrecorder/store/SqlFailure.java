@@ -12,8 +12,8 @@ import java.sql.SQLTransientConnectionException;
  */
 public enum SqlFailure {
     /**
-     * Class 22 (data exception: a value out of range, a malformed timestamp), class 23 (integrity constraint), and
-     * 54000 (program limit: an index row larger than a B-tree page can hold, i.e. one oversized key).
+     * Class 22 (data exception: a value out of range, a malformed timestamp), class 23 (integrity constraint) except
+     * 23514, and 54000 (program limit: an index row larger than a B-tree page can hold, i.e. one oversized key).
      */
     ROW,
     /**
@@ -25,7 +25,10 @@ public enum SqlFailure {
     /**
      * Everything else is about the database, not the row: no connection to be had (the pool timed out), disk full
      * (53100), out of memory (53200), too many connections (53300), statement timeout (57014), deadlock (40P01),
-     * serialization failure (40001), a revoked privilege (42501), a missing table (42P01), …
+     * serialization failure (40001), a revoked privilege (42501), a missing table (42P01), … and a CHECK
+     * violation (23514): the schema has no CHECK of its own on an event's values, only the partitioning migration's
+     * fence (V4: no new row past the cut-over until V6 has run), so meeting it means a migration left half-done:
+     * an outage of the schema, to be waited out with the back-off, not a bad event for the dead-letter queue.
      */
     DATABASE;
 
@@ -36,6 +39,9 @@ public enum SqlFailure {
         }
         String state = e.getSQLState();
         if (state == null) {
+            return DATABASE;
+        }
+        if (state.equals("23514")) {
             return DATABASE;
         }
         if (state.startsWith("22") || state.startsWith("23") || state.equals("54000")) {

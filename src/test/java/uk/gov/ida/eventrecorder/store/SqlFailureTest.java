@@ -25,7 +25,7 @@ class SqlFailureTest {
     @Test
     void everythingElseIsTheDatabasesFaultAndNeverSearchedForABadRow() {
         for (String state : new String[]{"53100", "53200", "53300", "57014", "40P01", "40001", "42501", "42P01",
-                "XX000", "0A000"}) {
+                "XX000", "0A000", "23514"}) {
             assertEquals(SqlFailure.DATABASE, SqlFailure.of(new SQLException("x", state)), state);
         }
         assertEquals(SqlFailure.DATABASE, SqlFailure.of(new SQLException("no state")));

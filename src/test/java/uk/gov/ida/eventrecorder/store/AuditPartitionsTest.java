@@ -1,0 +1,212 @@
+package uk.gov.ida.eventrecorder.store;
+
+import com.zaxxer.hikari.HikariDataSource;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import uk.gov.ida.eventrecorder.config.DatabaseSettings;
+import uk.gov.ida.eventrecorder.event.AuditEvent;
+import uk.gov.ida.eventrecorder.event.EventParser;
+import uk.gov.ida.eventrecorder.testing.EventBuilder;
+import uk.gov.ida.eventrecorder.testing.Tables;
+import uk.gov.ida.eventrecorder.testing.TestDatabase;
+
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The monthly partitions of audit.audit_events, on databases of their own: converted from a populated V2 table as a
+ * deployed one would be, and kept ahead of the calendar by {@link AuditPartitions}.
+ */
+class AuditPartitionsTest {
+    private static final String ROLE = "partition_recorder_" + ProcessHandle.current().pid();
+
+    private final TestDatabase server = TestDatabase.get();
+    private final EventParser parser = new EventParser();
+    private final List<Runnable> cleanUp = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() {
+        cleanUp.forEach(Runnable::run);
+    }
+
+    @Test
+    void aPopulatedTableBecomesTheHistoryPartitionInPlaceKeepingItsRowsGrantsAndPrimaryKey() throws Exception {
+        HikariDataSource db = databaseAt("2");
+        Tables tables = new Tables(db);
+        admin(db, "INSERT INTO audit.audit_events SELECT 'old-' || i, timestamp '2019-01-01' + i * interval '1 hour', "
+                        + "'hub', 'session-' || i, 'session_event', '{\"n\": 1}' FROM generate_series(1, 5000) i",
+                // a row dated past any cut-over (a producer's clock): set aside while the old table is fenced
+                "INSERT INTO audit.audit_events VALUES ('far-future', '2090-06-01', 'hub', NULL, 'session_event', NULL)",
+                "CREATE ROLE " + ROLE + " LOGIN",
+                "GRANT USAGE ON SCHEMA audit, billing TO " + ROLE,
+                "GRANT INSERT ON audit.audit_events, billing.billing_events, billing.fraud_events TO " + ROLE,
+                "GRANT SELECT (event_id, time_stamp) ON audit.audit_events TO " + ROLE);
+        cleanUp.add(() -> server.admin("DROP OWNED BY " + ROLE, "DROP ROLE " + ROLE));
+        long fileBefore = (Long) tables.query("SELECT relfilenode::bigint AS f FROM pg_class "
+                + "WHERE oid = 'audit.audit_events'::regclass").get(0).get("f");
+
+        SchemaMigrations.apply(db);
+
+        assertEquals("p", tables.query("SELECT relkind::text AS k FROM pg_class WHERE oid = 'audit.audit_events'::regclass")
+                .get(0).get("k"), "audit.audit_events is now a partitioned table");
+        assertEquals(fileBefore, tables.query("SELECT relfilenode::bigint AS f FROM pg_class "
+                        + "WHERE oid = 'audit.audit_events_history'::regclass").get(0).get("f"),
+                "the old table is the history partition, its rows where they were: not copied, not rewritten");
+        assertEquals(5001L, tables.count("audit.audit_events"));
+        assertEquals(5000L, tables.count("audit.audit_events_history"));
+        assertEquals("audit.audit_events_default", tables.query("SELECT tableoid::regclass::text AS t "
+                + "FROM audit.audit_events WHERE event_id = 'far-future'").get(0).get("t"));
+        assertEquals(List.of(), tables.query("SELECT 1 FROM pg_class WHERE relname IN ('audit_events_event_id_idx', "
+                + "'audit_events_held', 'partition_cutover')"), "the duplicate index and the migration's scaffolding are gone");
+
+        // The functions' role records through the same name with only the grants it had before.
+        try (HikariDataSource asRole = TestDatabase.open(settings(db, ROLE), 2)) {
+            EventRepository repository = new EventRepository(asRole, new DatabaseCircuit(Duration.ofSeconds(1)),
+                    Duration.ofSeconds(20));
+            AuditEvent old = parser.parse(EventBuilder.billing().eventId("old-7")
+                    .timestampIso("2019-01-01T07:00:00Z").json());
+            AuditEvent fresh = parser.parse(EventBuilder.billing().json());
+            List<StoreResult> results = repository.record(List.of(old, fresh, fresh));
+            assertEquals(List.of(StoreResult.Status.DUPLICATE, StoreResult.Status.RECORDED,
+                    StoreResult.Status.DUPLICATE), results.stream().map(StoreResult::status).toList());
+        }
+        assertEquals(5002L, tables.count("audit.audit_events"));
+    }
+
+    @Test
+    void eventsEitherSideOfAMonthBoundaryGoToTheirOwnMonthsAndARedeliveryIsStillADuplicate() throws Exception {
+        HikariDataSource db = databaseAt(null);
+        Tables tables = new Tables(db);
+        EventRepository repository = new EventRepository(db, new DatabaseCircuit(Duration.ofSeconds(1)),
+                Duration.ofSeconds(20));
+        // Three months ahead: both sides lie past a fresh database's cut-over (at most two months ahead), in months
+        // of their own.
+        LocalDateTime nextMonth = LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1)
+                .plusMonths(3);
+        String id = UUID.randomUUID().toString();
+        // The same event id either side of midnight: two audit rows (the key holds the time), in two partitions.
+        AuditEvent before = parser.parse(EventBuilder.errorEvent().eventId(id)
+                .timestampIso(nextMonth.minusNanos(1_000_000).toString() + "Z").json());
+        AuditEvent after = parser.parse(EventBuilder.errorEvent().eventId(id).timestampIso(nextMonth + "Z").json());
+
+        assertEquals(List.of(StoreResult.Status.RECORDED, StoreResult.Status.RECORDED),
+                repository.record(List.of(before, after)).stream().map(StoreResult::status).toList());
+        assertEquals(List.of(StoreResult.Status.DUPLICATE, StoreResult.Status.DUPLICATE),
+                repository.record(List.of(after, before)).stream().map(StoreResult::status).toList());
+
+        List<Map<String, Object>> rows = tables.query("SELECT tableoid::regclass::text AS t FROM audit.audit_events "
+                + "WHERE event_id = ? ORDER BY time_stamp", id);
+        String lastOfMonth = nextMonth.minusMonths(1).toLocalDate().toString().substring(0, 7).replace('-', '_');
+        String firstOfNext = nextMonth.toLocalDate().toString().substring(0, 7).replace('-', '_');
+        assertEquals(List.of("audit.audit_events_" + lastOfMonth, "audit.audit_events_" + firstOfNext),
+                rows.stream().map(r -> r.get("t")).toList());
+    }
+
+    @Test
+    void whenMaintenanceStoppedTheDefaultPartitionCatchesTheMonthAndTheNextRunMovesItOut() throws Exception {
+        HikariDataSource db = databaseAt(null);
+        Tables tables = new Tables(db);
+        LocalDateTime until;
+        try (Connection c = db.getConnection()) {
+            until = AuditPartitions.state(c).preparedUntil();
+            assertEquals(LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1)
+                    .plusMonths(AuditPartitions.MONTHS_AHEAD + 1), until, "prepared through the third month ahead");
+        }
+        // The maintenance run stopped before the last month: undo its partition (it is empty).
+        String lastMonth = "audit_events_" + until.minusMonths(1).toLocalDate().toString().substring(0, 7).replace('-', '_');
+        admin(db, "DROP TABLE audit." + lastMonth);
+        EventRepository repository = new EventRepository(db, new DatabaseCircuit(Duration.ofSeconds(1)),
+                Duration.ofSeconds(20));
+        AuditEvent event = parser.parse(EventBuilder.billing().timestampIso(until.minusDays(3) + "Z").json());
+
+        assertEquals(StoreResult.Status.RECORDED, repository.record(List.of(event)).get(0).status(),
+                "no partition for its month: the event is recorded all the same");
+        try (Connection c = db.getConnection()) {
+            assertEquals(new AuditPartitions.State(until.minusMonths(1), 1, false), AuditPartitions.state(c));
+
+            assertEquals(1, AuditPartitions.prepare(c), "the missing month is created");
+            assertEquals(new AuditPartitions.State(until, 0, false), AuditPartitions.state(c));
+            assertEquals(0, AuditPartitions.prepare(c), "running again changes nothing");
+        }
+        assertEquals("audit." + lastMonth, tables.query("SELECT tableoid::regclass::text AS t FROM audit.audit_events "
+                + "WHERE event_id = ?", event.eventId()).get(0).get("t"));
+    }
+
+    @Test
+    void aLoginThatCannotReadTheDefaultPartitionGetsTheStatisticsEstimateInsteadOfAnError() throws Exception {
+        HikariDataSource db = databaseAt(null);
+        admin(db, "CREATE ROLE " + ROLE + " LOGIN", "GRANT USAGE ON SCHEMA audit TO " + ROLE,
+                "GRANT INSERT ON audit.audit_events TO " + ROLE);
+        cleanUp.add(() -> server.admin("DROP OWNED BY " + ROLE, "DROP ROLE " + ROLE));
+        try (HikariDataSource asRole = TestDatabase.open(settings(db, ROLE), 1);
+             Connection c = asRole.getConnection()) {
+            AuditPartitions.State state = AuditPartitions.state(c);
+            assertTrue(state.estimated());
+            assertEquals(0, state.rowsInDefault());
+            assertFalse(state.preparedUntil() == null);
+        }
+    }
+
+    @Test
+    void anEventPastTheCutOverOfAHalfDoneMigrationFailsTheBatchAsAnOutageAndIsNotRejected() throws Exception {
+        HikariDataSource db = databaseAt("5"); // fenced and validated; the swap (V6) has not run
+        EventRepository repository = new EventRepository(db, new DatabaseCircuit(Duration.ofSeconds(1)),
+                Duration.ofSeconds(20));
+        AuditEvent late = parser.parse(EventBuilder.errorEvent()
+                .timestampIso(LocalDateTime.now(ZoneOffset.UTC).plusDays(3).truncatedTo(ChronoUnit.SECONDS) + "Z").json());
+
+        DatabaseUnavailableException outage = org.junit.jupiter.api.Assertions.assertThrows(
+                DatabaseUnavailableException.class, () -> repository.record(List.of(late)));
+        assertTrue(outage.getMessage().contains("23514"), outage.getMessage());
+
+        SchemaMigrations.apply(db);
+        assertEquals(StoreResult.Status.RECORDED, new EventRepository(db, new DatabaseCircuit(Duration.ofSeconds(1)),
+                Duration.ofSeconds(20)).record(List.of(late)).get(0).status(), "recorded once migrate has finished");
+    }
+
+    /** A database of its own, migrated to {@code version} ({@code null}: the latest, as migrate leaves it). */
+    private HikariDataSource databaseAt(String version) {
+        String name = "partitions_" + Long.toHexString(System.nanoTime());
+        server.admin("CREATE DATABASE " + name);
+        HikariDataSource db = TestDatabase.open(settings(name, server.settings().user()), 3);
+        cleanUp.add(0, () -> {
+            db.close();
+            server.admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        });
+        if (version == null) {
+            SchemaMigrations.apply(db);
+        } else {
+            Flyway.configure().dataSource(db).locations("classpath:db/migration").target(version).load().migrate();
+        }
+        return db;
+    }
+
+    private DatabaseSettings settings(HikariDataSource db, String user) {
+        return settings(db.getJdbcUrl().replaceAll(".*/", "").replaceAll("\\?.*", ""), user);
+    }
+
+    private DatabaseSettings settings(String database, String user) {
+        DatabaseSettings s = server.settings();
+        return new DatabaseSettings(s.host(), s.port(), database, user, s.password(), s.sslMode(), s.sslRootCert());
+    }
+
+    private static void admin(HikariDataSource db, String... statements) throws Exception {
+        try (Connection c = db.getConnection(); var s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+        }
+    }
+}
