@@ -6,7 +6,10 @@ set -euo pipefail
 : "${DRAIN_FUNCTION_NAME:?DRAIN_FUNCTION_NAME is required}"
 artifact=artifact/event-recorder-lambda.jar
 [ -f "$artifact" ] || { echo "ERROR: $artifact missing: the package task must run first" >&2; exit 1; }
-for function in "$RECORD_FUNCTION_NAME" "$DRAIN_FUNCTION_NAME"; do
+functions=("$RECORD_FUNCTION_NAME" "$DRAIN_FUNCTION_NAME")
+# The hourly partition maintenance runs the same artifact: deploy it with the rest when the pipeline names it.
+if [ -n "${MAINTENANCE_FUNCTION_NAME:-}" ]; then functions+=("$MAINTENANCE_FUNCTION_NAME"); fi
+for function in "${functions[@]}"; do
   echo "==> deploying $artifact to $function"
   aws lambda update-function-code --function-name "$function" --zip-file "fileb://$artifact" >/dev/null
   aws lambda wait function-updated --function-name "$function"

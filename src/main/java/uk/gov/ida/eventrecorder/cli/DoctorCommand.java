@@ -10,6 +10,7 @@ import uk.gov.ida.eventrecorder.RecorderException;
 import uk.gov.ida.eventrecorder.config.DatabaseConfig;
 import uk.gov.ida.eventrecorder.config.KeyLocation;
 import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
+import uk.gov.ida.eventrecorder.store.AuditPartitions;
 import uk.gov.ida.eventrecorder.store.DatabaseLogin;
 import uk.gov.ida.eventrecorder.store.SchemaMigrations;
 
@@ -19,6 +20,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +33,8 @@ import java.util.concurrent.Callable;
  * queue and dead-letter queue. One line per check; exit 0 only when every check passes. It prints no key, password
  * or token, also when a check fails: keys are shown by their check value, failures by the secret's name.
  */
-@Command(name = "doctor", description = "Check the configuration, data key, database login, schema, privileges "
-        + "and queues, one line each (✓/✗ and what to do). Exit 0 only when all pass.")
+@Command(name = "doctor", description = "Check the configuration, data key, database login, schema, privileges, "
+        + "audit partitions and queues, one line each (✓/✗ and what to do). Exit 0 only when all pass.")
 final class DoctorCommand implements Callable<Integer> {
     private static final List<String> TABLES = List.of("audit.audit_events", "billing.billing_events",
             "billing.fraud_events");
@@ -95,6 +99,7 @@ final class DoctorCommand implements Callable<Integer> {
             pass("database login", "logged in to " + where(database) + " with a " + method);
             checkSchema(pool, connection);
             checkPrivileges(connection, database.settings().user());
+            checkPartitions(connection);
         } catch (SQLException | RuntimeException e) {
             fail("database login", "could not log in with a " + method + ": " + rootCause(e),
                     "check DB_CONNECTION_STRING, the password or the role's rds_iam grant, and that this network "
@@ -162,6 +167,38 @@ final class DoctorCommand implements Callable<Integer> {
             fail("privileges", user + " lacks " + String.join("; ", missing),
                     "as the schema owner: GRANT " + missing.get(0) + " TO " + user + " (and the rest; README, "
                             + "\"Database privileges\")");
+        }
+    }
+
+    /**
+     * The audit table's monthly partitions reach past next month, and its default partition is empty. Rows there are
+     * recorded, not lost: a warning, not a failure; partitions about to run out are a failure (everything would land
+     * in the default partition, and creating the month later has to move it).
+     */
+    private void checkPartitions(Connection connection) throws SQLException {
+        if (!AuditPartitions.partitioned(connection)) {
+            return; // the schema check has already said the migrations are pending
+        }
+        AuditPartitions.State state = AuditPartitions.state(connection);
+        LocalDateTime needed = LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1)
+                .plusMonths(2);
+        if (state.preparedUntil() == null || state.preparedUntil().isBefore(needed)) {
+            fail("partitions", "audit.audit_events has monthly partitions only until " + state.preparedUntil()
+                            + ": events after that go to its default partition",
+                    "check the PartitionMaintenanceFunction's errors, or run migrate, which creates them "
+                            + AuditPartitions.MONTHS_AHEAD + " months ahead");
+        } else {
+            pass("partitions", "audit.audit_events has monthly partitions until " + state.preparedUntil().toLocalDate());
+        }
+        if (state.rowsInDefault() > 0) {
+            out.println("! default partition: " + (state.estimated() ? "about " : "") + state.rowsInDefault()
+                    + " event(s) in audit.audit_events_default, dated outside every prepared month (recorded; "
+                    + "a producer's clock?) — see them with: SELECT event_id, time_stamp, originating_service FROM "
+                    + "audit.audit_events_default" + (state.estimated() ? " (count from statistics: this login "
+                    + "cannot read the table)" : ""));
+        } else {
+            pass("default partition", "empty" + (state.estimated() ? " (by the statistics: this login cannot "
+                    + "read the table)" : ""));
         }
     }
 

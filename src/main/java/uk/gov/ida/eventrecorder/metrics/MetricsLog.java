@@ -22,6 +22,8 @@ public final class MetricsLog {
     public static final String EVENT_SOURCE_FUNCTION = "SqsEventHandler";
     /** The {@code Function} dimension of the drain handler's metrics. */
     public static final String DRAIN_FUNCTION = "QueueDrainHandler";
+    /** The {@code Function} dimension of the partition maintenance's metrics. */
+    public static final String MAINTENANCE_FUNCTION = "PartitionMaintenance";
 
     private final String namespace;
     private final String function;
@@ -64,6 +66,23 @@ public final class MetricsLog {
                 + ",\"EventsDuplicate\":" + duplicates + ",\"EventsFailed\":" + failed
                 + ",\"BatchMillis\":" + elapsedMillis + ",\"MessagesBackedOff\":" + backedOff
                 + ",\"DatabaseCircuitOpen\":" + (circuitOpen ? 1 : 0) + "}";
+    }
+
+    /**
+     * After a partition maintenance run: partitions it created, and rows in the audit table's default partition
+     * (events dated outside every prepared month), which the template alarms on.
+     */
+    public void partitions(int created, long rowsInDefault) {
+        out.println(partitionsLine(System.currentTimeMillis(), created, rowsInDefault));
+    }
+
+    String partitionsLine(long timestamp, int created, long rowsInDefault) {
+        return "{\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
+                + escape(namespace) + "\",\"Dimensions\":[[\"Function\"]],\"Metrics\":["
+                + "{\"Name\":\"PartitionsCreated\",\"Unit\":\"Count\"},"
+                + "{\"Name\":\"RowsInDefaultPartition\",\"Unit\":\"Count\"}]}]},"
+                + "\"Function\":\"" + escape(function) + "\",\"PartitionsCreated\":" + created
+                + ",\"RowsInDefaultPartition\":" + rowsInDefault + "}";
     }
 
     String failedLine(long timestamp, RejectionReason reason, long failed) {

@@ -142,7 +142,7 @@ class ArtifactIT {
             String first = runMain("uk.gov.ida.eventrecorder.lambda.MigrateCommand", env);
             String second = runMain("uk.gov.ida.eventrecorder.lambda.MigrateCommand", env);
 
-            assertTrue(first.contains("2 migration(s) applied, schema now at version 2"), first);
+            assertTrue(first.contains("7 migration(s) applied, schema now at version 7"), first);
             assertTrue(second.contains("0 migration(s) applied"), second);
             assertFalse(first.contains(fixture.database.settings().password().orElse("trust-auth-ignores-this")),
                     "the password is not printed");
@@ -151,6 +151,27 @@ class ArtifactIT {
                 s.execute("DROP DATABASE " + database + " WITH (FORCE)");
             }
         }
+    }
+
+    @Test
+    void thePartitionMaintenanceFromTheArtifactCreatesAMissingMonthAndReportsTheDefaultPartition() throws Exception {
+        String until = String.valueOf(fixture.tables.query("SELECT audit.partitions_prepared_until() AS u")
+                .get(0).get("u")); // 2027-03-01T00:00: the end of the last prepared month
+        // Drop that last month, as if the maintenance had stopped before creating it.
+        String lastMonth = "audit_events_" + java.time.LocalDateTime.parse(until).minusMonths(1).toString()
+                .substring(0, 7).replace('-', '_');
+        fixture.database.admin("DROP TABLE audit." + lastMonth,
+                "INSERT INTO audit.audit_events VALUES ('artifact-far-future', '2090-06-01', 'hub', NULL, 'e', NULL)");
+
+        JsonNode result = invokeInFreshJvm(handlerOf("PartitionMaintenanceFunction"),
+                "{\"version\":\"0\",\"detail-type\":\"Scheduled Event\",\"source\":\"aws.events\",\"detail\":{}}",
+                Map.of());
+
+        fixture.database.admin("DELETE FROM audit.audit_events WHERE event_id = 'artifact-far-future'");
+        assertEquals(1, result.path("created").asInt(), result.toString());
+        assertEquals(until, result.path("preparedUntil").asText(), result.toString());
+        assertEquals(1, result.path("rowsInDefaultPartition").asLong(), "the far-future event is reported");
+        assertEquals(1, fixture.tables.query("SELECT 1 FROM pg_class WHERE relname = ?", lastMonth).size());
     }
 
     private String runMain(String mainClass, Map<String, String> env) throws IOException, InterruptedException {

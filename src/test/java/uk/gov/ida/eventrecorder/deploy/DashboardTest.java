@@ -99,6 +99,25 @@ class DashboardTest {
                 "ConcurrentExecutions RecordEventsFunction")), referenced.toString());
     }
 
+    @Test
+    void theDefaultPartitionAlarmWatchesTheMetricTheMaintenanceFunctionWritesUnderItsDimension() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            new MetricsLog(namespace, MetricsLog.MAINTENANCE_FUNCTION, print).partitions(1, 2);
+        }
+        JsonNode emf = JSON.readTree(out.toString(StandardCharsets.UTF_8));
+        JsonNode alarm = template.root.path("Resources").path("DefaultPartitionAlarm").path("Properties");
+        String metric = alarm.path("MetricName").asText();
+
+        assertEquals("MetricsNamespace", alarm.path("Namespace").path("Ref").asText());
+        assertEquals(namespace, emf.path("_aws").path("CloudWatchMetrics").get(0).path("Namespace").asText());
+        assertEquals(2, emf.path(metric).asLong(), "the line carries " + metric + ": " + emf);
+        assertEquals(1, alarm.path("Dimensions").size());
+        JsonNode dimension = alarm.path("Dimensions").get(0);
+        assertEquals(emf.path(dimension.path("Name").asText()).asText(), dimension.path("Value").asText());
+        assertEquals("breaching", alarm.path("TreatMissingData").asText(), "a maintenance that stopped alarms too");
+    }
+
     /** The body as CloudFormation would produce it: parameters by their defaults, resources by their logical ids. */
     private JsonNode dashboardBody() throws IOException {
         String body = template.root.path("Resources").path("OperationsDashboard").path("Properties")

@@ -55,12 +55,47 @@ class OperatorCommandsIT {
             System.out.println(run.output());
             assertEquals(0, run.exit(), run.output());
             for (String check : List.of("configuration", "data key", "database login", "schema", "privileges",
-                    "queue", "dead-letter queue")) {
+                    "partitions", "default partition", "queue", "dead-letter queue")) {
                 assertTrue(run.output().contains("✓ " + check + ":"), check + " in\n" + run.output());
             }
             assertTrue(run.output().contains("check value " + checkValue(fixture.dataKey)), run.output());
             assertTrue(run.output().contains("with a password"), "names the login method");
             assertNoSecret(run, env);
+        }
+    }
+
+    @Test
+    void doctorShowsEventsInTheDefaultPartitionAsAWarningAndPartitionsRunningOutAsAFailure() throws Exception {
+        fixture.database.admin("INSERT INTO audit.audit_events VALUES ('doctor-far-future', '2090-06-01', 'hub', NULL, "
+                + "'session_event', NULL)");
+        String until = String.valueOf(fixture.tables.query("SELECT audit.partitions_prepared_until() AS u")
+                .get(0).get("u"));
+        try {
+            Run warned = cli(fixture.processEnvironment(), null, "doctor");
+
+            assertEquals(0, warned.exit(), "recorded events are not a failure: " + warned.output());
+            assertTrue(warned.output().contains("! default partition: 1 event(s) in audit.audit_events_default"),
+                    warned.output());
+
+            // The maintenance stopped long ago: only the history partition is left before the default one.
+            for (var row : fixture.tables.query("SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c "
+                    + "ON c.oid = i.inhrelid WHERE i.inhparent = 'audit.audit_events'::regclass "
+                    + "AND c.relname ~ '^audit_events_[0-9]{4}_[0-9]{2}$'")) {
+                fixture.database.admin("DROP TABLE audit." + row.get("name"));
+            }
+            Run failed = cli(fixture.processEnvironment(), null, "doctor");
+
+            assertEquals(1, failed.exit(), failed.output());
+            assertTrue(failed.output().contains("✗ partitions: audit.audit_events has monthly partitions only until"),
+                    failed.output());
+            assertTrue(failed.output().contains("run migrate"), failed.output());
+        } finally {
+            fixture.database.admin("DELETE FROM audit.audit_events WHERE event_id = 'doctor-far-future'");
+            try (var c = fixture.database.dataSource().getConnection()) {
+                uk.gov.ida.eventrecorder.store.AuditPartitions.prepare(c);
+            }
+            assertEquals(until, String.valueOf(fixture.tables.query("SELECT audit.partitions_prepared_until() AS u")
+                    .get(0).get("u")), "the partitions are back for the other tests");
         }
     }
 

@@ -147,13 +147,15 @@ class TemplateTest {
         resources.fields().forEachRemaining(e -> {
             if (e.getValue().path("Type").asText().equals("AWS::CloudWatch::Alarm")) {
                 JsonNode p = e.getValue().path("Properties");
+                JsonNode value = p.path("Dimensions").get(0).path("Value");
                 watched.put(p.path("MetricName").asText(),
-                        p.path("Dimensions").get(0).path("Value").path("Fn::GetAtt").get(0).asText());
+                        value.has("Fn::GetAtt") ? value.path("Fn::GetAtt").get(0).asText() : value.asText());
                 assertEquals("HasAlarmTopic", p.path("AlarmActions").path("Fn::If").get(0).asText(), e.getKey());
             }
         });
         assertEquals("EventDeadLetterQueue", watched.get("ApproximateNumberOfMessagesVisible"));
         assertEquals("EventQueue", watched.get("ApproximateAgeOfOldestMessage"));
+        assertEquals("PartitionMaintenance", watched.get("RowsInDefaultPartition"));
         JsonNode dlqAlarm = resources.path("DeadLetterQueueAlarm").path("Properties");
         assertEquals(0, dlqAlarm.path("Threshold").asInt());
         assertEquals("GreaterThanThreshold", dlqAlarm.path("ComparisonOperator").asText());

@@ -1,0 +1,77 @@
+package uk.gov.ida.eventrecorder.lambda;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.zaxxer.hikari.HikariDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import uk.gov.ida.eventrecorder.config.MaintenanceConfig;
+import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
+import uk.gov.ida.eventrecorder.logging.RequestLogContext;
+import uk.gov.ida.eventrecorder.metrics.MetricsLog;
+import uk.gov.ida.eventrecorder.store.AuditPartitions;
+import uk.gov.ida.eventrecorder.store.DatabaseLogin;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Run hourly by a schedule, as the tables' owner: creates the audit table's partitions for the coming months
+ * ({@link AuditPartitions#prepare}) and reports, as the {@code RowsInDefaultPartition} metric the template alarms on,
+ * how many events fell outside every prepared month. A failure throws, so Lambda's own error metric shows it; the
+ * default partition keeps events recorded meanwhile.
+ */
+public final class PartitionMaintenanceHandler implements RequestHandler<Map<String, Object>, Map<String, Object>>,
+        AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionMaintenanceHandler.class);
+
+    private final MaintenanceConfig config;
+    private final Lazy<HikariDataSource> dataSource;
+    private final MetricsLog metrics;
+
+    public PartitionMaintenanceHandler() {
+        this(MaintenanceConfig.fromSystemEnvironment());
+    }
+
+    public PartitionMaintenanceHandler(Map<String, String> environment) {
+        this(MaintenanceConfig.fromEnvironment(environment));
+    }
+
+    private PartitionMaintenanceHandler(MaintenanceConfig config) {
+        this.config = config;
+        AwsClients clients = new AwsClients(config.database().region());
+        this.dataSource = new Lazy<>(() -> DatabaseLogin.open(config.database(), () -> new KmsSecrets(clients.kms()),
+                "event-recorder-maintenance", 1));
+        this.metrics = new MetricsLog(config.metricsNamespace(), MetricsLog.MAINTENANCE_FUNCTION, System.out);
+    }
+
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> scheduledEvent, Context context) {
+        try (RequestLogContext ignored = RequestLogContext.of(context);
+             Connection connection = dataSource.get().getConnection()) {
+            int created = AuditPartitions.prepare(connection, config.database().statementTimeout());
+            AuditPartitions.State state = AuditPartitions.state(connection);
+            metrics.partitions(created, state.rowsInDefault());
+            if (state.rowsInDefault() > 0) {
+                LOG.warn("{} event(s) in audit.audit_events_default: dated outside every prepared month (they are "
+                        + "recorded; see the README, \"Partitions\")", state.rowsInDefault());
+            }
+            LOG.info("audit partitions prepared until {}; {} created now", state.preparedUntil(), created);
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("created", created);
+            result.put("preparedUntil", String.valueOf(state.preparedUntil()));
+            result.put("rowsInDefaultPartition", state.rowsInDefault());
+            return result;
+        } catch (SQLException e) {
+            throw new IllegalStateException("partition maintenance failed on " + config.database().settings()
+                    + ": SQLSTATE " + e.getSQLState() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        dataSource.ifBuilt(HikariDataSource::close);
+    }
+}
