@@ -37,6 +37,10 @@ final class Env {
         return Duration.ofMillis(wholeNumber(name, "milliseconds", defaultMillis, 0, Long.MAX_VALUE));
     }
 
+    int count(Variable name, int defaultValue, int min, int max) {
+        return (int) wholeNumber(name, "", defaultValue, min, max);
+    }
+
     private long wholeNumber(Variable name, String unit, long defaultValue, long min, long max) {
         Optional<String> value = optional(name);
         if (value.isEmpty()) {
@@ -46,11 +50,12 @@ final class Env {
         try {
             n = Long.parseLong(value.get());
         } catch (NumberFormatException e) {
-            throw new ConfigurationException(name.name(), "must be a whole number of " + unit);
+            throw new ConfigurationException(name.name(), unit.isEmpty() ? "must be a whole number"
+                    : "must be a whole number of " + unit);
         }
         if (n < min || n > max) {
             throw new ConfigurationException(name.name(), max == Long.MAX_VALUE ? "must not be negative"
-                    : "must be between " + min + " and " + max + " " + unit);
+                    : ("must be between " + min + " and " + max + " " + unit).strip());
         }
         return n;
     }

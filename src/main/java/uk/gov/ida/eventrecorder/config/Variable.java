@@ -13,6 +13,7 @@ public enum Variable {
     DECRYPTION_KEY_FILE_NAME("key of that S3 object"),
     QUEUE_URL("the queue the drain handler empties"),
     LOG_DECRYPTED_EVENTS("true: also print each decrypted event alone on one line, for SIEM ingestion"),
+    DRAIN_CONCURRENCY("receive loops the drain handler runs at once against one queue (a FIFO queue: always one)"),
     DRAIN_SAFETY_MARGIN_MS("the drain handler takes no new batch with less Lambda time left than this"),
     DB_CONNECT_TIMEOUT_MS("how long to wait for a database connection"),
     DB_STATEMENT_TIMEOUT_MS("a batch statement running longer is cancelled and fails the batch as a database failure"),

@@ -9,6 +9,9 @@ import uk.gov.ida.eventrecorder.queue.DrainSummary;
 import uk.gov.ida.eventrecorder.queue.QueueDrainer;
 
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The scheduled handler: drains {@code QUEUE_URL} until it is empty or Lambda time runs short, and returns the
@@ -18,6 +21,9 @@ public final class QueueDrainHandler implements RequestHandler<Map<String, Objec
     private final RecorderContainer container;
     private final String queueUrl;
     private final MetricsLog metrics;
+    private final int loops;
+    // The drain's extra receive loops; threads made once per container, on the first drain that needs them.
+    private final Lazy<ExecutorService> loopThreads;
 
     public QueueDrainHandler() {
         this(RecorderConfig.fromSystemEnvironment());
@@ -29,7 +35,14 @@ public final class QueueDrainHandler implements RequestHandler<Map<String, Objec
 
     private QueueDrainHandler(RecorderConfig config) {
         this.queueUrl = config.requireQueueUrl();
-        this.container = new RecorderContainer(config);
+        this.loops = QueueDrainer.loops(queueUrl, config.drainConcurrency());
+        this.container = new RecorderContainer(config, loops);
+        AtomicInteger threads = new AtomicInteger();
+        this.loopThreads = new Lazy<>(() -> Executors.newFixedThreadPool(Math.max(1, loops - 1), r -> {
+            Thread t = new Thread(r, "drain-loop-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }));
         this.metrics = container.metrics(MetricsLog.DRAIN_FUNCTION);
     }
 
@@ -37,7 +50,8 @@ public final class QueueDrainHandler implements RequestHandler<Map<String, Objec
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
         try (RequestLogContext ignored = RequestLogContext.of(context)) {
             QueueDrainer drainer = new QueueDrainer(container.sqs(), container.pipeline(), queueUrl,
-                    container.config().drainSafetyMargin(), container.backoff(), container::databaseAcceptingWork);
+                    container.config().drainSafetyMargin(), container.backoff(), container::databaseAcceptingWork,
+                    loops, loops > 1 ? loopThreads.get() : Runnable::run);
             DrainSummary summary = drainer.drain(
                     () -> context == null ? Long.MAX_VALUE : context.getRemainingTimeInMillis(),
                     (outcome, millis, backedOff) -> metrics.batch(outcome, millis, backedOff,
@@ -54,6 +68,7 @@ public final class QueueDrainHandler implements RequestHandler<Map<String, Objec
     /** Releases the pool and clients; Lambda never calls it, local runs and tests do. */
     @Override
     public void close() {
+        loopThreads.ifBuilt(ExecutorService::shutdown);
         container.close();
     }
 }

@@ -39,8 +39,6 @@ import java.util.function.Supplier;
 final class RecorderContainer implements AutoCloseable, Resource {
     /** How long batches fail at once after a database failure before one probes (shorter if the back-off is). */
     private static final Duration CIRCUIT_OPEN = Duration.ofSeconds(30);
-    /** Both queue handlers record one batch at a time: one connection a container is the whole budget. */
-    private static final int POOL_SIZE = 1;
     private final RecorderConfig config;
     private final Lazy<KmsClient> kms;
     private final Lazy<S3Client> s3;
@@ -52,14 +50,19 @@ final class RecorderContainer implements AutoCloseable, Resource {
     private final OutageBackoff backoff;
     private final Map<String, String> queueUrls = new ConcurrentHashMap<>();
 
-    RecorderContainer(RecorderConfig config) {
+    /**
+     * @param poolSize database connections: one for the event-source handler (one batch at a time); the drain's
+     *                 loops each get one, so that none waits out the connect timeout behind a slow statement and
+     *                 counts it as an outage
+     */
+    RecorderContainer(RecorderConfig config, int poolSize) {
         this.config = config;
         AwsClients clients = new AwsClients(config.database().region());
         this.kms = new Lazy<>(clients::kms);
         this.s3 = new Lazy<>(clients::s3);
         this.sqs = new Lazy<>(clients::sqs);
         this.dataSource = new Lazy<>(() -> DatabaseLogin.open(config.database(), this::kmsSecrets, "event-recorder",
-                POOL_SIZE));
+                poolSize));
         // Open no longer than the first outage back-off, so a message that waited out its back-off is really tried.
         this.circuit = new Lazy<>(() -> new DatabaseCircuit(
                 config.outageRetryBase().compareTo(CIRCUIT_OPEN) < 0 ? config.outageRetryBase() : CIRCUIT_OPEN));

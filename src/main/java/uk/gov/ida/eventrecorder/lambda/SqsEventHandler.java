@@ -36,7 +36,7 @@ public final class SqsEventHandler implements RequestHandler<SQSEvent, SQSBatchR
     }
 
     private SqsEventHandler(RecorderConfig config) {
-        this.container = new RecorderContainer(config);
+        this.container = new RecorderContainer(config, 1); // one batch at a time: one connection
         this.metrics = container.metrics(MetricsLog.EVENT_SOURCE_FUNCTION);
     }
 

@@ -2,6 +2,7 @@ package uk.gov.ida.eventrecorder.queue;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
@@ -18,6 +19,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
@@ -25,6 +29,13 @@ import java.util.function.LongSupplier;
  * Reads a queue until it is empty, as the scheduled service this replaces did: receive up to ten messages, record
  * them, delete those that succeeded in one batch call, and leave failures to reappear after their visibility
  * timeout (and, after {@code maxReceiveCount} receives, to move to the dead-letter queue).
+ *
+ * <p>Several such loops run at once ({@code DRAIN_CONCURRENCY}), sharing the pipeline and the container's pool: each
+ * SQS call is a network round trip, and while one loop waits for SQS another records. Each loop stops on its own when
+ * it finds the queue empty or too little Lambda time left; all stop when the database is unavailable (or its circuit
+ * open) or the queue does not answer. A batch in hand is always finished: recorded, then deleted or left to come
+ * back. A FIFO queue is drained by one loop, so that its batches, and with them each message group, are handled in
+ * the order received.
  *
  * <p>A message that is not deleted (failed, or its delete failed) returns when its visibility timeout ends; a
  * redelivered message that was in fact recorded is then a duplicate, recorded once.
@@ -40,14 +51,20 @@ public final class QueueDrainer {
     private final Duration safetyMargin;
     private final OutageBackoff backoff;
     private final BooleanSupplier databaseAcceptingWork;
+    private final int loops;
+    private final Executor executor;
 
     /**
      * @param backoff               hides messages that failed because of the database for their outage back-off
      * @param databaseAcceptingWork false while the database circuit is open: no message is taken off the queue
      *                              then, since it could only fail and spend one of its receives
+     * @param concurrency receive loops at once ({@link #loops}: 1 for a FIFO queue whatever is asked)
+     * @param executor    runs the loops beyond the first (which runs on the calling thread); needs
+     *                    {@code concurrency - 1} threads
      */
     public QueueDrainer(SqsClient sqs, EventPipeline pipeline, String queueUrl, Duration safetyMargin,
-                        OutageBackoff backoff, BooleanSupplier databaseAcceptingWork) {
+                        OutageBackoff backoff, BooleanSupplier databaseAcceptingWork, int concurrency,
+                        Executor executor) {
         this.sqs = sqs;
         this.pipeline = pipeline;
         this.queueUrl = queueUrl;
@@ -55,61 +72,150 @@ public final class QueueDrainer {
         this.safetyMargin = safetyMargin;
         this.backoff = backoff;
         this.databaseAcceptingWork = databaseAcceptingWork;
+        this.loops = loops(queueUrl, concurrency);
+        this.executor = executor;
+    }
+
+    /** The receive loops a drain of {@code queueUrl} runs: one for a FIFO queue, to keep its order. */
+    public static int loops(String queueUrl, int concurrency) {
+        return queueUrl.endsWith(".fifo") ? 1 : Math.max(1, concurrency);
+    }
+
+    /** What all loops did, added up as they go; the reason that stopped every loop, once there is one. */
+    private static final class Tally {
+        long received, recorded, duplicates, failed, deleteFailures, batches;
+        String stopAll;
+        boolean timeShort;
+
+        synchronized void add(int messages, BatchOutcome outcome, long deleteFailed) {
+            batches++;
+            received += messages;
+            recorded += outcome.recorded();
+            duplicates += outcome.duplicates();
+            failed += outcome.failed();
+            deleteFailures += deleteFailed;
+        }
+
+        synchronized void stopAll(String reason) {
+            if (stopAll == null) {
+                stopAll = reason;
+            }
+        }
+
+        synchronized String stopAll() {
+            return stopAll;
+        }
+
+        synchronized void timeShort() {
+            timeShort = true;
+        }
+
+        synchronized boolean wasTimeShort() {
+            return timeShort;
+        }
     }
 
     /**
      * @param remainingMillis the Lambda time left (Lambda's {@code Context.getRemainingTimeInMillis})
      * @param onBatch         told of each batch's outcome, how long it took to record and acknowledge, and how
-     *                        many of its messages were given an outage back-off
+     *                        many of its messages were given an outage back-off; called from each loop's thread
      */
     public DrainSummary drain(LongSupplier remainingMillis, BatchListener onBatch) {
         long started = System.nanoTime();
-        long received = 0, recorded = 0, duplicates = 0, failed = 0, deleteFailures = 0, batches = 0;
-        String stopReason;
-        while (true) {
+        Tally tally = new Tally();
+        List<CompletableFuture<Void>> others = new ArrayList<>();
+        // The first batch goes alone: if the database is down it is the only one taken off the queue (as the circuit's
+        // probe), and an empty queue costs one receive. The other loops start once it has been recorded.
+        boolean more = loop(remainingMillis, onBatch, tally, 1);
+        // The loop threads outlive an invocation: give them this one's log context (its request id), and take it back.
+        Map<String, String> logContext = MDC.getCopyOfContextMap();
+        for (int i = 1; more && i < loops; i++) {
+            others.add(CompletableFuture.runAsync(() -> {
+                Map<String, String> before = MDC.getCopyOfContextMap();
+                MDC.setContextMap(logContext == null ? Map.of() : logContext);
+                try {
+                    loop(remainingMillis, onBatch, tally, Long.MAX_VALUE);
+                } catch (RuntimeException e) {
+                    tally.stopAll("error");
+                    throw e;
+                } finally {
+                    MDC.setContextMap(before == null ? Map.of() : before);
+                }
+            }, executor));
+        }
+        RuntimeException failure = null;
+        try {
+            if (more) {
+                loop(remainingMillis, onBatch, tally, Long.MAX_VALUE);
+            }
+        } catch (RuntimeException e) {
+            tally.stopAll("error");
+            failure = e;
+        }
+        // Every loop finishes its batch in hand before the handler returns: nothing is left half-done.
+        for (CompletableFuture<Void> other : others) {
+            try {
+                other.join();
+            } catch (CompletionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException r ? r : e;
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        String stopReason = tally.stopAll() != null ? tally.stopAll() : tally.wasTimeShort() ? "time" : "empty";
+        DrainSummary summary;
+        synchronized (tally) {
+            summary = new DrainSummary(tally.received, tally.recorded, tally.duplicates, tally.failed,
+                    tally.deleteFailures, tally.batches, (System.nanoTime() - started) / 1_000_000, stopReason);
+        }
+        LOG.info("drain finished: received={} recorded={} duplicates={} failed={} delete_failures={} batches={} "
+                        + "elapsed_ms={} stopped={} loops={}", summary.received(), summary.recorded(),
+                summary.duplicates(), summary.failed(), summary.deleteFailures(), summary.batches(),
+                summary.elapsedMillis(), stopReason, loops);
+        return summary;
+    }
+
+    /** @return true if it stopped only because it had taken {@code maxBatches}: there may be more to drain */
+    private boolean loop(LongSupplier remainingMillis, BatchListener onBatch, Tally tally, long maxBatches) {
+        for (long taken = 0; tally.stopAll() == null; taken++) {
+            if (taken == maxBatches) {
+                return true;
+            }
             if (remainingMillis.getAsLong() < safetyMargin.toMillis()) {
-                stopReason = "time";
-                break;
+                tally.timeShort();
+                return false;
             }
             if (!databaseAcceptingWork.getAsBoolean()) {
-                stopReason = "database unavailable";
-                break;
+                tally.stopAll("database unavailable");
+                return false;
             }
             List<Message> messages;
             try {
                 messages = receive();
             } catch (SdkException e) {
                 LOG.error("receive from the queue failed: {}", e.getMessage());
-                stopReason = "queue unavailable";
-                break;
+                tally.stopAll("queue unavailable");
+                return false;
             }
             if (messages.isEmpty()) {
-                stopReason = "empty";
-                break;
+                return false; // this loop found the queue empty; the others stop when they do
             }
             long batchStarted = System.nanoTime();
-            batches++;
-            received += messages.size();
             List<InboundMessage> inbound = toInbound(messages);
             BatchOutcome outcome = pipeline.process(inbound, fifo);
             int backedOff = outcome.anyDatabaseFailure() ? backoff.apply(queueUrl, inbound, outcome) : 0;
-            recorded += outcome.recorded();
-            duplicates += outcome.duplicates();
-            failed += outcome.failed();
-            deleteFailures += deleteSucceeded(messages, outcome);
+            long deleteFailed = deleteSucceeded(messages, outcome);
+            tally.add(messages.size(), outcome, deleteFailed);
             onBatch.batch(outcome, (System.nanoTime() - batchStarted) / 1_000_000, backedOff);
             if (outcome.databaseUnavailable()) {
                 // Draining on would only cycle every message through its receive count towards the DLQ.
-                stopReason = "database unavailable";
-                break;
+                tally.stopAll("database unavailable");
             }
         }
-        DrainSummary summary = new DrainSummary(received, recorded, duplicates, failed, deleteFailures, batches,
-                (System.nanoTime() - started) / 1_000_000, stopReason);
-        LOG.info("drain finished: received={} recorded={} duplicates={} failed={} delete_failures={} batches={} "
-                        + "elapsed_ms={} stopped={}", received, recorded, duplicates, failed, deleteFailures, batches,
-                summary.elapsedMillis(), stopReason);
-        return summary;
+        return false;
     }
 
     /** Told of each batch a drain records. */

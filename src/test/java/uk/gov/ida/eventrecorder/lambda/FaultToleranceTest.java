@@ -56,6 +56,8 @@ class FaultToleranceTest {
         }
         Map<String, String> env = fixture.environmentThrough(proxy);
         env.put("QUEUE_URL", queue.url());
+        // One receive loop, so that the cut falls between two known batches (QueueDrainerTest covers several loops).
+        env.put("DRAIN_CONCURRENCY", "1");
         AtomicInteger batchesStarted = new AtomicInteger();
         // The drain loop asks for the remaining time before each batch: cut the database before the second one.
         LambdaContext cutsAfterFirstBatch = new LambdaContext(() -> {

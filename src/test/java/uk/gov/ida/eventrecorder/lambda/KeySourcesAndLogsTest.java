@@ -12,17 +12,20 @@ import uk.gov.ida.eventrecorder.testing.EventBuilder;
 import uk.gov.ida.eventrecorder.testing.EventEncrypter;
 import uk.gov.ida.eventrecorder.testing.EventSourceMapping;
 import uk.gov.ida.eventrecorder.testing.RecorderFixture;
+import uk.gov.ida.eventrecorder.testing.LambdaContext;
 import uk.gov.ida.eventrecorder.testing.TestQueue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -127,6 +130,37 @@ class KeySourcesAndLogsTest {
         }
         assertTrue(failed.stream().anyMatch(l -> l.path("detail").asText().contains("details.pid")),
                 "which field, why");
+    }
+
+    @Test
+    void everyDrainLoopsLinesCarryTheRequestIdOfTheInvocationTheyWorkFor() throws Exception {
+        List<List<JsonNode>> invocations = new ArrayList<>();
+        try (SqsClient sqs = fixture.servers.sqsClient()) {
+            TestQueue queue = TestQueue.standard(sqs);
+            Map<String, String> env = fixture.environment();
+            env.put("QUEUE_URL", queue.url());
+            env.put("DRAIN_CONCURRENCY", "4");
+            try (QueueDrainHandler handler = new QueueDrainHandler(env)) {
+                for (int run = 0; run < 2; run++) {
+                    for (int i = 0; i < 80; i++) {
+                        queue.send(fixture.encrypt(EventBuilder.errorEvent()));
+                    }
+                    invocations.add(jsonLines(captureStdout(() -> handler.handleRequest(Map.of(),
+                            LambdaContext.withTimeout(60_000)))).stream()
+                            .filter(l -> l.path("outcome").asText().equals("recorded")).toList());
+                }
+            }
+        }
+
+        List<String> ids = new ArrayList<>();
+        for (List<JsonNode> lines : invocations) {
+            assertEquals(80, lines.size());
+            List<String> distinct = lines.stream().map(l -> l.path("aws_request_id").asText()).distinct().toList();
+            assertEquals(1, distinct.size(), "one request id on every loop's lines: " + distinct);
+            assertFalse(distinct.get(0).isEmpty());
+            ids.add(distinct.get(0));
+        }
+        assertNotEquals(ids.get(0), ids.get(1), "the second invocation's loops carry its own id, not the first's");
     }
 
     @Test

@@ -1,0 +1,149 @@
+package uk.gov.ida.eventrecorder.queue;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import uk.gov.ida.eventrecorder.crypto.EventDecryptor;
+import uk.gov.ida.eventrecorder.event.EventParser;
+import uk.gov.ida.eventrecorder.pipeline.EventPipeline;
+import uk.gov.ida.eventrecorder.pipeline.MessageOutcome;
+import uk.gov.ida.eventrecorder.testing.EventBuilder;
+import uk.gov.ida.eventrecorder.testing.RecorderFixture;
+import uk.gov.ida.eventrecorder.testing.TestQueue;
+
+import javax.crypto.spec.SecretKeySpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The drain's receive loops, on ElasticMQ and PostgreSQL: counted exactly, stopped cleanly, FIFO kept in order. */
+class QueueDrainerTest {
+    private static final int LOOPS = 4;
+
+    private final RecorderFixture fixture = new RecorderFixture();
+    private final ExecutorService threads = Executors.newFixedThreadPool(LOOPS - 1);
+    private final Set<String> batchThreads = ConcurrentHashMap.newKeySet();
+    private final List<String> recordedInOrder = Collections.synchronizedList(new ArrayList<>());
+    private SqsClient sqs;
+
+    @BeforeEach
+    void setUp() {
+        fixture.database.truncateAll();
+        sqs = fixture.servers.sqsClient();
+    }
+
+    @AfterEach
+    void tearDown() {
+        threads.shutdownNow();
+        sqs.close();
+    }
+
+    @Test
+    void severalLoopsDrainTheQueueTogetherAndTheSummaryCountsEveryMessageOnce() {
+        TestQueue queue = TestQueue.standard(sqs);
+        List<EventBuilder> events = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            EventBuilder event = i % 2 == 0 ? EventBuilder.billing() : EventBuilder.errorEvent();
+            events.add(event);
+            queue.send(fixture.encrypt(event));
+        }
+        for (int i = 0; i < 5; i++) {
+            queue.send(fixture.encrypt(events.get(i))); // redelivered duplicates
+        }
+        for (int i = 0; i < 3; i++) {
+            queue.send("not an event " + i);
+        }
+
+        DrainSummary summary = drainer(queue).drain(() -> 60_000, this::listen);
+
+        assertEquals(208, summary.received());
+        assertEquals(200, summary.recorded());
+        assertEquals(5, summary.duplicates());
+        assertEquals(3, summary.failed());
+        assertEquals(0, summary.deleteFailures());
+        assertEquals("empty", summary.stopReason());
+        assertEquals(200, fixture.tables.count("audit.audit_events"));
+        assertEquals(100, fixture.tables.count("billing.billing_events"));
+        assertEquals(0, queue.visible());
+        assertEquals(3, queue.inFlight(), "only the unreadable messages are left, for retry and the DLQ");
+        assertTrue(batchThreads.size() > 1, "batches were recorded on several threads: " + batchThreads);
+    }
+
+    @Test
+    void whenLambdaTimeRunsOutMidwayEveryMessageIsEitherRecordedAndDeletedOrStillOnTheQueue() {
+        TestQueue queue = TestQueue.standard(sqs);
+        for (int i = 0; i < 300; i++) {
+            queue.send(fixture.encrypt(EventBuilder.errorEvent()));
+        }
+        // Plenty of time for the first 12 looks at the clock (across all loops), then less than the margin.
+        AtomicInteger looks = new AtomicInteger();
+
+        DrainSummary first = drainer(queue).drain(() -> looks.incrementAndGet() <= 12 ? 60_000 : 1_000, this::listen);
+
+        assertEquals("time", first.stopReason());
+        assertTrue(first.recorded() > 0 && first.recorded() < 300, "stopped midway: " + first);
+        assertEquals(first.received(), first.recorded(), "every batch taken was finished");
+        assertEquals(first.recorded(), fixture.tables.count("audit.audit_events"));
+        assertEquals(300 - first.recorded(), queue.visible(), "the rest was never taken off the queue");
+        assertEquals(0, queue.inFlight());
+
+        DrainSummary second = drainer(queue).drain(() -> 60_000, this::listen);
+
+        assertEquals(300 - first.recorded(), second.recorded());
+        assertEquals(0, second.duplicates());
+        assertEquals(300, fixture.tables.count("audit.audit_events"));
+        assertEquals(300L, fixture.tables.query("SELECT count(DISTINCT event_id) AS n FROM audit.audit_events")
+                .get(0).get("n"), "each once");
+    }
+
+    @Test
+    void aFifoQueueIsDrainedByOneLoopInTheOrderItsMessagesWereSent() {
+        TestQueue queue = TestQueue.fifo(sqs);
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            EventBuilder event = EventBuilder.errorEvent();
+            sent.add(event.eventId());
+            queue.send(fixture.encrypt(event), "group-" + (i % 3));
+        }
+
+        DrainSummary summary = drainer(queue).drain(() -> 60_000, this::listen);
+
+        assertEquals(60, summary.recorded());
+        assertEquals(1, batchThreads.size(), "one loop: " + batchThreads);
+        for (int group = 0; group < 3; group++) {
+            int g = group;
+            List<String> sentInGroup = new ArrayList<>();
+            for (int i = g; i < 60; i += 3) {
+                sentInGroup.add(sent.get(i));
+            }
+            List<String> recordedInGroup = recordedInOrder.stream().filter(sentInGroup::contains).toList();
+            assertEquals(sentInGroup, recordedInGroup, "group " + g + " in the order sent");
+        }
+    }
+
+    private QueueDrainer drainer(TestQueue queue) {
+        EventPipeline pipeline = new EventPipeline(new EventDecryptor(new SecretKeySpec(fixture.dataKey, "AES")),
+                new EventParser(), fixture.database.repository(), false);
+        return new QueueDrainer(sqs, pipeline, queue.url(), Duration.ofSeconds(10),
+                new OutageBackoff(() -> sqs, Duration.ofSeconds(1), Duration.ofSeconds(8)), () -> true, LOOPS, threads);
+    }
+
+    private void listen(uk.gov.ida.eventrecorder.pipeline.BatchOutcome outcome, long millis, int backedOff) {
+        batchThreads.add(Thread.currentThread().getName());
+        for (MessageOutcome o : outcome.outcomes()) {
+            if (o.eventId() != null && !o.failed()) {
+                recordedInOrder.add(o.eventId());
+            }
+        }
+    }
+}
