@@ -1,21 +1,52 @@
 #!/usr/bin/env bash
-# Prints throughput and cold-start figures against the local PostgreSQL, ElasticMQ and the KMS double.
-# Options: -Devents=N (default 10000). With --replay: the archive replay figures instead
-# (-Dreplay.megabytes=N, default 1024: the size of the large archive whose peak heap is measured).
+# Prints the recorder's figures against the local PostgreSQL, ElasticMQ and the KMS double (README, "Performance").
+# With no option, one run of what the README's main tables show: the event-source handler in-process and the cold
+# start (fresh JVMs on the packaged artifact, by phase, and SnapStart-primed), both under the template's JVM options;
+# then the drain as deployed (the --drain figures). The benchmarks' own options are JVM properties, given as
+# -Dexec.jvmArgs="-Xss1m -Devents=N …" (events: default 10000).
+# With --drain only the drain: the handler from the packaged artifact, each run in a fresh JVM with the template's JVM
+# options, against a warmed sequential do-nothing consumer (both SDK HTTP clients measured), local and with 3 ms added
+# each way to SQS (properties drain.concurrency, default 1,2,4,8,16; drain.delayMs, default 3).
+# With --replay: the archive replay figures (property replay.megabytes, default 1024: the large archive's size).
+# With --growth [rows]: insert rate and WAL per event into empty tables and tables holding [rows] (default 10 million)
+# historic rows, before and after the partitioning migrations (property growth.seconds per measurement, default 60; about
+# 25 minutes and 25 GB of disk at 10 million rows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . build/lib.sh
 
 require_java_and_maven
 ensure_postgres
+# The functions' JVM options, as the template gives them to Lambda.
+jvm_options=$(sed -n 's/^ *JAVA_TOOL_OPTIONS: *//p' template.yaml | head -1)
+package_if_missing() {
+  [ -f target/event-recorder-lambda.jar ] || { say "packaging the artifact the fresh JVMs run"; build/package.sh >/dev/null; }
+}
+run() {
+  mvn -B -ntp -q exec:exec -Dexec.mainClass="$1" "${@:2}"
+}
 say "compiling"
 mvn -B -ntp -q test-compile
-main=uk.gov.ida.eventrecorder.bench.RecorderBenchmark
-if [ "${1:-}" = "--replay" ]; then
-  shift
-  main=uk.gov.ida.eventrecorder.bench.ReplayBenchmark
-  say "benchmarking the archive replay (a 1 GB archive takes several minutes)"
-else
-  say "benchmarking (takes about a minute)"
-fi
-mvn -B -ntp -q exec:exec -Dexec.mainClass="$main" "$@"
+case "${1:-}" in
+  --replay)
+    shift
+    say "benchmarking the archive replay (a 1 GB archive takes several minutes)"
+    run uk.gov.ida.eventrecorder.bench.ReplayBenchmark "$@" ;;
+  --drain)
+    shift
+    package_if_missing
+    say "benchmarking the drain handler in fresh JVMs against the queue's ceiling, local and with added latency"
+    run uk.gov.ida.eventrecorder.bench.DrainBenchmark "$@" ;;
+  --growth)
+    shift
+    rows=10000000
+    if [ -n "${1:-}" ] && [ "${1#-}" = "$1" ]; then rows=$1; shift; fi
+    say "benchmarking growth with $rows historic rows a table"
+    run uk.gov.ida.eventrecorder.bench.GrowthBenchmark -Dexec.appArgs="$rows" "$@" ;;
+  *)
+    package_if_missing
+    say "benchmarking the event-source handler and the cold start with JAVA_TOOL_OPTIONS=$jvm_options (a few minutes)"
+    run uk.gov.ida.eventrecorder.bench.RecorderBenchmark -Dexec.jvmArgs="-Xss1m $jvm_options" "$@"
+    say "benchmarking the drain handler in fresh JVMs against the queue's ceiling, local and with added latency"
+    run uk.gov.ida.eventrecorder.bench.DrainBenchmark "$@" ;;
+esac

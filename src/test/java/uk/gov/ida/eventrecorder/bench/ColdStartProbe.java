@@ -19,11 +19,26 @@ import java.util.UUID;
  */
 public final class ColdStartProbe {
     private static final String MARK = "COLD_START_MS=";
+    private static final String PHASES = "PHASES ";
+    /** The phase line of the last plain run of {@link #runInFreshJvm}. */
+    static String lastPhases = "";
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
+        long mainEntered = System.currentTimeMillis();
         String body = args[0];
         boolean primed = args.length > 1 && args[1].equals("primed");
+        boolean phased = args.length > 1 && args[1].equals("phased");
         SqsEventHandler handler = new SqsEventHandler();
+        long constructed = System.currentTimeMillis();
+        long connected = constructed;
+        long keyed = constructed;
+        if (phased) {
+            uk.gov.ida.eventrecorder.lambda.ColdStartPhases.openFirstConnection(handler);
+            connected = System.currentTimeMillis();
+            uk.gov.ida.eventrecorder.lambda.ColdStartPhases.decryptDataKey(handler);
+            keyed = System.currentTimeMillis();
+        }
         long restored = 0;
         if (primed) {
             // What SnapStart does: run the checkpoint hooks, snapshot, and later restore and run the restore hooks.
@@ -43,16 +58,30 @@ public final class ColdStartProbe {
             throw new IllegalStateException("the cold-start batch failed");
         }
         System.out.println(MARK + elapsed);
+        if (phased) {
+            long done = System.currentTimeMillis();
+            System.out.printf("%sjvm_start_to_main=%d handler_constructed=%d first_connection=%d "
+                            + "data_key_decrypted_and_pipeline=%d first_batch_committed=%d total=%d classes_loaded=%d%n",
+                    PHASES, mainEntered - jvmStart, constructed - mainEntered, connected - constructed,
+                    keyed - connected, done - keyed, done - jvmStart,
+                    ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount());
+        }
         handler.close();
     }
 
     /** Starts a JVM with {@code classPath}, this run's endpoints in its environment, and returns its cold start. */
     static long runInFreshJvm(RecorderFixture fixture, String classPath, boolean primed)
             throws IOException, InterruptedException {
+        return runInFreshJvm(fixture, classPath, primed ? "primed" : "plain");
+    }
+
+    /** @param mode {@code plain}, {@code primed}, or {@code phased} (plain, split into phases: {@link #lastPhases}) */
+    static long runInFreshJvm(RecorderFixture fixture, String classPath, String mode)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(
                 Path.java(), "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-cp", classPath,
                 ColdStartProbe.class.getName(), fixture.encrypt(uk.gov.ida.eventrecorder.testing.EventBuilder.billing()),
-                primed ? "primed" : "plain"));
+                mode));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         Map<String, String> env = builder.environment();
         env.putAll(fixture.processEnvironment());
@@ -62,6 +91,8 @@ public final class ColdStartProbe {
             throw new IllegalStateException("cold-start probe failed:\n" + output);
         }
         String line = output.lines().filter(l -> l.startsWith(MARK)).findFirst().orElseThrow();
+        output.lines().filter(l -> l.startsWith(PHASES)).findFirst()
+                .ifPresent(l -> lastPhases = l.substring(PHASES.length()));
         return Long.parseLong(line.substring(MARK.length()).strip());
     }
 

@@ -3,8 +3,6 @@ package uk.gov.ida.eventrecorder.bench;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
-import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import uk.gov.ida.eventrecorder.lambda.QueueDrainHandler;
 import uk.gov.ida.eventrecorder.lambda.SqsEventHandler;
@@ -60,6 +58,7 @@ public final class RecorderBenchmark {
             double seconds = (System.nanoTime() - start) / 1e9;
             report.printf("1. event-source handler, 10-message SQSEvent batches in-process: %,.0f events/s "
                     + "(%,d events in %.2f s, %d failed)%n", EVENTS / seconds, EVENTS, seconds, failures);
+            checkExactlyOnce(fixture, report, 2_000 + EVENTS);
         }
     }
 
@@ -116,26 +115,25 @@ public final class RecorderBenchmark {
                 report.printf("2. drain handler from ElasticMQ: %,.0f events/s (%,d recorded in %.2f s); "
                                 + "do-nothing consumer (receive 10 + batch delete): %,.0f messages/s; ratio %.0f %%%n",
                         rate, recorded, seconds, baselineRate, 100 * rate / baselineRate);
+                checkExactlyOnce(fixture, report, 2_000 + 2L * EVENTS);
             }
         }
     }
 
-    private static long doNothingConsumer(SqsClient sqs, TestQueue queue) {
-        long consumed = 0;
-        while (true) {
-            List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(queue.url()).maxNumberOfMessages(10)
-                    .waitTimeSeconds(0)).messages();
-            if (messages.isEmpty()) {
-                return consumed;
-            }
-            List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>();
-            for (Message m : messages) {
-                entries.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(entries.size()))
-                        .receiptHandle(m.receiptHandle()).build());
-            }
-            sqs.deleteMessageBatch(r -> r.queueUrl(queue.url()).entries(entries));
-            consumed += messages.size();
+    /** Every event sent so far is in the audit table, once: a figure for a recorder that loses or doubles is void. */
+    private static void checkExactlyOnce(RecorderFixture fixture, PrintStream report, long sent) {
+        long rows = fixture.tables.count("audit.audit_events");
+        long distinct = ((Number) fixture.tables.query("SELECT count(DISTINCT event_id) AS n FROM audit.audit_events")
+                .get(0).get("n")).longValue();
+        if (rows != sent || distinct != sent) {
+            throw new IllegalStateException("sent " + sent + " events; the audit table holds " + rows + " rows of "
+                    + distinct + " events");
         }
+        report.printf("   checked: all %,d events so far recorded exactly once%n", sent);
+    }
+
+    private static long doNothingConsumer(SqsClient sqs, TestQueue queue) {
+        return CeilingConsumer.consume(sqs, queue.url());
     }
 
     static void fill(SqsClient sqs, TestQueue queue, RecorderFixture fixture, List<EventBuilder> events) {
@@ -182,6 +180,15 @@ public final class RecorderBenchmark {
             compareColdStarts(fixture, report, classPath, other + java.io.File.pathSeparator
                     + Path.of("target", "test-classes"));
         }
+        // Where the time goes: five more plain runs, each split into phases (built in that order, then the batch).
+        List<Long> phasedTotals = new ArrayList<>();
+        List<String> phases = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            phasedTotals.add(ColdStartProbe.runInFreshJvm(fixture, classPath, "phased"));
+            phases.add(ColdStartProbe.lastPhases);
+        }
+        int median = phasedTotals.indexOf(phasedTotals.stream().sorted().toList().get(2));
+        report.printf("3p. cold start by phase (the median of 5 phased runs, ms): %s%n", phases.get(median));
         for (boolean primed : new boolean[]{false, true}) {
             List<Long> millis = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
