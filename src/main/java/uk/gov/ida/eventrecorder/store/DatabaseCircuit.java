@@ -15,7 +15,7 @@ import java.time.Duration;
 
 /**
  * One per container: runs each database statement behind a circuit breaker, with one retry on a fresh connection
- * when the connection itself failed.
+ * when the connection itself failed, and up to two when the statement lost a race ({@link SqlFailure#RACE}).
  *
  * <p>After a database failure the circuit opens and every statement fails at once, without a connection attempt,
  * until the open period ends; then one statement probes, and a success closes the circuit. Without it, every
@@ -51,8 +51,14 @@ public final class DatabaseCircuit {
                 .onRetry(e -> LOG.warn("database connection failed ({}); retrying once on a fresh connection",
                         e.getLastException() instanceof SQLException s ? SqlFailure.describe(s) : "?"))
                 .build();
+        RetryPolicy<Object> raceAgain = RetryPolicy.builder()
+                .handleIf(failure -> failure instanceof SQLException s && SqlFailure.of(s) == SqlFailure.RACE)
+                .withMaxRetries(2)
+                .onRetry(e -> LOG.info("statement lost a race with another transaction ({}); trying it again",
+                        e.getLastException() instanceof SQLException s ? SqlFailure.describe(s) : "?"))
+                .build();
         // The breaker is outermost: a statement that fails, is retried and fails again counts as one failure.
-        this.executor = Failsafe.with(breaker).compose(reconnectOnce);
+        this.executor = Failsafe.with(breaker).compose(reconnectOnce).compose(raceAgain);
     }
 
     /**

@@ -15,11 +15,13 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * Writes events to the audit, billing and fraud tables idempotently.
@@ -78,6 +80,10 @@ public final class EventRepository {
             SELECT event_id, time_stamp FROM audit_rows
             """;
 
+    /** The audit table's key, and the billing and fraud tables' (event_id) first: one lock order for all three. */
+    private static final Comparator<AuditEvent> KEY_ORDER = Comparator.comparing(AuditEvent::eventId)
+            .thenComparing(AuditEvent::timeStamp);
+
     private final DataSource dataSource;
     private final DatabaseCircuit circuit;
     private final int statementTimeoutSeconds;
@@ -110,8 +116,19 @@ public final class EventRepository {
      *                                      of any event
      */
     public List<StoreResult> record(List<AuditEvent> events) {
+        // Rows go in in key order. INSERT … ON CONFLICT waits for another transaction's uncommitted row with the same
+        // key, so two containers writing the same events (a redelivery, a redrive) in opposite orders would wait for
+        // each other until PostgreSQL fails one with a deadlock (40P01). In one order for everyone they only queue.
+        // The sort is stable: of two copies of a key in the batch, the first sent is still the one recorded.
+        Integer[] order = IntStream.range(0, events.size()).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, Comparator.comparing((Integer i) -> events.get(i), KEY_ORDER));
+        List<AuditEvent> sorted = Arrays.stream(order).map(events::get).toList();
+        StoreResult[] sortedResults = new StoreResult[events.size()];
+        recordRange(sorted, 0, sorted.size(), sortedResults);
         StoreResult[] results = new StoreResult[events.size()];
-        recordRange(events, 0, events.size(), results);
+        for (int i = 0; i < order.length; i++) {
+            results[order[i]] = sortedResults[i];
+        }
         return Arrays.asList(results);
     }
 

@@ -23,9 +23,16 @@ public enum SqlFailure {
      */
     RECONNECT,
     /**
+     * The statement lost a race with another transaction: deadlock (40P01) or serialization failure (40001).
+     * Neither the rows nor the database are at fault, and PostgreSQL has already ended the other side's wait, so
+     * the statement is tried again at once (twice at most) rather than counted as an outage. The recorder's own
+     * batches never deadlock each other (they write in key order); another writer on the same rows can.
+     */
+    RACE,
+    /**
      * Everything else is about the database, not the row: no connection to be had (the pool timed out), disk full
-     * (53100), out of memory (53200), too many connections (53300), statement timeout (57014), deadlock (40P01),
-     * serialization failure (40001), a revoked privilege (42501), a missing table (42P01), … and a CHECK
+     * (53100), out of memory (53200), too many connections (53300), statement timeout (57014), a revoked
+     * privilege (42501), a missing table (42P01), a race still lost after its retries, … and a CHECK
      * violation (23514): the schema has no CHECK of its own on an event's values, only the partitioning migration's
      * fence (V4: no new row past the cut-over until V6 has run), so meeting it means a migration left half-done:
      * an outage of the schema, to be waited out with the back-off, not a bad event for the dead-letter queue.
@@ -46,6 +53,9 @@ public enum SqlFailure {
         }
         if (state.startsWith("22") || state.startsWith("23") || state.equals("54000")) {
             return ROW;
+        }
+        if (state.equals("40P01") || state.equals("40001")) {
+            return RACE;
         }
         if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")
                 || state.equals("25006")) {

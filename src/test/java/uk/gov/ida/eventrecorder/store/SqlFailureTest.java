@@ -23,8 +23,15 @@ class SqlFailureTest {
     }
 
     @Test
+    void aDeadlockOrSerializationFailureIsALostRaceTriedAgainNotAnOutage() {
+        for (String state : new String[]{"40P01", "40001"}) {
+            assertEquals(SqlFailure.RACE, SqlFailure.of(new SQLException("x", state)), state);
+        }
+    }
+
+    @Test
     void everythingElseIsTheDatabasesFaultAndNeverSearchedForABadRow() {
-        for (String state : new String[]{"53100", "53200", "53300", "57014", "40P01", "40001", "42501", "42P01",
+        for (String state : new String[]{"53100", "53200", "53300", "57014", "42501", "42P01",
                 "XX000", "0A000", "23514"}) {
             assertEquals(SqlFailure.DATABASE, SqlFailure.of(new SQLException("x", state)), state);
         }
