@@ -58,6 +58,35 @@ class PipelineTest {
                 + "</finalName>"), "the shade plugin writes " + artifactName);
     }
 
+    @Test
+    void theDeployStepUpdatesEveryFunctionTheTemplateDeclares() throws IOException {
+        List<String> functions = new ArrayList<>();
+        new Template().root.path("Resources").fields().forEachRemaining(r -> {
+            if (r.getValue().path("Type").asText().equals("AWS::Serverless::Function")) {
+                functions.add(r.getKey());
+            }
+        });
+        JsonNode pipeline = Template.YAML.readTree(Path.of("build/concourse/pipeline.yml").toFile());
+        List<String> named = new ArrayList<>();
+        pipeline.path("jobs").get(0).path("plan").forEach(step -> {
+            if (step.path("task").asText().equals("deploy")) {
+                step.path("params").fieldNames().forEachRemaining(p -> {
+                    if (p.endsWith("_FUNCTION_NAME")) {
+                        named.add(p);
+                    }
+                });
+            }
+        });
+        // One function left out keeps running the old code after every release, silently.
+        assertEquals(functions.size(), named.size(), "functions " + functions + ", deploy step names " + named);
+        String task = Files.readString(Path.of("build/concourse/tasks/deploy.yml"));
+        String script = Files.readString(Path.of("build/concourse/scripts/deploy.sh"));
+        for (String variable : named) {
+            assertTrue(task.contains("  " + variable + ":"), "deploy.yml passes " + variable);
+            assertTrue(script.contains(variable), "deploy.sh deploys to " + variable);
+        }
+    }
+
     private static Path inRepo(String path) {
         assertTrue(path.startsWith(REPO_INPUT), path + " is in the repository input");
         return Path.of(path.substring(REPO_INPUT.length()));
