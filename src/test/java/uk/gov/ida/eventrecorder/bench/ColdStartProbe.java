@@ -15,11 +15,15 @@ import java.util.UUID;
 
 /**
  * Runs in a fresh JVM the way Lambda starts a container: instantiate the handler with its no-argument constructor
- * (configuration from the process environment), record one batch, and print the time since the JVM started.
+ * (configuration from the process environment), record one batch of {@link #BATCH} messages (the event mix of the
+ * throughput figures), and print the time since the JVM started.
  */
 public final class ColdStartProbe {
     private static final String MARK = "COLD_START_MS=";
     private static final String PHASES = "PHASES ";
+    /** Messages in the cold start's batch: SQS's largest receive, the event source's default batch size. */
+    static final int BATCH = 10;
+    private static long seed = 1_000;
     /** The phase line of the last plain run of {@link #runInFreshJvm}. */
     static String lastPhases = "";
 
@@ -47,11 +51,15 @@ public final class ColdStartProbe {
             restored = System.currentTimeMillis();
             uk.gov.ida.eventrecorder.lambda.SnapStartSimulation.restore(handler);
         }
-        SQSEvent.SQSMessage message = new SQSEvent.SQSMessage();
-        message.setMessageId(UUID.randomUUID().toString());
-        message.setBody(body);
+        List<SQSEvent.SQSMessage> messages = new ArrayList<>();
+        for (String messageBody : body.split(",")) {
+            SQSEvent.SQSMessage message = new SQSEvent.SQSMessage();
+            message.setMessageId(UUID.randomUUID().toString());
+            message.setBody(messageBody);
+            messages.add(message);
+        }
         SQSEvent event = new SQSEvent();
-        event.setRecords(List.of(message));
+        event.setRecords(messages);
         SQSBatchResponse response = handler.handleRequest(event, null);
         long elapsed = System.currentTimeMillis() - (primed ? restored : ManagementFactory.getRuntimeMXBean().getStartTime());
         if (!response.getBatchItemFailures().isEmpty()) {
@@ -80,7 +88,8 @@ public final class ColdStartProbe {
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(
                 Path.java(), "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-cp", classPath,
-                ColdStartProbe.class.getName(), fixture.encrypt(uk.gov.ida.eventrecorder.testing.EventBuilder.billing()),
+                ColdStartProbe.class.getName(), String.join(",", uk.gov.ida.eventrecorder.testing.EventMix
+                        .of(BATCH, seed++).stream().map(fixture::encrypt).toList()),
                 mode));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         Map<String, String> env = builder.environment();

@@ -40,11 +40,14 @@ public final class RecorderBenchmark {
         report.printf("event-recorder benchmark: %,d mixed events (70%% billing, 10%% fraud, 20%% other), "
                 + "%d cores, recorder logs in %s%n", EVENTS, Runtime.getRuntime().availableProcessors(), logFile);
 
+        long sent = 0;
         if (!Boolean.getBoolean("coldStartOnly")) {
             eventSourceHandler(fixture, report);
             drainHandler(fixture, report);
+            sent = 2_000 + 2L * EVENTS;
         }
-        coldStart(fixture, report);
+        int probes = coldStart(fixture, report);
+        checkExactlyOnce(fixture, report, sent + (long) probes * ColdStartProbe.BATCH);
         System.out.flush();
         System.exit(0);
     }
@@ -151,8 +154,8 @@ public final class RecorderBenchmark {
      * {@code -DcoldStart.compareWith=OTHER.jar}: this artifact and another (say, the build before a change),
      * alternately in fresh JVMs, nine each, so the machine's noise falls on both alike.
      */
-    private static void compareColdStarts(RecorderFixture fixture, PrintStream report, String classPath,
-                                          String otherClassPath) throws IOException, InterruptedException {
+    private static int compareColdStarts(RecorderFixture fixture, PrintStream report, String classPath,
+                                         String otherClassPath) throws IOException, InterruptedException {
         List<Long> ours = new ArrayList<>();
         List<Long> theirs = new ArrayList<>();
         for (int i = 0; i < 9; i++) {
@@ -163,21 +166,24 @@ public final class RecorderBenchmark {
         long b = theirs.stream().sorted().toList().get(4);
         report.printf("3c. cold start, this artifact vs %s, alternating: median %d vs %d ms (%+d ms)%n    this %s%n"
                 + "    that %s%n", System.getProperty("coldStart.compareWith"), a, b, a - b, ours, theirs);
+        return ours.size() + theirs.size();
     }
 
     /**
-     * JVM start to first batch recorded, in fresh JVMs, median of five, with the JVM options the template sets.
+     * JVM start to first 10-message batch recorded, in fresh JVMs, median of five, with the JVM options the template
+     * sets. Returns how many fresh JVMs recorded a batch.
      * When the Lambda artifact has been built, the handler comes from it (plus the probe class); otherwise from the
      * test class path. "Primed" runs the SnapStart checkpoint hooks first and counts from the restore hook on.
      */
-    private static void coldStart(RecorderFixture fixture, PrintStream report) throws IOException, InterruptedException {
+    private static int coldStart(RecorderFixture fixture, PrintStream report) throws IOException, InterruptedException {
         Path artifact = Path.of("target", "event-recorder-lambda.jar");
         String classPath = Files.exists(artifact) ? artifact + java.io.File.pathSeparator + Path.of("target", "test-classes")
                 : System.getProperty("java.class.path");
         String source = Files.exists(artifact) ? "the packaged artifact" : "the test class path";
         String other = System.getProperty("coldStart.compareWith");
+        int probes = 0;
         if (other != null) {
-            compareColdStarts(fixture, report, classPath, other + java.io.File.pathSeparator
+            probes += compareColdStarts(fixture, report, classPath, other + java.io.File.pathSeparator
                     + Path.of("target", "test-classes"));
         }
         // Where the time goes: five more plain runs, each split into phases (built in that order, then the batch).
@@ -185,6 +191,7 @@ public final class RecorderBenchmark {
         List<String> phases = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             phasedTotals.add(ColdStartProbe.runInFreshJvm(fixture, classPath, "phased"));
+            probes++;
             phases.add(ColdStartProbe.lastPhases);
         }
         int median = phasedTotals.indexOf(phasedTotals.stream().sorted().toList().get(2));
@@ -193,11 +200,14 @@ public final class RecorderBenchmark {
             List<Long> millis = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 millis.add(ColdStartProbe.runInFreshJvm(fixture, classPath, primed));
+                probes++;
             }
             List<Long> sorted = millis.stream().sorted().toList();
             report.printf("3%s. cold start from %s, %s: median %d ms of %s%n", primed ? "b" : "a", source,
-                    primed ? "primed (restore hook to first batch recorded)" : "JVM start to first batch recorded",
+                    primed ? "primed (restore hook to first 10-message batch recorded)"
+                            : "JVM start to first 10-message batch recorded",
                     sorted.get(2), millis);
         }
+        return probes;
     }
 }
