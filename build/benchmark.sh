@@ -19,8 +19,14 @@ require_java_and_maven
 ensure_postgres
 # The functions' JVM options, as the template gives them to Lambda.
 jvm_options=$(sed -n 's/^ *JAVA_TOOL_OPTIONS: *//p' template.yaml | head -1)
+# The fresh JVMs run the packaged artifact: build it when missing or older than the code, so a figure is never taken
+# on yesterday's build.
 package_if_missing() {
-  [ -f target/event-recorder-lambda.jar ] || { say "packaging the artifact the fresh JVMs run"; build/package.sh >/dev/null; }
+  local jar=target/event-recorder-lambda.jar
+  if [ ! -f "$jar" ] || [ -n "$(find src/main pom.xml -newer "$jar" -print -quit)" ]; then
+    say "packaging the artifact the fresh JVMs run"
+    build/package.sh >/dev/null
+  fi
 }
 run() {
   mvn -B -ntp -q exec:exec -Dexec.mainClass="$1" "${@:2}"
