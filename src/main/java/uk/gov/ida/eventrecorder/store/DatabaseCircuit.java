@@ -45,18 +45,10 @@ public final class DatabaseCircuit {
                 .onHalfOpen(e -> LOG.info("database circuit half-open: the next batch probes the database"))
                 .onClose(e -> LOG.info("database circuit closed: the database answers again"))
                 .build();
-        RetryPolicy<Object> reconnectOnce = RetryPolicy.builder()
-                .handleIf(failure -> failure instanceof SQLException s && SqlFailure.of(s) == SqlFailure.RECONNECT)
-                .withMaxRetries(1)
-                .onRetry(e -> LOG.warn("database connection failed ({}); retrying once on a fresh connection",
-                        e.getLastException() instanceof SQLException s ? SqlFailure.describe(s) : "?"))
-                .build();
-        RetryPolicy<Object> raceAgain = RetryPolicy.builder()
-                .handleIf(failure -> failure instanceof SQLException s && SqlFailure.of(s) == SqlFailure.RACE)
-                .withMaxRetries(2)
-                .onRetry(e -> LOG.info("statement lost a race with another transaction ({}); trying it again",
-                        e.getLastException() instanceof SQLException s ? SqlFailure.describe(s) : "?"))
-                .build();
+        RetryPolicy<Object> reconnectOnce = retry(SqlFailure.RECONNECT, 1,
+                "database connection failed ({}); retrying once on a fresh connection");
+        RetryPolicy<Object> raceAgain = retry(SqlFailure.RACE, 2,
+                "statement lost a race with another transaction ({}); trying it again");
         // The breaker is outermost: a statement that fails, is retried and fails again counts as one failure.
         this.executor = Failsafe.with(breaker).compose(reconnectOnce).compose(raceAgain);
     }
@@ -88,6 +80,15 @@ public final class DatabaseCircuit {
         // Failsafe turns an open breaker half-open only when the next call asks; its remaining delay says whether
         // that call would be let through as the probe.
         return breaker.isOpen() && !breaker.getRemainingDelay().isZero();
+    }
+
+    private static RetryPolicy<Object> retry(SqlFailure kind, int times, String logLine) {
+        return RetryPolicy.builder()
+                .handleIf(failure -> failure instanceof SQLException s && SqlFailure.of(s) == kind)
+                .withMaxRetries(times)
+                .onRetry(e -> LOG.warn(logLine,
+                        e.getLastException() instanceof SQLException s ? SqlFailure.describe(s) : "?"))
+                .build();
     }
 
     private static boolean isDatabaseFailure(Throwable failure) {
