@@ -23,7 +23,8 @@ public final class ColdStartProbe {
     private static final String PHASES = "PHASES ";
     /** Messages in the cold start's batch: SQS's largest receive, the event source's default batch size. */
     static final int BATCH = 10;
-    private static long seed = 1_000;
+    /** The same mix of event types in every fresh JVM (the events' ids are new each time), so runs compare alike. */
+    private static final long MIX_SEED = 1_000;
     /** The phase line of the last plain run of {@link #runInFreshJvm}. */
     static String lastPhases = "";
 
@@ -89,7 +90,7 @@ public final class ColdStartProbe {
         List<String> command = new ArrayList<>(List.of(
                 Path.java(), "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-cp", classPath,
                 ColdStartProbe.class.getName(), String.join(",", uk.gov.ida.eventrecorder.testing.EventMix
-                        .of(BATCH, seed++).stream().map(fixture::encrypt).toList()),
+                        .of(BATCH, MIX_SEED).stream().map(fixture::encrypt).toList()),
                 mode));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         Map<String, String> env = builder.environment();
