@@ -11,7 +11,6 @@ import uk.gov.ida.eventrecorder.config.DatabaseConfig;
 import uk.gov.ida.eventrecorder.config.KeyLocation;
 import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
 import uk.gov.ida.eventrecorder.store.AuditPartitions;
-import uk.gov.ida.eventrecorder.store.DatabaseLogin;
 import uk.gov.ida.eventrecorder.store.SchemaMigrations;
 
 import javax.crypto.SecretKey;
@@ -93,13 +92,14 @@ final class DoctorCommand implements Callable<Integer> {
         String method = database.settings().password().isPresent() ? "password"
                 : database.encryptedPassword().isPresent() ? "KMS-encrypted password" : "RDS IAM token";
         // Three connections: the schema check's Flyway takes two of its own while this one is held.
-        try (HikariDataSource pool = DatabaseLogin.open(database, () -> new KmsSecrets(operator.kms()),
-                "event-recorder-doctor", 3);
-             Connection connection = pool.getConnection()) {
+        try {
+            HikariDataSource pool = operator.dataSource();
+            try (Connection connection = pool.getConnection()) {
             pass("database login", "logged in to " + where(database) + " with a " + method);
             checkSchema(pool, connection);
             checkPrivileges(connection, database.settings().user());
             checkPartitions(connection);
+            }
         } catch (SQLException | RuntimeException e) {
             fail("database login", "could not log in with a " + method + ": " + rootCause(e),
                     "check DB_CONNECTION_STRING, the password or the role's rds_iam grant, and that this network "

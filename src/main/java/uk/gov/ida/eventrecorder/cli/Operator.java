@@ -1,34 +1,35 @@
 package uk.gov.ida.eventrecorder.cli;
 
+import com.zaxxer.hikari.HikariDataSource;
 import software.amazon.awssdk.services.kms.KmsClient;
-import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import uk.gov.ida.eventrecorder.config.RecorderConfig;
-import uk.gov.ida.eventrecorder.crypto.DataKeySource;
 import uk.gov.ida.eventrecorder.crypto.EventDecryptor;
-import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
 import uk.gov.ida.eventrecorder.event.EventParser;
-import uk.gov.ida.eventrecorder.lambda.AwsClients;
+import uk.gov.ida.eventrecorder.lambda.Dependencies;
 import uk.gov.ida.eventrecorder.pipeline.MessageVerdict;
 
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 
-/** What the commands build from the functions' configuration: clients on first use, the data keys, the parser. */
+/**
+ * What the commands build from the functions' configuration, through the same wiring as the functions
+ * ({@link Dependencies}): clients on first use, the data keys, the parser.
+ */
 final class Operator implements AutoCloseable {
     private final RecorderConfig config;
-    private final AwsClients clients;
-    private KmsClient kms;
-    private S3Client s3;
-    private SqsClient sqs;
-    private List<SecretKey> keys;
+    private final Dependencies dependencies;
 
     private Operator(RecorderConfig config) {
         this.config = config;
-        this.clients = new AwsClients(config.database().region());
+        // A command is one attempt: no circuit needs to stay open after it.
+        this.dependencies = new Dependencies(config.database(), Optional.of(config.dataKey()), Duration.ZERO,
+                "event-recorder-operator", 3);
     }
 
     static Operator fromEnvironment() {
@@ -40,33 +41,24 @@ final class Operator implements AutoCloseable {
     }
 
     KmsClient kms() {
-        if (kms == null) {
-            kms = clients.kms();
-        }
-        return kms;
+        return dependencies.kms();
     }
 
     SqsClient sqs() {
-        if (sqs == null) {
-            sqs = clients.sqs();
-        }
-        return sqs;
+        return dependencies.sqs();
+    }
+
+    /** The pool: three connections, since the schema check's Flyway takes two of its own while one is held. */
+    HikariDataSource dataSource() {
+        return dependencies.dataSource();
     }
 
     List<SecretKey> keys() {
-        if (keys == null) {
-            keys = new DataKeySource(new KmsSecrets(kms()), () -> {
-                if (s3 == null) {
-                    s3 = clients.s3();
-                }
-                return s3;
-            }).load(config.dataKey());
-        }
-        return keys;
+        return dependencies.dataKeys().decryptor().keys();
     }
 
     EventDecryptor decryptor() {
-        return new EventDecryptor(keys());
+        return dependencies.dataKeys().decryptor();
     }
 
     EventParser parser() {
@@ -99,14 +91,6 @@ final class Operator implements AutoCloseable {
 
     @Override
     public void close() {
-        if (kms != null) {
-            kms.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-        if (sqs != null) {
-            sqs.close();
-        }
+        dependencies.close();
     }
 }

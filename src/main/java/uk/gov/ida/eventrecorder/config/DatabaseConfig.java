@@ -36,6 +36,14 @@ public record DatabaseConfig(DatabaseSettings settings, Optional<String> encrypt
                 env.millis(Variable.DB_STATEMENT_TIMEOUT_MS, 20_000));
     }
 
+    /**
+     * The driver's read timeout for whatever runs without an invocation's deadline (logins, migrations, the
+     * maintenance): the statement timeout and ten seconds more, so a statement is cancelled by the server first.
+     */
+    public Duration socketTimeout() {
+        return statementTimeout.plusSeconds(10).withNanos(0);
+    }
+
     /** Neither a password in the connection string nor an encrypted one: log in with an RDS IAM token. */
     public boolean usesIamAuthentication() {
         return settings.password().isEmpty() && encryptedPassword.isEmpty();

@@ -15,7 +15,7 @@ import java.util.Optional;
  * @param queueUrl           {@code QUEUE_URL}: required by the drain handler only
  * @param logDecryptedEvents {@code LOG_DECRYPTED_EVENTS}: also print each decrypted event alone on one line
  * @param drainSafetyMargin  {@code DRAIN_SAFETY_MARGIN_MS}: the drain handler takes no new batch when less Lambda
- *                           time than this is left (default 10000)
+ *                           time than this is left (default 15000; never less than a batch may need, README "Timeouts")
  * @param drainConcurrency   {@code DRAIN_CONCURRENCY}: receive loops the drain handler runs at once (default
  *                           {@link #DEFAULT_DRAIN_CONCURRENCY}, 1 to 16), so that SQS round trips overlap the inserts
  * @param metricsNamespace   {@code METRICS_NAMESPACE}: CloudWatch namespace of the metric log lines
@@ -49,7 +49,7 @@ public record RecorderConfig(DatabaseConfig database, KeyLocation dataKey, Optio
         Env env = new Env(environment);
         return new RecorderConfig(DatabaseConfig.fromEnvironment(environment), keyLocation(env),
                 env.optional(Variable.QUEUE_URL), env.flag(Variable.LOG_DECRYPTED_EVENTS),
-                env.millis(Variable.DRAIN_SAFETY_MARGIN_MS, 10_000),
+                env.millis(Variable.DRAIN_SAFETY_MARGIN_MS, 15_000),
                 env.count(Variable.DRAIN_CONCURRENCY, DEFAULT_DRAIN_CONCURRENCY, 1, 16),
                 env.optional(Variable.METRICS_NAMESPACE).orElse("EventRecorder"),
                 env.seconds(Variable.OUTAGE_RETRY_BASE_SECONDS, 360, MAX_VISIBILITY_SECONDS),

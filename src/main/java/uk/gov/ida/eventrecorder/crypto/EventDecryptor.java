@@ -50,6 +50,11 @@ public final class EventDecryptor {
     }
 
     /** The plaintext under the first key it decrypts under. */
+    /** The data keys, in the order they are tried (the operator's key check values). */
+    public List<SecretKey> keys() {
+        return keys;
+    }
+
     public String decrypt(String body) {
         return decrypt(body, plaintext -> plaintext).value();
     }

@@ -1,6 +1,11 @@
 package uk.gov.ida.eventrecorder.event;
 
-/** Why a message was not (completely) recorded; the label is what logs and metrics show. */
+import uk.gov.ida.eventrecorder.FailureClass;
+
+/**
+ * Why a message was not (completely) recorded; the label is what logs and metrics show. Each reason has its
+ * {@link FailureClass}: only a dependency's failure earns a message the outage back-off.
+ */
 public enum RejectionReason {
     BASE64("base64"),
     LENGTH("length"),
@@ -15,6 +20,8 @@ public enum RejectionReason {
     INCOMPLETE_FRAUD("incomplete fraud event"),
     DATABASE_REJECTED("database rejected"),
     DATABASE_UNAVAILABLE("database unavailable"),
+    /** The data keys could not be loaded (KMS or S3 unreachable, a key policy or a configured ciphertext wrong). */
+    KEY_UNAVAILABLE("key unavailable"),
     EARLIER_IN_GROUP_FAILED("earlier message in FIFO group failed"),
     UNEXPECTED("unexpected error");
 
@@ -22,6 +29,14 @@ public enum RejectionReason {
 
     RejectionReason(String label) {
         this.label = label;
+    }
+
+    public FailureClass failureClass() {
+        return switch (this) {
+            case DATABASE_UNAVAILABLE, KEY_UNAVAILABLE -> FailureClass.DEPENDENCY;
+            case UNEXPECTED -> FailureClass.UNKNOWN;
+            default -> FailureClass.CONTENT;
+        };
     }
 
     public String label() {

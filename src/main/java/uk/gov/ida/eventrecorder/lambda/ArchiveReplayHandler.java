@@ -13,14 +13,17 @@ import uk.gov.ida.eventrecorder.replay.ReplayReport;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Replays archived events when an archive object lands in S3: each line {@code {"document": {…event…}}} is recorded
- * as the queue path would record it. Report objects ({@code *.report.json}) it writes itself are ignored.
+ * as the queue path would record it. Report objects ({@code *.report.json}) it writes itself are ignored. A dependency
+ * failure, or time running out, ends the invocation with an error after the replay noted how far it got: Lambda's
+ * retry resumes there.
  */
 public final class ArchiveReplayHandler implements RequestHandler<S3Event, Map<String, Object>>, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ArchiveReplayHandler.class);
-    private final ImportContainer container;
+    private final Dependencies dependencies;
     private final Lazy<ArchiveReplayer> replayer;
 
     public ArchiveReplayHandler() {
@@ -32,26 +35,32 @@ public final class ArchiveReplayHandler implements RequestHandler<S3Event, Map<S
     }
 
     private ArchiveReplayHandler(ImportConfig config) {
-        this.container = new ImportContainer(config, "event-recorder-replay");
-        this.replayer = new Lazy<>(() -> new ArchiveReplayer(container.s3(),
-                new EventRecorder(container.eventRepository())));
+        this.dependencies = new Dependencies(config.database(), Optional.empty(), S3Import.CIRCUIT_OPEN,
+                "event-recorder-replay", 1);
+        this.replayer = new Lazy<>(() -> new ArchiveReplayer(dependencies.s3(),
+                new EventRecorder(dependencies.eventRepository())));
     }
 
     @Override
     public Map<String, Object> handleRequest(S3Event event, Context context) {
         try (RequestLogContext ignored = RequestLogContext.of(context)) {
             Map<String, Object> results = new LinkedHashMap<>();
-            for (ImportContainer.S3Object object : ImportContainer.objects(event)) {
+            for (S3Import.S3Object object : S3Import.objects(event)) {
                 String bucket = object.bucket();
                 String key = object.key();
                 if (key.endsWith(ArchiveReplayer.REPORT_SUFFIX)) {
                     LOG.info("ignoring s3://{}/{}: a replay report, not an archive", bucket, key);
                     continue;
                 }
-                ReplayReport report = replayer.get().replay(bucket, key);
-                results.put(key, Map.of("lines", report.lines(), "recorded", report.recordedCount(),
-                        "duplicates", report.duplicateCount(), "failed", report.failedCount(),
-                        "deleted", report.complete()));
+                ReplayReport report = S3Import.run(object,
+                        () -> replayer.get().replay(bucket, key, Invocation.importDeadline(context)));
+                Map<String, Object> result = new LinkedHashMap<>(Map.of("lines", report.lines(),
+                        "recorded", report.recordedCount(), "duplicates", report.duplicateCount(),
+                        "failed", report.failedCount(), "deleted", report.complete()));
+                if (report.resumedAfterLine() > 0) {
+                    result.put("resumedAfterLine", report.resumedAfterLine());
+                }
+                results.put(key, result);
             }
             return results;
         }
@@ -59,6 +68,6 @@ public final class ArchiveReplayHandler implements RequestHandler<S3Event, Map<S
 
     @Override
     public void close() {
-        container.close();
+        dependencies.close();
     }
 }

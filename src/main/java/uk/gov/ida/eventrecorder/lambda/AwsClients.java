@@ -1,5 +1,6 @@
 package uk.gov.ida.eventrecorder.lambda;
 
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -7,6 +8,7 @@ import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -15,6 +17,20 @@ import java.util.Optional;
  * from the SDK's own settings ({@code AWS_ENDPOINT_URL_*}), so there is no test switch here.
  */
 public final class AwsClients {
+    /**
+     * Every AWS call is bounded well inside the functions' time (README, "Timeouts"): a TCP connect waits at most
+     * {@link #CONNECT_TIMEOUT}, a read that stalls fails after {@link #READ_TIMEOUT}, one attempt of a KMS or SQS
+     * call ends after {@link #ATTEMPT_TIMEOUT}, and the whole call, the SDK's retries included, after
+     * {@link #KMS_CALL_TIMEOUT} / {@link #SQS_CALL_TIMEOUT}. KMS and SQS answer in milliseconds when they answer.
+     */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(3);
+    static final Duration KMS_CALL_TIMEOUT = Duration.ofSeconds(6);
+    static final Duration SQS_CALL_TIMEOUT = Duration.ofSeconds(6);
+    /** S3 moves whole objects (fraud uploads up to 20 MiB, copies); a stalled read still fails after READ_TIMEOUT. */
+    static final Duration S3_CALL_TIMEOUT = Duration.ofSeconds(60);
+
     private final Optional<Region> region;
 
     public AwsClients(Optional<String> region) {
@@ -22,18 +38,29 @@ public final class AwsClients {
     }
 
     public KmsClient kms() {
-        return KmsClient.builder().httpClient(httpClient()).applyMutation(b -> region.ifPresent(b::region)).build();
+        return KmsClient.builder().httpClient(httpClient()).overrideConfiguration(bounded(KMS_CALL_TIMEOUT, true))
+                .applyMutation(b -> region.ifPresent(b::region)).build();
     }
 
     public S3Client s3() {
-        return S3Client.builder().httpClient(httpClient()).applyMutation(b -> region.ifPresent(b::region)).build();
+        return S3Client.builder().httpClient(httpClient()).overrideConfiguration(bounded(S3_CALL_TIMEOUT, false))
+                .applyMutation(b -> region.ifPresent(b::region)).build();
     }
 
     public SqsClient sqs() {
-        return SqsClient.builder().httpClient(httpClient()).applyMutation(b -> region.ifPresent(b::region)).build();
+        return SqsClient.builder().httpClient(httpClient()).overrideConfiguration(bounded(SQS_CALL_TIMEOUT, true))
+                .applyMutation(b -> region.ifPresent(b::region)).build();
+    }
+
+    private static ClientOverrideConfiguration bounded(Duration call, boolean boundAttempts) {
+        ClientOverrideConfiguration.Builder config = ClientOverrideConfiguration.builder().apiCallTimeout(call);
+        if (boundAttempts) {
+            config.apiCallAttemptTimeout(ATTEMPT_TIMEOUT);
+        }
+        return config.build();
     }
 
     private static SdkHttpClient httpClient() {
-        return UrlConnectionHttpClient.builder().build();
+        return UrlConnectionHttpClient.builder().connectionTimeout(CONNECT_TIMEOUT).socketTimeout(READ_TIMEOUT).build();
     }
 }

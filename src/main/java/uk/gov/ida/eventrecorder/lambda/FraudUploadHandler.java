@@ -10,10 +10,11 @@ import uk.gov.ida.eventrecorder.upload.FraudUploadRepository;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /** Imports an identity provider's fraud-data CSV when it is uploaded to S3 (see {@link FraudUploadProcessor}). */
 public final class FraudUploadHandler implements RequestHandler<S3Event, Map<String, Object>>, AutoCloseable {
-    private final ImportContainer container;
+    private final Dependencies dependencies;
     private final Lazy<FraudUploadProcessor> processor;
 
     public FraudUploadHandler() {
@@ -25,19 +26,28 @@ public final class FraudUploadHandler implements RequestHandler<S3Event, Map<Str
     }
 
     private FraudUploadHandler(ImportConfig config) {
-        this.container = new ImportContainer(config, "event-recorder-fraud-upload");
-        this.processor = new Lazy<>(() -> new FraudUploadProcessor(container.s3(),
-                new FraudUploadRepository(container.dataSource()), container.config().maxUploadBytes()));
+        this.dependencies = new Dependencies(config.database(), Optional.empty(), S3Import.CIRCUIT_OPEN,
+                "event-recorder-fraud-upload", 1);
+        this.processor = new Lazy<>(() -> new FraudUploadProcessor(dependencies.s3(),
+                new FraudUploadRepository(dependencies.dataSource(), dependencies.circuit()), config.maxUploadBytes()));
     }
 
     @Override
     public Map<String, Object> handleRequest(S3Event event, Context context) {
         try (RequestLogContext ignored = RequestLogContext.of(context)) {
             Map<String, Object> results = new LinkedHashMap<>();
-            for (ImportContainer.S3Object object : ImportContainer.objects(event)) {
-                FraudUploadProcessor.Outcome outcome = processor.get().process(object.bucket(), object.key());
-                results.put(object.key(), Map.of("passed", outcome.passed(), "movedTo", outcome.movedTo(),
-                        "rows", outcome.rows(), "failures", outcome.failures().size()));
+            for (S3Import.S3Object object : S3Import.objects(event)) {
+                FraudUploadProcessor.Outcome outcome = S3Import.run(object,
+                        () -> processor.get().process(object.bucket(), object.key()));
+                Map<String, Object> result = new LinkedHashMap<>();
+                result.put("passed", outcome.passed());
+                result.put("movedTo", outcome.movedTo());
+                result.put("rows", outcome.rows());
+                result.put("failures", outcome.failures().size());
+                if (outcome.duplicate()) {
+                    result.put("duplicate", true);
+                }
+                results.put(object.key(), result);
             }
             return results;
         }
@@ -45,6 +55,6 @@ public final class FraudUploadHandler implements RequestHandler<S3Event, Map<Str
 
     @Override
     public void close() {
-        container.close();
+        dependencies.close();
     }
 }

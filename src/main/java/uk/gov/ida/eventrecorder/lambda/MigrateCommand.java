@@ -1,14 +1,12 @@
 package uk.gov.ida.eventrecorder.lambda;
 
-import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.api.output.MigrateResult;
 import uk.gov.ida.eventrecorder.RecorderException;
 import uk.gov.ida.eventrecorder.config.DatabaseConfig;
-import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
-import uk.gov.ida.eventrecorder.store.DatabaseLogin;
 import uk.gov.ida.eventrecorder.store.SchemaMigrations;
 
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -31,11 +29,10 @@ public final class MigrateCommand {
     public static int run(PrintWriter out, PrintWriter err) {
         try {
             DatabaseConfig config = DatabaseConfig.fromSystemEnvironment();
-            AwsClients clients = new AwsClients(config.region());
             // Two connections: Flyway holds one for its lock while it migrates on another.
-            try (HikariDataSource dataSource = DatabaseLogin.open(config, () -> new KmsSecrets(clients.kms()),
+            try (Dependencies dependencies = new Dependencies(config, Optional.empty(), Duration.ZERO,
                     "event-recorder-migrate", 2)) {
-                MigrateResult result = SchemaMigrations.apply(dataSource);
+                MigrateResult result = SchemaMigrations.apply(dependencies.dataSource());
                 out.println("migrated " + config.settings() + ": " + result.migrationsExecuted
                         + " migration(s) applied, schema now at version "
                         + Optional.ofNullable(result.targetSchemaVersion).orElse(result.initialSchemaVersion));

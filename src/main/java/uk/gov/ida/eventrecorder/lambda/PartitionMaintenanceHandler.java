@@ -2,20 +2,18 @@ package uk.gov.ida.eventrecorder.lambda;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.zaxxer.hikari.HikariDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import uk.gov.ida.eventrecorder.config.MaintenanceConfig;
-import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
 import uk.gov.ida.eventrecorder.logging.RequestLogContext;
 import uk.gov.ida.eventrecorder.metrics.MetricsLog;
 import uk.gov.ida.eventrecorder.store.AuditPartitions;
-import uk.gov.ida.eventrecorder.store.DatabaseLogin;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Run hourly by a schedule, as the tables' owner: creates the audit table's partitions for the coming months
@@ -28,7 +26,7 @@ public final class PartitionMaintenanceHandler implements RequestHandler<Map<Str
     private static final Logger LOG = LoggerFactory.getLogger(PartitionMaintenanceHandler.class);
 
     private final MaintenanceConfig config;
-    private final Lazy<HikariDataSource> dataSource;
+    private final Dependencies dependencies;
     private final MetricsLog metrics;
 
     public PartitionMaintenanceHandler() {
@@ -41,16 +39,15 @@ public final class PartitionMaintenanceHandler implements RequestHandler<Map<Str
 
     private PartitionMaintenanceHandler(MaintenanceConfig config) {
         this.config = config;
-        AwsClients clients = new AwsClients(config.database().region());
-        this.dataSource = new Lazy<>(() -> DatabaseLogin.open(config.database(), () -> new KmsSecrets(clients.kms()),
-                "event-recorder-maintenance", 1));
+        this.dependencies = new Dependencies(config.database(), Optional.empty(), S3Import.CIRCUIT_OPEN,
+                "event-recorder-maintenance", 1);
         this.metrics = new MetricsLog(config.metricsNamespace(), MetricsLog.MAINTENANCE_FUNCTION, System.out);
     }
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> scheduledEvent, Context context) {
         try (RequestLogContext ignored = RequestLogContext.of(context);
-             Connection connection = dataSource.get().getConnection()) {
+             Connection connection = dependencies.dataSource().getConnection()) {
             int created = AuditPartitions.prepare(connection, config.database().statementTimeout());
             AuditPartitions.State state = AuditPartitions.state(connection);
             metrics.partitions(created, state.rowsInDefault());
@@ -72,6 +69,6 @@ public final class PartitionMaintenanceHandler implements RequestHandler<Map<Str
 
     @Override
     public void close() {
-        dataSource.ifBuilt(HikariDataSource::close);
+        dependencies.close();
     }
 }

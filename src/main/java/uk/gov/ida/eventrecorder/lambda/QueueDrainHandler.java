@@ -50,12 +50,11 @@ public final class QueueDrainHandler implements RequestHandler<Map<String, Objec
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
         try (RequestLogContext ignored = RequestLogContext.of(context)) {
             QueueDrainer drainer = new QueueDrainer(container.sqs(), container.pipeline(), queueUrl,
-                    container.config().drainSafetyMargin(), container.backoff(), container::databaseAcceptingWork,
+                    Invocation.drainMargin(container.config()), container.backoff(), container::refusingWork,
                     loops, loops > 1 ? loopThreads.get() : Runnable::run);
-            DrainSummary summary = drainer.drain(
-                    () -> context == null ? Long.MAX_VALUE : context.getRemainingTimeInMillis(),
+            DrainSummary summary = drainer.drain(Invocation.deadline(context),
                     (outcome, millis, backedOff) -> metrics.batch(outcome, millis, backedOff,
-                            !container.databaseAcceptingWork()));
+                            container.databaseCircuitOpen()));
             return summary.asMap();
         }
     }

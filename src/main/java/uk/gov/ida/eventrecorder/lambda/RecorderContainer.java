@@ -1,25 +1,18 @@
 package uk.gov.ida.eventrecorder.lambda;
 
 import com.zaxxer.hikari.HikariDataSource;
-import software.amazon.awssdk.services.kms.KmsClient;
-import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import uk.gov.ida.eventrecorder.config.RecorderConfig;
-import uk.gov.ida.eventrecorder.crypto.DataKeySource;
 import uk.gov.ida.eventrecorder.crypto.EventDecryptor;
-import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
 import uk.gov.ida.eventrecorder.event.EventParser;
 import uk.gov.ida.eventrecorder.metrics.MetricsLog;
 import uk.gov.ida.eventrecorder.pipeline.EventPipeline;
 import uk.gov.ida.eventrecorder.queue.OutageBackoff;
-import uk.gov.ida.eventrecorder.store.DatabaseCircuit;
-import uk.gov.ida.eventrecorder.store.DatabaseLogin;
 import uk.gov.ida.eventrecorder.store.EventRepository;
 
 import org.crac.Context;
 import org.crac.Core;
 import org.crac.Resource;
-import uk.gov.ida.eventrecorder.config.KeyLocation;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
@@ -28,24 +21,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 
 /**
- * What one Lambda container builds once and reuses across invocations: configuration (read eagerly, so a bad
- * variable fails the cold start), and AWS clients, the data key, the pool and the pipeline (each built on first
- * use, so a path that does not need a client never pays for it).
+ * What one queue-handler container builds once and reuses across invocations: configuration (read eagerly, so a bad
+ * variable fails the cold start), its {@link Dependencies} (clients, pool, data keys, circuits: each built on first
+ * use), the pipeline, and the outage back-off.
  */
 final class RecorderContainer implements AutoCloseable, Resource {
-    /** How long batches fail at once after a database failure before one probes (shorter if the back-off is). */
-    private static final Duration CIRCUIT_OPEN = Duration.ofSeconds(30);
     private final RecorderConfig config;
-    private final Lazy<KmsClient> kms;
-    private final Lazy<S3Client> s3;
-    private final Lazy<SqsClient> sqs;
-    private final Lazy<HikariDataSource> dataSource;
-    private final Lazy<DatabaseCircuit> circuit;
-    private final Lazy<EventRepository> repository;
+    private final Dependencies dependencies;
     private final Lazy<EventPipeline> pipeline;
     private final OutageBackoff backoff;
     private final Map<String, String> queueUrls = new ConcurrentHashMap<>();
@@ -57,23 +43,14 @@ final class RecorderContainer implements AutoCloseable, Resource {
      */
     RecorderContainer(RecorderConfig config, int poolSize) {
         this.config = config;
-        AwsClients clients = new AwsClients(config.database().region());
-        this.kms = new Lazy<>(clients::kms);
-        this.s3 = new Lazy<>(clients::s3);
-        this.sqs = new Lazy<>(clients::sqs);
-        this.dataSource = new Lazy<>(() -> DatabaseLogin.open(config.database(), this::kmsSecrets, "event-recorder",
-                poolSize));
-        // Open no longer than the first outage back-off, so a message that waited out its back-off is really tried.
-        this.circuit = new Lazy<>(() -> new DatabaseCircuit(
-                config.outageRetryBase().compareTo(CIRCUIT_OPEN) < 0 ? config.outageRetryBase() : CIRCUIT_OPEN));
-        this.repository = new Lazy<>(() -> new EventRepository(dataSource.get(), circuit.get(),
-                config.database().statementTimeout()));
-        this.pipeline = new Lazy<>(() -> new EventPipeline(
-                new EventDecryptor(new DataKeySource(kmsSecrets(), s3).load(config.dataKey())),
-                new EventParser(),
-                repository.get(),
-                config.logDecryptedEvents()));
-        this.backoff = new OutageBackoff(sqs, config.outageRetryBase(), config.outageRetryMax());
+        // Circuits open no longer than the first outage back-off, so a message that waited it out is really tried.
+        Duration openFor = config.outageRetryBase().compareTo(Dependencies.CIRCUIT_OPEN) < 0
+                ? config.outageRetryBase() : Dependencies.CIRCUIT_OPEN;
+        this.dependencies = new Dependencies(config.database(), Optional.of(config.dataKey()), openFor,
+                "event-recorder", poolSize);
+        this.pipeline = new Lazy<>(() -> new EventPipeline(() -> dependencies.dataKeys().decryptor(),
+                new EventParser(), dependencies.eventRepository(), config.logDecryptedEvents()));
+        this.backoff = new OutageBackoff(dependencies::sqs, config.outageRetryBase(), config.outageRetryMax());
         // SnapStart: Lambda calls the org.crac hooks around the snapshot of this initialised container. The container
         // is held by its handler for the container's life, so the registration stays reachable.
         Core.getGlobalContext().register(this);
@@ -88,7 +65,7 @@ final class RecorderContainer implements AutoCloseable, Resource {
     @Override
     public void beforeCheckpoint(Context<? extends Resource> context) {
         prime();
-        dataSource.ifBuilt(ds -> ds.getHikariPoolMXBean().softEvictConnections());
+        dependencies.builtDataSource().ifPresent(ds -> ds.getHikariPoolMXBean().softEvictConnections());
     }
 
     /**
@@ -97,17 +74,11 @@ final class RecorderContainer implements AutoCloseable, Resource {
      */
     @Override
     public void afterRestore(Context<? extends Resource> context) {
-        dataSource.ifBuilt(ds -> ds.getHikariPoolMXBean().softEvictConnections());
+        dependencies.builtDataSource().ifPresent(ds -> ds.getHikariPoolMXBean().softEvictConnections());
     }
 
     void prime() {
-        kms.get();
-        if (config.dataKey() instanceof KeyLocation.InS3Object) {
-            s3.get();
-        }
-        if (config.queueUrl().isPresent()) {
-            sqs.get();
-        }
+        dependencies.buildClients(config.queueUrl().isPresent());
         try {
             byte[] key = new byte[32];
             byte[] iv = new byte[16];
@@ -134,27 +105,34 @@ final class RecorderContainer implements AutoCloseable, Resource {
         return config;
     }
 
+    Dependencies dependencies() {
+        return dependencies;
+    }
+
     EventPipeline pipeline() {
         return pipeline.get();
     }
 
     SqsClient sqs() {
-        return sqs.get();
+        return dependencies.sqs();
     }
 
     /** The repository if the container has built it (tests count the statements it sent). */
-    java.util.Optional<EventRepository> builtRepository() {
-        return java.util.Optional.ofNullable(repository.ifBuiltOrNull());
+    Optional<EventRepository> builtRepository() {
+        return dependencies.builtRepository();
     }
 
     OutageBackoff backoff() {
         return backoff;
     }
 
-    /** False while the database circuit is open (a batch would fail without an attempt). */
-    boolean databaseAcceptingWork() {
-        DatabaseCircuit built = circuit.ifBuiltOrNull();
-        return built == null || !built.isOpen();
+    /** See {@link Dependencies#refusingWork()}. */
+    String refusingWork() {
+        return dependencies.refusingWork();
+    }
+
+    boolean databaseCircuitOpen() {
+        return dependencies.databaseCircuitOpen();
     }
 
     /**
@@ -167,37 +145,27 @@ final class RecorderContainer implements AutoCloseable, Resource {
             if (parts.length != 6) {
                 throw new IllegalArgumentException("not an SQS queue ARN: " + arn);
             }
-            return sqs.get().getQueueUrl(r -> r.queueName(parts[5]).queueOwnerAWSAccountId(parts[4])).queueUrl();
+            return dependencies.sqs().getQueueUrl(r -> r.queueName(parts[5]).queueOwnerAWSAccountId(parts[4]))
+                    .queueUrl();
         });
     }
 
-    S3Client s3() {
-        return s3.get();
-    }
-
     HikariDataSource dataSource() {
-        return dataSource.get();
+        return dependencies.dataSource();
     }
 
     /** The pool if the container has built it (tests of the snapshot hooks). */
-    java.util.Optional<HikariDataSource> builtDataSource() {
-        return java.util.Optional.ofNullable(dataSource.ifBuiltOrNull());
+    Optional<HikariDataSource> builtDataSource() {
+        return dependencies.builtDataSource();
     }
 
     MetricsLog metrics(String function) {
         return new MetricsLog(config.metricsNamespace(), function, System.out);
     }
 
-    private KmsSecrets kmsSecrets() {
-        return new KmsSecrets(kms.get());
-    }
-
     /** Lambda never calls this (a container just ends); local runs and tests do, to release connections. */
     @Override
     public void close() {
-        dataSource.ifBuilt(HikariDataSource::close);
-        kms.ifBuilt(KmsClient::close);
-        s3.ifBuilt(S3Client::close);
-        sqs.ifBuilt(SqsClient::close);
+        dependencies.close();
     }
 }

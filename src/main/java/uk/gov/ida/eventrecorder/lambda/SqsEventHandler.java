@@ -24,6 +24,8 @@ import java.util.Map;
  */
 public final class SqsEventHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SqsEventHandler.class);
+    /** Lambda's largest {@code MaximumBatchingWindowInSeconds}, 300 s. */
+    private static final long MAX_BATCHING_WINDOW_MILLIS = 300_000;
     private final RecorderContainer container;
     private final MetricsLog metrics;
 
@@ -44,6 +46,9 @@ public final class SqsEventHandler implements RequestHandler<SQSEvent, SQSBatchR
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
         try (RequestLogContext ignored = RequestLogContext.of(context)) {
             long started = System.nanoTime();
+            // The event source may hold received messages for its batching window before invoking: the receive
+            // can be that long ago (the template allows up to 300 s).
+            long earliestReceive = System.currentTimeMillis() - MAX_BATCHING_WINDOW_MILLIS;
             List<SQSEvent.SQSMessage> records = event.getRecords() == null ? List.of() : event.getRecords();
             List<InboundMessage> messages = new ArrayList<>(records.size());
             boolean fifo = false;
@@ -51,14 +56,15 @@ public final class SqsEventHandler implements RequestHandler<SQSEvent, SQSBatchR
             for (SQSEvent.SQSMessage record : records) {
                 Map<String, String> attributes = record.getAttributes() == null ? Map.of() : record.getAttributes();
                 messages.add(new InboundMessage(record.getMessageId(), record.getBody(), attributes.get("MessageGroupId"),
-                        record.getReceiptHandle(), InboundMessage.receiveCount(attributes.get("ApproximateReceiveCount"))));
+                        record.getReceiptHandle(), InboundMessage.receiveCount(attributes.get("ApproximateReceiveCount")),
+                        earliestReceive));
                 queueArn = record.getEventSourceArn();
                 fifo |= queueArn != null && queueArn.endsWith(".fifo");
             }
-            BatchOutcome outcome = container.pipeline().process(messages, fifo);
-            int backedOff = outcome.anyDatabaseFailure() && queueArn != null ? backOff(queueArn, messages, outcome) : 0;
+            BatchOutcome outcome = container.pipeline().process(messages, fifo, Invocation.deadline(context));
+            int backedOff = outcome.anyDependencyFailure() && queueArn != null ? backOff(queueArn, messages, outcome) : 0;
             metrics.batch(outcome, (System.nanoTime() - started) / 1_000_000, backedOff,
-                    !container.databaseAcceptingWork());
+                    container.databaseCircuitOpen());
             List<SQSBatchResponse.BatchItemFailure> failures = outcome.failures().stream()
                     .map(f -> SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(f.messageId()).build())
                     .toList();

@@ -3,6 +3,7 @@ package uk.gov.ida.eventrecorder.pipeline;
 import uk.gov.ida.eventrecorder.event.RejectionReason;
 
 import java.util.List;
+import java.util.Optional;
 
 /** The outcomes of one batch, in the order the messages came. */
 public record BatchOutcome(List<MessageOutcome> outcomes) {
@@ -26,15 +27,23 @@ public record BatchOutcome(List<MessageOutcome> outcomes) {
         return outcomes.stream().filter(MessageOutcome::failed).toList();
     }
 
-    /** True when some message failed because of the database (not its content): it deserves an outage back-off. */
-    public boolean anyDatabaseFailure() {
-        return outcomes.stream().anyMatch(o -> o.reason() == RejectionReason.DATABASE_UNAVAILABLE);
+    /**
+     * True when some message failed because of a dependency (the database, the data keys), not its content: it
+     * deserves an outage back-off.
+     */
+    public boolean anyDependencyFailure() {
+        return outcomes.stream().anyMatch(MessageOutcome::dependencyFailed);
     }
 
-    /** True when every message failed because the database could not be reached: stop taking more work. */
-    public boolean databaseUnavailable() {
-        return !outcomes.isEmpty() && outcomes.stream()
-                .allMatch(o -> o.reason() == RejectionReason.DATABASE_UNAVAILABLE);
+    /**
+     * The reason every message failed, when all failed because of a dependency (the database or the data keys could
+     * not be reached): stop taking more work.
+     */
+    public Optional<RejectionReason> dependencyUnavailable() {
+        if (outcomes.isEmpty() || !outcomes.stream().allMatch(MessageOutcome::dependencyFailed)) {
+            return Optional.empty();
+        }
+        return Optional.of(outcomes.get(0).reason());
     }
 
     private long count(MessageOutcome.Status status) {

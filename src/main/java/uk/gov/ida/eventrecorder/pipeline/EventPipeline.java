@@ -2,6 +2,9 @@ package uk.gov.ida.eventrecorder.pipeline;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import uk.gov.ida.eventrecorder.Deadline;
+import uk.gov.ida.eventrecorder.DependencyException;
+import uk.gov.ida.eventrecorder.crypto.DataKeys;
 import uk.gov.ida.eventrecorder.crypto.EventDecryptor;
 import uk.gov.ida.eventrecorder.event.AuditEvent;
 import uk.gov.ida.eventrecorder.event.EventParser;
@@ -14,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The one pipeline every entry point uses: decrypt, parse and validate each message, record the valid ones in one
@@ -23,7 +27,7 @@ public final class EventPipeline {
     // Its own logger name, so a log subscription (SIEM ingestion) can select these lines alone.
     private static final Logger DECRYPTED_EVENTS = LoggerFactory.getLogger("DecryptedEvents");
 
-    private final EventDecryptor decryptor;
+    private final Supplier<EventDecryptor> decryptor;
     private final EventParser parser;
     private final EventRecorder recorder;
     private final boolean logDecryptedEvents;
@@ -33,6 +37,15 @@ public final class EventPipeline {
      *                           {@code DecryptedEvents} logger (for SIEM ingestion; it carries personal data)
      */
     public EventPipeline(EventDecryptor decryptor, EventParser parser, EventRepository repository,
+                         boolean logDecryptedEvents) {
+        this(() -> decryptor, parser, repository, logDecryptedEvents);
+    }
+
+    /**
+     * @param decryptor the data keys, loaded on first use ({@link DataKeys#decryptor}); when they cannot be had, every
+     *                  message of the batch fails as {@code key unavailable}, a dependency failure
+     */
+    public EventPipeline(Supplier<EventDecryptor> decryptor, EventParser parser, EventRepository repository,
                          boolean logDecryptedEvents) {
         this.decryptor = decryptor;
         this.parser = parser;
@@ -47,7 +60,22 @@ public final class EventPipeline {
      *             Lambda: handling errors for an SQS event source</a>)
      */
     public BatchOutcome process(List<InboundMessage> messages, boolean fifo) {
+        return process(messages, fifo, Deadline.NONE);
+    }
+
+    /** @param deadline the invocation's: the database statement must end before it */
+    public BatchOutcome process(List<InboundMessage> messages, boolean fifo, Deadline deadline) {
         int n = messages.size();
+        EventDecryptor keys;
+        try {
+            keys = decryptor.get();
+        } catch (DependencyException e) {
+            // Not the messages' fault: every one is failed for the outage back-off, none is read.
+            BatchOutcome batch = new BatchOutcome(messages.stream().map(m -> MessageOutcome.failed(m.messageId(), null,
+                    RejectionReason.KEY_UNAVAILABLE, e.getMessage())).toList());
+            batch.outcomes().forEach(EventRecorder::log);
+            return batch;
+        }
         MessageOutcome[] outcomes = new MessageOutcome[n];
         List<AuditEvent> events = new ArrayList<>(n);
         List<Integer> positions = new ArrayList<>(n);
@@ -61,7 +89,7 @@ public final class EventPipeline {
                 continue;
             }
             try {
-                EventDecryptor.Decrypted<AuditEvent> decrypted = decryptor.decrypt(message.body(), parser::parse);
+                EventDecryptor.Decrypted<AuditEvent> decrypted = keys.decrypt(message.body(), parser::parse);
                 if (logDecryptedEvents) {
                     DECRYPTED_EVENTS.atInfo().addKeyValue("message_id", message.messageId())
                             .addKeyValue("event", new Json.Raw(oneLine(decrypted.plaintext()))).log("decrypted event");
@@ -82,7 +110,7 @@ public final class EventPipeline {
             }
         }
         List<MessageOutcome> recorded = recorder.record(events,
-                positions.stream().map(p -> messages.get(p).messageId()).toList());
+                positions.stream().map(p -> messages.get(p).messageId()).toList(), deadline);
         for (int k = 0; k < recorded.size(); k++) {
             outcomes[positions.get(k)] = recorded.get(k).withDataKey(dataKeys[positions.get(k)]);
         }

@@ -3,6 +3,7 @@ package uk.gov.ida.eventrecorder.pipeline;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
+import uk.gov.ida.eventrecorder.Deadline;
 import uk.gov.ida.eventrecorder.event.AuditEvent;
 import uk.gov.ida.eventrecorder.event.RejectionReason;
 import uk.gov.ida.eventrecorder.store.DatabaseUnavailableException;
@@ -30,13 +31,18 @@ public final class EventRecorder {
      * (a message id, or a file and line).
      */
     public List<MessageOutcome> record(List<AuditEvent> events, List<String> sources) {
+        return record(events, sources, Deadline.NONE);
+    }
+
+    /** @param deadline the invocation's: the statement ends before it (see {@link EventRepository#record}) */
+    public List<MessageOutcome> record(List<AuditEvent> events, List<String> sources, Deadline deadline) {
         List<MessageOutcome> outcomes = new ArrayList<>(events.size());
         if (events.isEmpty()) {
             return outcomes;
         }
         List<StoreResult> stored;
         try {
-            stored = repository.record(events);
+            stored = repository.record(events, deadline);
         } catch (DatabaseUnavailableException e) {
             for (int k = 0; k < events.size(); k++) {
                 outcomes.add(MessageOutcome.failed(sources.get(k), events.get(k).eventId(),

@@ -1,5 +1,6 @@
 package uk.gov.ida.eventrecorder.pipeline;
 
+import uk.gov.ida.eventrecorder.FailureClass;
 import uk.gov.ida.eventrecorder.event.RejectionReason;
 
 /**
@@ -32,5 +33,10 @@ public record MessageOutcome(String messageId, String eventId, Status status, Re
 
     public boolean failed() {
         return status == Status.FAILED;
+    }
+
+    /** Failed because of something the recorder depends on, not the message's content: it is backed off. */
+    public boolean dependencyFailed() {
+        return failed() && reason.failureClass() == FailureClass.DEPENDENCY;
     }
 }

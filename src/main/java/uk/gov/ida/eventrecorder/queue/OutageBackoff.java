@@ -6,7 +6,6 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchResponse;
-import uk.gov.ida.eventrecorder.event.RejectionReason;
 import uk.gov.ida.eventrecorder.pipeline.BatchOutcome;
 import uk.gov.ida.eventrecorder.pipeline.InboundMessage;
 import uk.gov.ida.eventrecorder.pipeline.MessageOutcome;
@@ -27,6 +26,14 @@ import java.util.function.Supplier;
 public final class OutageBackoff {
     private static final Logger LOG = LoggerFactory.getLogger(OutageBackoff.class);
     private static final int MAX_BATCH = 10; // the SQS maximum per ChangeMessageVisibilityBatch
+    /**
+     * SQS refuses a visibility timeout that ends more than 12 hours after the message was received
+     * (<a href="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html">
+     * ChangeMessageVisibility</a>), and a refused entry keeps only the queue's timeout: the back-off would be lost.
+     */
+    static final long SQS_VISIBILITY_LIMIT_SECONDS = 43_200;
+    /** Kept clear of that limit for the clock of the call itself. */
+    private static final long LIMIT_SLACK_SECONDS = 10;
 
     private final Supplier<SqsClient> sqs;
     private final long baseSeconds;
@@ -48,16 +55,27 @@ public final class OutageBackoff {
         return Math.min(seconds, maxSeconds);
     }
 
+    /**
+     * The back-off for a message received {@code sinceReceiveMillis} ago: {@link #visibilitySeconds(int)}, but never
+     * past SQS's 12-hour limit counted from the receive.
+     */
+    public long visibilitySeconds(int receiveCount, long sinceReceiveMillis) {
+        long limit = SQS_VISIBILITY_LIMIT_SECONDS - LIMIT_SLACK_SECONDS - (Math.max(0, sinceReceiveMillis) + 999) / 1000;
+        return Math.max(0, Math.min(visibilitySeconds(receiveCount), limit));
+    }
+
     /** @return how many messages were given a longer visibility timeout */
     public int apply(String queueUrl, List<InboundMessage> messages, BatchOutcome outcome) {
+        long now = System.currentTimeMillis();
         List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             MessageOutcome o = outcome.outcomes().get(i);
             InboundMessage m = messages.get(i);
-            if (o.reason() == RejectionReason.DATABASE_UNAVAILABLE && m.receiptHandle() != null) {
+            if (o.dependencyFailed() && m.receiptHandle() != null) {
                 entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(Integer.toString(i))
                         .receiptHandle(m.receiptHandle())
-                        .visibilityTimeout((int) visibilitySeconds(m.receiveCount())).build());
+                        .visibilityTimeout((int) visibilitySeconds(m.receiveCount(), now - m.receivedAtMillis()))
+                        .build());
             }
         }
         int changed = 0;

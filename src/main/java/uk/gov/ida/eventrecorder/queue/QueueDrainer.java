@@ -9,6 +9,7 @@ import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchResponse;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import uk.gov.ida.eventrecorder.Deadline;
 import uk.gov.ida.eventrecorder.pipeline.BatchOutcome;
 import uk.gov.ida.eventrecorder.pipeline.EventPipeline;
 import uk.gov.ida.eventrecorder.pipeline.InboundMessage;
@@ -22,8 +23,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Reads a queue until it is empty, as the scheduled service this replaces did: receive up to ten messages, record
@@ -32,8 +33,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Several such loops run at once ({@code DRAIN_CONCURRENCY}), sharing the pipeline and the container's pool: each
  * SQS call is a network round trip, and while one loop waits for SQS another records. Each loop stops on its own when
- * it finds the queue empty or too little Lambda time left; all stop when the database is unavailable (or its circuit
- * open) or the queue does not answer. A batch in hand is always finished: recorded, then deleted or left to come
+ * it finds the queue empty (a short poll, then a long poll to be sure) or too little Lambda time left; all stop when a
+ * dependency is unavailable (the database or the data keys, or their circuit open) or the queue does not answer. A batch in hand is always finished: recorded, then deleted or left to come
  * back. A FIFO queue is drained by one loop, so that its batches, and with them each message group, are handled in
  * the order received.
  *
@@ -43,6 +44,13 @@ import java.util.function.LongSupplier;
 public final class QueueDrainer {
     private static final Logger LOG = LoggerFactory.getLogger(QueueDrainer.class);
     private static final int MAX_MESSAGES = 10; // the SQS maximum per ReceiveMessage
+    /**
+     * A short poll asks only a sample of SQS's servers and may come back empty while the queue holds messages
+     * (<a href="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-short-and-long-polling.html">
+     * short and long polling</a>); a long poll asks them all. So an empty short poll is confirmed by a long poll of
+     * this many seconds before a loop calls the queue empty.
+     */
+    static final int CONFIRM_EMPTY_WAIT_SECONDS = 1;
 
     private final SqsClient sqs;
     private final EventPipeline pipeline;
@@ -50,20 +58,20 @@ public final class QueueDrainer {
     private final boolean fifo;
     private final Duration safetyMargin;
     private final OutageBackoff backoff;
-    private final BooleanSupplier databaseAcceptingWork;
+    private final Supplier<String> refusingWork;
     private final int loops;
     private final Executor executor;
 
     /**
      * @param backoff               hides messages that failed because of the database for their outage back-off
-     * @param databaseAcceptingWork false while the database circuit is open: no message is taken off the queue
-     *                              then, since it could only fail and spend one of its receives
+     * @param refusingWork why a batch would now fail untried (the database's or the data keys' circuit is open), or
+     *                     null: no message is taken off the queue then, since it could only fail
      * @param concurrency receive loops at once ({@link #loops}: 1 for a FIFO queue whatever is asked)
      * @param executor    runs the loops beyond the first (which runs on the calling thread); needs
      *                    {@code concurrency - 1} threads
      */
     public QueueDrainer(SqsClient sqs, EventPipeline pipeline, String queueUrl, Duration safetyMargin,
-                        OutageBackoff backoff, BooleanSupplier databaseAcceptingWork, int concurrency,
+                        OutageBackoff backoff, Supplier<String> refusingWork, int concurrency,
                         Executor executor) {
         this.sqs = sqs;
         this.pipeline = pipeline;
@@ -71,7 +79,7 @@ public final class QueueDrainer {
         this.fifo = queueUrl.endsWith(".fifo");
         this.safetyMargin = safetyMargin;
         this.backoff = backoff;
-        this.databaseAcceptingWork = databaseAcceptingWork;
+        this.refusingWork = refusingWork;
         this.loops = loops(queueUrl, concurrency);
         this.executor = executor;
     }
@@ -121,12 +129,20 @@ public final class QueueDrainer {
      *                        many of its messages were given an outage back-off; called from each loop's thread
      */
     public DrainSummary drain(LongSupplier remainingMillis, BatchListener onBatch) {
+        return drain(Deadline.of(remainingMillis, 0), onBatch);
+    }
+
+    /**
+     * @param deadline the invocation's: no batch is taken with less than the safety margin of its time left, and
+     *                 each batch's statement ends before it
+     */
+    public DrainSummary drain(Deadline deadline, BatchListener onBatch) {
         long started = System.nanoTime();
         Tally tally = new Tally();
         List<CompletableFuture<Void>> others = new ArrayList<>();
         // The first batch goes alone: if the database is down it is the only one taken off the queue (as the circuit's
         // probe), and an empty queue costs one receive. The other loops start once it has been recorded.
-        boolean more = loop(remainingMillis, onBatch, tally, 1);
+        boolean more = loop(deadline, onBatch, tally, 1);
         // The loop threads outlive an invocation: give them this one's log context (its request id), and take it back.
         Map<String, String> logContext = MDC.getCopyOfContextMap();
         for (int i = 1; more && i < loops; i++) {
@@ -134,7 +150,7 @@ public final class QueueDrainer {
                 Map<String, String> before = MDC.getCopyOfContextMap();
                 MDC.setContextMap(logContext == null ? Map.of() : logContext);
                 try {
-                    loop(remainingMillis, onBatch, tally, Long.MAX_VALUE);
+                    loop(deadline, onBatch, tally, Long.MAX_VALUE);
                 } catch (RuntimeException e) {
                     tally.stopAll("error");
                     throw e;
@@ -146,7 +162,7 @@ public final class QueueDrainer {
         RuntimeException failure = null;
         try {
             if (more) {
-                loop(remainingMillis, onBatch, tally, Long.MAX_VALUE);
+                loop(deadline, onBatch, tally, Long.MAX_VALUE);
             }
         } catch (RuntimeException e) {
             tally.stopAll("error");
@@ -179,22 +195,27 @@ public final class QueueDrainer {
     }
 
     /** @return true if it stopped only because it had taken {@code maxBatches}: there may be more to drain */
-    private boolean loop(LongSupplier remainingMillis, BatchListener onBatch, Tally tally, long maxBatches) {
+    private boolean loop(Deadline deadline, BatchListener onBatch, Tally tally, long maxBatches) {
         for (long taken = 0; tally.stopAll() == null; taken++) {
             if (taken == maxBatches) {
                 return true;
             }
-            if (remainingMillis.getAsLong() < safetyMargin.toMillis()) {
+            if (deadline.invocationRemainingMillis() < safetyMargin.toMillis()) {
                 tally.timeShort();
                 return false;
             }
-            if (!databaseAcceptingWork.getAsBoolean()) {
-                tally.stopAll("database unavailable");
+            String refused = refusingWork.get();
+            if (refused != null) {
+                tally.stopAll(refused);
                 return false;
             }
             List<Message> messages;
+            long receivedAt = System.currentTimeMillis();
             try {
-                messages = receive();
+                messages = receive(0);
+                if (messages.isEmpty()) {
+                    messages = receive(CONFIRM_EMPTY_WAIT_SECONDS);
+                }
             } catch (SdkException e) {
                 LOG.error("receive from the queue failed: {}", e.getMessage());
                 tally.stopAll("queue unavailable");
@@ -204,16 +225,14 @@ public final class QueueDrainer {
                 return false; // this loop found the queue empty; the others stop when they do
             }
             long batchStarted = System.nanoTime();
-            List<InboundMessage> inbound = toInbound(messages);
-            BatchOutcome outcome = pipeline.process(inbound, fifo);
-            int backedOff = outcome.anyDatabaseFailure() ? backoff.apply(queueUrl, inbound, outcome) : 0;
+            List<InboundMessage> inbound = toInbound(messages, receivedAt);
+            BatchOutcome outcome = pipeline.process(inbound, fifo, deadline);
+            int backedOff = outcome.anyDependencyFailure() ? backoff.apply(queueUrl, inbound, outcome) : 0;
             long deleteFailed = deleteSucceeded(messages, outcome);
             tally.add(messages.size(), outcome, deleteFailed);
             onBatch.batch(outcome, (System.nanoTime() - batchStarted) / 1_000_000, backedOff);
-            if (outcome.databaseUnavailable()) {
-                // Draining on would only cycle every message through its receive count towards the DLQ.
-                tally.stopAll("database unavailable");
-            }
+            // Draining on while a dependency is down would only cycle every message through its receives.
+            outcome.dependencyUnavailable().ifPresent(reason -> tally.stopAll(reason.label()));
         }
         return false;
     }
@@ -224,19 +243,19 @@ public final class QueueDrainer {
         void batch(BatchOutcome outcome, long elapsedMillis, int backedOff);
     }
 
-    private List<Message> receive() {
-        // No long poll: a scheduled drain stops as soon as the queue looks empty.
-        return sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(MAX_MESSAGES).waitTimeSeconds(0)
+    private List<Message> receive(int waitSeconds) {
+        return sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(MAX_MESSAGES).waitTimeSeconds(waitSeconds)
                 .messageSystemAttributeNames(MessageSystemAttributeName.MESSAGE_GROUP_ID,
                         MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
     }
 
-    private static List<InboundMessage> toInbound(List<Message> messages) {
+    private static List<InboundMessage> toInbound(List<Message> messages, long receivedAt) {
         List<InboundMessage> inbound = new ArrayList<>(messages.size());
         for (Message m : messages) {
             inbound.add(new InboundMessage(m.messageId(), m.body(),
                     m.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID), m.receiptHandle(),
-                    InboundMessage.receiveCount(m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))));
+                    InboundMessage.receiveCount(m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)),
+                    receivedAt));
         }
         return inbound;
     }

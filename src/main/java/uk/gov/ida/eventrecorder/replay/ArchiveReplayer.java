@@ -10,11 +10,15 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import uk.gov.ida.eventrecorder.Deadline;
+import uk.gov.ida.eventrecorder.DependencyException;
 import uk.gov.ida.eventrecorder.event.AuditEvent;
 import uk.gov.ida.eventrecorder.event.EventParser;
 import uk.gov.ida.eventrecorder.event.InvalidMessageException;
 import uk.gov.ida.eventrecorder.pipeline.EventRecorder;
 import uk.gov.ida.eventrecorder.pipeline.MessageOutcome;
+import uk.gov.ida.eventrecorder.store.DatabaseUnavailableException;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -30,13 +34,16 @@ import java.util.List;
  * the queue path. The object is streamed line by line and recorded in batches, so memory stays bounded whatever its
  * size. Invalid lines are counted and reported, never stop the import. The object is deleted only when every line
  * was recorded or already present; otherwise it stays, with {@code <key>.report.json} beside it. Replaying again is
- * safe: what was recorded is then a duplicate.
+ * safe: what was recorded is then a duplicate. A replay cut short (time running out, the database failing) notes on
+ * the object how far it got ({@link ReplayProgress}), and the next replay of it resumes there.
  */
 public final class ArchiveReplayer {
     public static final String REPORT_SUFFIX = ".report.json";
     private static final Logger LOG = LoggerFactory.getLogger(ArchiveReplayer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BATCH = 1_000;
+    /** A batch of 1,000 lines takes well under a second; with less time than this left, stop and note progress. */
+    static final long LEAST_BATCH_MILLIS = 5_000;
 
     private final S3Client s3;
     private final EventRecorder recorder;
@@ -48,10 +55,34 @@ public final class ArchiveReplayer {
     }
 
     public ReplayReport replay(String bucket, String key) {
+        return replay(bucket, key, Deadline.NONE);
+    }
+
+    /**
+     * @param deadline the invocation's: with less than {@link #LEAST_BATCH_MILLIS} of it left after a batch, the
+     *                 replay notes how far it got and stops with {@link ReplayIncompleteException}
+     * @throws ReplayIncompleteException time ran out; the next replay of the object resumes after the last batch
+     * @throws DependencyException       the database failed; likewise noted, and resumed by the next replay
+     */
+    public ReplayReport replay(String bucket, String key, Deadline deadline) {
         ReplayReport report = new ReplayReport(bucket, key);
         long started = System.nanoTime();
         List<AuditEvent> batch = new ArrayList<>(BATCH);
         List<String> sources = new ArrayList<>(BATCH);
+        ReplayProgress earlier;
+        try {
+            earlier = ReplayProgress.read(s3, bucket, key);
+        } catch (NoSuchKeyException e) {
+            // Deleted by an earlier replay that recorded every line: a repeated notification, nothing to do.
+            LOG.info("replay s3://{}/{}: the object is no longer there (already replayed and deleted)", bucket, key);
+            return report;
+        }
+        if (earlier.line() > 0) {
+            report.resumedAfter(earlier.line(), earlier.failed());
+            LOG.info("replay s3://{}/{} resumes after line {}, where an earlier invocation stopped", bucket, key,
+                    earlier.line());
+        }
+        long done = earlier.line();
         try (ResponseInputStream<GetObjectResponse> object = s3.getObject(r -> r.bucket(bucket).key(key));
              BufferedReader reader = new BufferedReader(new InputStreamReader(object, StandardCharsets.UTF_8
                      .newDecoder().onMalformedInput(CodingErrorAction.REPLACE)), 1 << 16)) {
@@ -59,7 +90,7 @@ public final class ArchiveReplayer {
             long number = 0;
             while ((line = reader.readLine()) != null) {
                 number++;
-                if (line.isBlank()) {
+                if (number <= earlier.line() || line.isBlank()) {
                     continue;
                 }
                 report.line();
@@ -71,10 +102,16 @@ public final class ArchiveReplayer {
                     report.failed(number, e.reason().label(), e.getMessage());
                 }
                 if (batch.size() == BATCH) {
-                    record(batch, sources, report);
+                    done = recordOrStop(bucket, key, batch, sources, report, done, number);
+                    if (deadline.remainingMillis() < LEAST_BATCH_MILLIS) {
+                        new ReplayProgress(done, report.failedInAll()).write(s3, bucket, key);
+                        throw new ReplayIncompleteException("replay of s3://" + bucket + "/" + key + " stopped after "
+                                + "line " + done + ": the invocation's time is running out; the next attempt resumes "
+                                + "there");
+                    }
                 }
             }
-            record(batch, sources, report);
+            recordOrStop(bucket, key, batch, sources, report, done, number);
         } catch (IOException e) {
             throw new UncheckedIOException("reading s3://" + bucket + "/" + key + " failed", e);
         }
@@ -97,11 +134,38 @@ public final class ArchiveReplayer {
         return parser.parse((ObjectNode) document);
     }
 
-    private void record(List<AuditEvent> batch, List<String> sources, ReplayReport report) {
-        if (batch.isEmpty()) {
-            return;
+    /**
+     * Records a batch that ends at {@code lastLine}; a dependency failure notes the progress before it (every line up
+     * to {@code done}) and ends the replay, for Lambda to retry.
+     *
+     * @return the last line now replayed
+     */
+    private long recordOrStop(String bucket, String key, List<AuditEvent> batch, List<String> sources,
+                              ReplayReport report, long done, long lastLine) {
+        if (!batch.isEmpty()) {
+            List<MessageOutcome> outcomes = recorder.record(batch, sources);
+            MessageOutcome unavailable = outcomes.stream().filter(MessageOutcome::dependencyFailed).findFirst()
+                    .orElse(null);
+            if (unavailable != null) {
+                long failedBefore = report.failedInAll();
+                try {
+                    new ReplayProgress(done, failedBefore).write(s3, bucket, key);
+                } catch (RuntimeException e) {
+                    LOG.warn("replay s3://{}/{}: progress not noted ({}); the next attempt starts over (recording "
+                            + "again is idempotent)", bucket, key, e.getClass().getSimpleName());
+                }
+                throw new DatabaseUnavailableException("replay of s3://" + bucket + "/" + key + " stopped after line "
+                        + done + ": " + unavailable.detail(), null);
+            }
+            count(outcomes, report);
         }
-        for (MessageOutcome outcome : recorder.record(batch, sources)) {
+        batch.clear();
+        sources.clear();
+        return lastLine;
+    }
+
+    private void count(List<MessageOutcome> outcomes, ReplayReport report) {
+        for (MessageOutcome outcome : outcomes) {
             switch (outcome.status()) {
                 case RECORDED -> report.recorded();
                 case DUPLICATE -> report.duplicate();
@@ -112,8 +176,6 @@ public final class ArchiveReplayer {
                 }
             }
         }
-        batch.clear();
-        sources.clear();
     }
 
     private void finish(String bucket, String key, ReplayReport report) {

@@ -17,10 +17,18 @@ public final class ReplayReport {
     private long duplicates;
     private long failed;
     private final List<Map<String, Object>> failures = new ArrayList<>();
+    private long resumedAfterLine;
+    private long earlierFailed;
 
     ReplayReport(String bucket, String key) {
         this.bucket = bucket;
         this.key = key;
+    }
+
+    /** An earlier invocation replayed lines up to {@code line}, {@code failed} of which failed. */
+    void resumedAfter(long line, long failed) {
+        this.resumedAfterLine = line;
+        this.earlierFailed = failed;
     }
 
     void line() {
@@ -62,8 +70,19 @@ public final class ReplayReport {
         return failed;
     }
 
+    /** Every line recorded or already present, in this invocation and the earlier ones it resumed from. */
     public boolean complete() {
-        return failed == 0;
+        return failed == 0 && earlierFailed == 0;
+    }
+
+    /** 0 unless this replay resumed where an earlier invocation, out of time or cut off from a dependency, stopped. */
+    public long resumedAfterLine() {
+        return resumedAfterLine;
+    }
+
+    /** Failed lines so far, this invocation's and the earlier ones'. */
+    long failedInAll() {
+        return failed + earlierFailed;
     }
 
     public List<Map<String, Object>> failures() {
@@ -78,6 +97,11 @@ public final class ReplayReport {
         map.put("recorded", recorded);
         map.put("duplicates", duplicates);
         map.put("failed", failed);
+        if (resumedAfterLine > 0) {
+            // The earlier invocations' failures are in their log lines and the report they wrote.
+            map.put("resumedAfterLine", resumedAfterLine);
+            map.put("failedBeforeResuming", earlierFailed);
+        }
         map.put("failuresShown", failures.size());
         map.put("failures", failures);
         return map;

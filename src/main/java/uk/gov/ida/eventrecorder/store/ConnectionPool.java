@@ -19,10 +19,11 @@ public final class ConnectionPool {
     /**
      * @param credentials user and password (static, KMS-decrypted, or a fresh IAM token per physical connection)
      * @param requireSsl  IAM authentication is only accepted over SSL; used when the settings name no sslmode
+     * @param socketTimeout a read waiting longer fails (whole seconds; at least one)
      */
     public static HikariDataSource open(DatabaseSettings settings, HikariCredentialsProvider credentials,
-                                        boolean requireSsl, Duration connectTimeout, String poolName,
-                                        int maximumSize) {
+                                        boolean requireSsl, Duration connectTimeout, Duration socketTimeout,
+                                        String poolName, int maximumSize) {
         HikariConfig config = new HikariConfig();
         config.setPoolName(poolName);
         config.setJdbcUrl(settings.jdbcUrl());
@@ -41,8 +42,9 @@ public final class ConnectionPool {
         config.addDataSourceProperty("ApplicationName", poolName);
         config.addDataSourceProperty("tcpKeepAlive", "true");
         config.addDataSourceProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
-        // A statement that hangs (network partition) must fail before the Lambda times out and loses the batch.
-        config.addDataSourceProperty("socketTimeout", "60");
+        // The backstop for a silent network path: each recording statement sets its own, shorter network timeout from
+        // the invocation's time left (EventRepository); anything else (login, migrations, maintenance) gets this.
+        config.addDataSourceProperty("socketTimeout", Long.toString(socketTimeout.toSeconds()));
         String sslMode = settings.sslMode().orElse(requireSsl ? "require" : null);
         if (sslMode != null) {
             config.addDataSourceProperty("sslmode", sslMode);

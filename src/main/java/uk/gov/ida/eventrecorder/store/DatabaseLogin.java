@@ -42,6 +42,6 @@ public final class DatabaseLogin {
             credentials = new RdsIamCredentials(rds.build(), config.settings().host(), config.settings().port(), user);
         }
         return ConnectionPool.open(config.settings(), credentials, config.usesIamAuthentication(),
-                config.connectTimeout(), poolName, maximumSize);
+                config.connectTimeout(), config.socketTimeout(), poolName, maximumSize);
     }
 }

@@ -1,13 +1,13 @@
 package uk.gov.ida.eventrecorder.store;
 
-import uk.gov.ida.eventrecorder.RecorderException;
+import uk.gov.ida.eventrecorder.DependencyException;
 
 /**
  * The database could not be reached or lost the connection mid-statement, even after one retry on a fresh
  * connection. Nothing of the batch is known to be written; every message in it is reported failed for redelivery.
  */
-public final class DatabaseUnavailableException extends RecorderException {
+public final class DatabaseUnavailableException extends DependencyException {
     public DatabaseUnavailableException(String message, Throwable cause) {
-        super(message, cause);
+        super("database", message, cause);
     }
 }

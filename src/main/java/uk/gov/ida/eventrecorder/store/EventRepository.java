@@ -1,5 +1,6 @@
 package uk.gov.ida.eventrecorder.store;
 
+import uk.gov.ida.eventrecorder.Deadline;
 import uk.gov.ida.eventrecorder.event.AuditEvent;
 import uk.gov.ida.eventrecorder.event.BillingEvent;
 import uk.gov.ida.eventrecorder.event.FraudEvent;
@@ -11,6 +12,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTimeoutException;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -84,9 +86,13 @@ public final class EventRepository {
     private static final Comparator<AuditEvent> KEY_ORDER = Comparator.comparing(AuditEvent::eventId)
             .thenComparing(AuditEvent::timeStamp);
 
+    /** The least time a statement is started with: less, and the batch fails at once as a database failure. */
+    static final long MIN_STATEMENT_MILLIS = 1_000;
+
     private final DataSource dataSource;
     private final DatabaseCircuit circuit;
     private final int statementTimeoutSeconds;
+    private final long connectTimeoutMillis;
     private final AtomicLong statements = new AtomicLong();
 
     /**
@@ -97,6 +103,8 @@ public final class EventRepository {
         this.dataSource = dataSource;
         this.circuit = circuit;
         this.statementTimeoutSeconds = (int) Math.max(1, (statementTimeout.toMillis() + 999) / 1000);
+        // Borrowing a connection may wait this long (a dead pooled connection is validated, then replaced).
+        this.connectTimeoutMillis = dataSource instanceof HikariDataSource pool ? pool.getConnectionTimeout() : 0;
     }
 
     /** False while the circuit is open: a batch would fail without an attempt. */
@@ -116,6 +124,22 @@ public final class EventRepository {
      *                                      of any event
      */
     public List<StoreResult> record(List<AuditEvent> events) {
+        return record(events, Deadline.NONE);
+    }
+
+    /**
+     * As {@link #record(List)}, within the invocation's {@code deadline}: each statement's network timeout is the
+     * time left, so a database that goes silent mid-statement fails the batch before the invocation ends. A batch
+     * begun with too little time left for a connection and a statement fails at once, untried, with
+     * {@link DatabaseUnavailableException} (backed off like any database failure, without opening the circuit).
+     */
+    public List<StoreResult> record(List<AuditEvent> events, Deadline deadline) {
+        long left = deadline.remainingMillis();
+        if (left < connectTimeoutMillis + MIN_STATEMENT_MILLIS) {
+            throw new DatabaseUnavailableException("only " + left + " ms of the invocation remain, less than a "
+                    + "connection (" + connectTimeoutMillis + " ms) and a statement (" + MIN_STATEMENT_MILLIS
+                    + " ms) may take: not attempted", null);
+        }
         // Rows go in in key order. INSERT … ON CONFLICT waits for another transaction's uncommitted row with the same
         // key, so two containers writing the same events (a redelivery, a redrive) in opposite orders would wait for
         // each other until PostgreSQL fails one with a deadlock (40P01). In one order for everyone they only queue.
@@ -124,7 +148,7 @@ public final class EventRepository {
         Arrays.sort(order, Comparator.comparing((Integer i) -> events.get(i), KEY_ORDER));
         List<AuditEvent> sorted = Arrays.stream(order).map(events::get).toList();
         StoreResult[] sortedResults = new StoreResult[events.size()];
-        recordRange(sorted, 0, sorted.size(), sortedResults);
+        recordRange(sorted, 0, sorted.size(), sortedResults, deadline);
         StoreResult[] results = new StoreResult[events.size()];
         for (int i = 0; i < order.length; i++) {
             results[order[i]] = sortedResults[i];
@@ -132,13 +156,13 @@ public final class EventRepository {
         return Arrays.asList(results);
     }
 
-    private void recordRange(List<AuditEvent> events, int from, int to, StoreResult[] results) {
+    private void recordRange(List<AuditEvent> events, int from, int to, StoreResult[] results, Deadline deadline) {
         if (from >= to) {
             return;
         }
         List<AuditEvent> slice = events.subList(from, to);
         try {
-            List<StoreResult> written = circuit.run(() -> insert(slice));
+            List<StoreResult> written = circuit.run(() -> insert(slice, deadline));
             for (int i = 0; i < written.size(); i++) {
                 results[from + i] = written.get(i);
             }
@@ -149,12 +173,12 @@ public final class EventRepository {
             }
             // The statement failed because of some row's content: find it by halving; the rest still goes in.
             int middle = (from + to) >>> 1;
-            recordRange(events, from, middle, results);
-            recordRange(events, middle, to, results);
+            recordRange(events, from, middle, results, deadline);
+            recordRange(events, middle, to, results, deadline);
         }
     }
 
-    private List<StoreResult> insert(List<AuditEvent> events) throws SQLException {
+    private List<StoreResult> insert(List<AuditEvent> events, Deadline deadline) throws SQLException {
         List<BillingRow> billing = new ArrayList<>();
         List<FraudRow> fraud = new ArrayList<>();
         for (AuditEvent e : events) {
@@ -162,10 +186,23 @@ public final class EventRepository {
             e.fraud().ifPresent(f -> fraud.add(new FraudRow(e, f)));
         }
         Map<Key, Integer> written = new HashMap<>();
+        if (deadline.remainingMillis() < connectTimeoutMillis + MIN_STATEMENT_MILLIS) {
+            // Only a retry gets here (the first attempt was checked before the circuit): the attempt before it
+            // failed on its connection and used the time; this is the database failing, and counts as such.
+            throw new SQLTimeoutException("no time left in the invocation to retry the statement", "57014");
+        }
         statements.incrementAndGet();
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(INSERT_BATCH)) {
-            statement.setQueryTimeout(statementTimeoutSeconds);
+            long budget = deadline.remainingMillis();
+            if (budget != Long.MAX_VALUE) {
+                // The socket's read timeout: a silent network path fails the statement (08006) within the invocation.
+                // The statement timeout cannot help there: its cancel request travels the same dead path.
+                connection.setNetworkTimeout(Runnable::run, (int) Math.max(MIN_STATEMENT_MILLIS,
+                        Math.min(Integer.MAX_VALUE, budget)));
+            }
+            // A statement behind a lock on a healthy network is cancelled by the server first, keeping its connection.
+            statement.setQueryTimeout((int) Math.max(1, Math.min(statementTimeoutSeconds, (budget - 1_000) / 1_000)));
             int p = 1;
             p = bind(statement, connection, p, events, AuditEvent::eventId, e -> PgTimestamp.format(e.timeStamp()),
                     AuditEvent::originatingService, AuditEvent::sessionId, AuditEvent::eventType,

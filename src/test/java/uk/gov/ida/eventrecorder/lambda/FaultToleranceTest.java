@@ -58,10 +58,10 @@ class FaultToleranceTest {
         env.put("QUEUE_URL", queue.url());
         // One receive loop, so that the cut falls between two known batches (QueueDrainerTest covers several loops).
         env.put("DRAIN_CONCURRENCY", "1");
-        AtomicInteger batchesStarted = new AtomicInteger();
-        // The drain loop asks for the remaining time before each batch: cut the database before the second one.
+        // The drain asks for the remaining time before each batch (and its statement): cut the database once the
+        // first batch is in.
         LambdaContext cutsAfterFirstBatch = new LambdaContext(() -> {
-            if (batchesStarted.incrementAndGet() == 2) {
+            if (fixture.tables.count("audit.audit_events") == 10) {
                 proxy.cut();
             }
             return 60_000;
@@ -135,24 +135,41 @@ class FaultToleranceTest {
     }
 
     @Test
-    void aKmsOutageAtColdStartFailsTheWholeBatchForRetryAndTheNextInvocationRecoversIt() {
-        TestQueue queue = TestQueue.standard(sqs);
-        EventBuilder event = EventBuilder.fraud();
-        queue.send(fixture.encrypt(event));
-        try (SqsEventHandler handler = new SqsEventHandler(fixture.environment())) {
+    void aKmsOutageAtColdStartFailsTheBatchAsKeyUnavailableBacksItOffAndFailsFastUntilKmsIsTriedAgain() {
+        TestQueue queue = TestQueue.standard(sqs, 5, 30);
+        List<EventBuilder> events = List.of(EventBuilder.fraud(), EventBuilder.billing(), EventBuilder.errorEvent());
+        events.forEach(e -> queue.send(fixture.encrypt(e)));
+        Map<String, String> env = fixture.environment();
+        env.put("OUTAGE_RETRY_BASE_SECONDS", "2"); // the back-off, and the key circuit's open period
+        try (SqsEventHandler handler = new SqsEventHandler(env)) {
             EventSourceMapping mapping = new EventSourceMapping(sqs, queue, handler);
             fixture.servers.kms().outage(true);
+            int callsBefore = fixture.servers.kms().requests();
 
-            SecretUnavailableException e = assertThrows(SecretUnavailableException.class, mapping::pollOnce);
-            assertTrue(e.getMessage().contains("ENCRYPTION_KEY") && e.getMessage().contains("KMSInternalException"),
-                    e.getMessage());
-            assertEquals(1, queue.inFlight(), "a handler that throws has nothing deleted");
+            SQSBatchResponse down = mapping.pollOnce();
 
-            fixture.servers.kms().outage(false);
+            assertEquals(3, down.getBatchItemFailures().size(), "every message failed, none thrown away");
+            assertEquals(3, queue.inFlight(), "hidden for their back-off, not the queue's 30 s");
+            // A second batch in the open period fails at once, without asking KMS.
             queue.send(fixture.encrypt(EventBuilder.otherSession()));
-            assertEquals(List.of(), mapping.pollOnce().getBatchItemFailures());
+            int callsAfterFirst = fixture.servers.kms().requests();
+            assertEquals(1, mapping.pollOnce().getBatchItemFailures().size());
+            assertEquals(callsAfterFirst, fixture.servers.kms().requests(), "the key circuit is open: no KMS call");
+            assertTrue(callsAfterFirst > callsBefore, "the first batch did ask KMS");
+            assertEquals(0, fixture.tables.count("audit.audit_events"));
+
+            // The back-off (2 s on a first receive) ends; KMS is back: every message is recorded, none dead-lettered.
+            fixture.servers.kms().outage(false);
+            Thread.sleep(2_200);
+            assertEquals(4, queue.visible(), "back from their back-off, long before the queue's 30 s");
+            for (SQSBatchResponse response : mapping.pollUntilEmpty()) {
+                assertEquals(List.of(), response.getBatchItemFailures());
+            }
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
         }
-        assertEquals(1, fixture.tables.count("audit.audit_events"));
+        assertEquals(4, fixture.tables.count("audit.audit_events"));
+        assertEquals(0, queue.visible() + queue.inFlight());
     }
 
 }

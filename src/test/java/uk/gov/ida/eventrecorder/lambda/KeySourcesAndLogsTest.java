@@ -58,16 +58,20 @@ class KeySourcesAndLogsTest {
     }
 
     @Test
-    void aMissingKeyObjectFailsWithTheBucketAndKeyNamed() {
+    void aMissingKeyObjectFailsTheMessageAsKeyUnavailableWithTheBucketAndKeyNamed() {
         fixture.servers.s3Endpoint();
         Map<String, String> env = fixture.environment();
         env.remove("ENCRYPTION_KEY");
         env.put("DECRYPTION_KEY_BUCKET_NAME", "no-such-bucket");
         env.put("DECRYPTION_KEY_FILE_NAME", "event-key");
 
-        SecretUnavailableException e = assertThrows(SecretUnavailableException.class,
-                () -> recordOne(env, EventBuilder.otherSession()));
-        assertTrue(e.getMessage().contains("s3://no-such-bucket/event-key"), e.getMessage());
+        List<?>[] failures = new List<?>[1];
+        String logs = captureStdout(() -> failures[0] = recordOne(env, EventBuilder.otherSession()));
+
+        assertEquals(1, failures[0].size(), "the message goes back to the queue");
+        String line = logs.lines().filter(l -> l.contains("\"outcome\":\"failed\"")).findFirst().orElseThrow();
+        assertTrue(line.contains("\"reason\":\"key unavailable\"") && line.contains("s3://no-such-bucket/event-key"),
+                line);
     }
 
     @Test

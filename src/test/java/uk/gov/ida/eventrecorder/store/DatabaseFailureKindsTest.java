@@ -52,7 +52,7 @@ class DatabaseFailureKindsTest {
         DatabaseSettings asRole = new DatabaseSettings(settings.host(), settings.port(), settings.database(), role,
                 settings.password(), settings.sslMode(), settings.sslRootCert());
         pool = ConnectionPool.open(asRole, () -> Credentials.of(role, "trust-auth-ignores-this"), false,
-                Duration.ofMillis(500), "failure-kinds", 1);
+                Duration.ofMillis(500), Duration.ofSeconds(11), "failure-kinds", 1);
         repository = new EventRepository(pool, new DatabaseCircuit(OPEN_FOR), Duration.ofSeconds(1));
     }
 

@@ -123,7 +123,7 @@ class DatabaseLoginTest {
             return credentials;
         };
         try (HikariDataSource pool = ConnectionPool.open(config.settings(), observed, true,
-                config.connectTimeout(), "iam-test", 1)) {
+                config.connectTimeout(), config.socketTimeout(), "iam-test", 1)) {
             try (Connection c = pool.getConnection(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
                 rs.next();

@@ -20,6 +20,7 @@ public final class CuttableProxy implements AutoCloseable {
     private volatile InetSocketAddress target;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile boolean cut;
+    private volatile boolean frozen;
 
     public CuttableProxy(String targetHost, int targetPort) throws IOException {
         this.target = new InetSocketAddress(targetHost, targetPort);
@@ -44,6 +45,16 @@ public final class CuttableProxy implements AutoCloseable {
 
     public void restore() {
         cut = false;
+        frozen = false;
+    }
+
+    /**
+     * The network path goes silent: every connection, open or new, stays open but no byte is forwarded either way, as
+     * when a failover leaves a half-open socket or a firewall drops packets. No reset reaches either side; only a
+     * timeout can end a wait. {@link #restore()} lets the bytes through again.
+     */
+    public void freeze() {
+        frozen = true;
     }
 
     /**
@@ -82,11 +93,16 @@ public final class CuttableProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
+                    while (frozen && !cut) {
+                        Thread.sleep(5); // held back: the other side hears nothing
+                    }
                     out.write(buffer, 0, n);
                     out.flush();
                 }
             } catch (IOException e) {
                 // one side closed
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 closeQuietly(from);
                 closeQuietly(to);

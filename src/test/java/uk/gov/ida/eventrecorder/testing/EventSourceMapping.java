@@ -34,13 +34,17 @@ public final class EventSourceMapping {
 
     /** @return the handler's response, or {@code null} when the queue had nothing visible */
     public SQSBatchResponse pollOnce() {
+        return pollOnce(LambdaContext.withTimeout(60_000));
+    }
+
+    /** As {@link #pollOnce()}, invoking the handler with {@code context} (its clock). */
+    public SQSBatchResponse pollOnce(LambdaContext context) {
         List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(queue.url()).maxNumberOfMessages(10)
                 .waitTimeSeconds(0).messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
         if (messages.isEmpty()) {
             return null;
         }
-        SQSBatchResponse response = handler.handleRequest(toEvent(messages, queue.arn()),
-                LambdaContext.withTimeout(60_000));
+        SQSBatchResponse response = handler.handleRequest(toEvent(messages, queue.arn()), context);
         Set<String> failed = response.getBatchItemFailures().stream()
                 .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).collect(Collectors.toSet());
         List<DeleteMessageBatchRequestEntry> deletes = new ArrayList<>();

@@ -39,6 +39,7 @@ public final class KmsDouble implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final AtomicBoolean outage = new AtomicBoolean();
     private final AtomicInteger decryptCalls = new AtomicInteger();
+    private final AtomicInteger requests = new AtomicInteger();
 
     public KmsDouble() throws IOException {
         byte[] key = new byte[32];
@@ -57,6 +58,11 @@ public final class KmsDouble implements AutoCloseable {
         outage.set(on);
     }
 
+    /** Every request that reached the double, answered or refused (during an outage too). */
+    public int requests() {
+        return requests.get();
+    }
+
     public int decryptCalls() {
         return decryptCalls.get();
     }
@@ -68,6 +74,7 @@ public final class KmsDouble implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            requests.incrementAndGet();
             String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
             JsonNode request = JSON.readTree(exchange.getRequestBody().readAllBytes());
             if (outage.get()) {

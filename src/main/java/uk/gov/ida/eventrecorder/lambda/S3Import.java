@@ -1,0 +1,60 @@
+package uk.gov.ida.eventrecorder.lambda;
+
+import com.amazonaws.services.lambda.runtime.events.S3Event;
+import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import uk.gov.ida.eventrecorder.FailureClass;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * What the two S3-triggered handlers share: the objects a notification names, and the failure policy's transport
+ * for them. S3 invokes them asynchronously, so an invocation that ends with an error is retried by Lambda (twice,
+ * the template's {@code MaximumRetryAttempts}) and then sent to the on-failure destination, which alarms. Hence a
+ * failure that is not about the object's content ({@link FailureClass#retriable()}) ends the invocation with it.
+ */
+final class S3Import {
+    private static final Logger LOG = LoggerFactory.getLogger(S3Import.class);
+    /** An import is retried by Lambda, not by a queue back-off: a short open period suffices. */
+    static final Duration CIRCUIT_OPEN = Duration.ofSeconds(5);
+
+    private S3Import() {
+    }
+
+    /** An object a notification names; the key URL-decoded, as S3 encodes it in notifications. */
+    record S3Object(String bucket, String key) {
+        @Override
+        public String toString() {
+            return "s3://" + bucket + "/" + key;
+        }
+    }
+
+    static List<S3Object> objects(S3Event event) {
+        List<S3Object> objects = new ArrayList<>();
+        if (event == null || event.getRecords() == null) {
+            return objects;
+        }
+        for (S3EventNotification.S3EventNotificationRecord record : event.getRecords()) {
+            objects.add(new S3Object(record.getS3().getBucket().getName(), record.getS3().getObject().getUrlDecodedKey()));
+        }
+        return objects;
+    }
+
+    /** Runs one object's import; a retriable failure is logged with its class and ends the invocation. */
+    static <T> T run(S3Object object, Supplier<T> importing) {
+        try {
+            return importing.get();
+        } catch (RuntimeException e) {
+            FailureClass failure = FailureClass.of(e);
+            LOG.atError().addKeyValue("reason", failure.name().toLowerCase(java.util.Locale.ROOT))
+                    .log("import of {} failed ({} failure: {}); the invocation fails so that Lambda retries it, then "
+                            + "sends it to the on-failure destination", object, failure.name().toLowerCase(
+                            java.util.Locale.ROOT), e.getMessage());
+            throw e;
+        }
+    }
+}
