@@ -45,6 +45,9 @@ public final class ConnectionPool {
         // The backstop for a silent network path: each recording statement sets its own, shorter network timeout from
         // the invocation's time left (EventRepository); anything else (login, migrations, maintenance) gets this.
         config.addDataSourceProperty("socketTimeout", Long.toString(socketTimeout.toSeconds()));
+        // A statement timeout's cancel request travels a connection of its own, and the statement's read waits for it:
+        // on a silent network path the driver's default (10 s) would be added to every failed statement.
+        config.addDataSourceProperty("cancelSignalTimeout", "2");
         String sslMode = settings.sslMode().orElse(requireSsl ? "require" : null);
         if (sslMode != null) {
             config.addDataSourceProperty("sslmode", sslMode);

@@ -201,8 +201,12 @@ public final class EventRepository {
                 connection.setNetworkTimeout(Runnable::run, (int) Math.max(MIN_STATEMENT_MILLIS,
                         Math.min(Integer.MAX_VALUE, budget)));
             }
-            // A statement behind a lock on a healthy network is cancelled by the server first, keeping its connection.
-            statement.setQueryTimeout((int) Math.max(1, Math.min(statementTimeoutSeconds, (budget - 1_000) / 1_000)));
+            // A statement behind a lock on a healthy network is cancelled by the server first, keeping its connection;
+            // but only when that comes well before the network timeout: the cancel request is sent on a connection of
+            // its own, and on a silent path the driver waits for it (cancelSignalTimeout) before giving up the read.
+            if (budget == Long.MAX_VALUE || budget > statementTimeoutSeconds * 1_000L + 3_000) {
+                statement.setQueryTimeout(statementTimeoutSeconds);
+            }
             int p = 1;
             p = bind(statement, connection, p, events, AuditEvent::eventId, e -> PgTimestamp.format(e.timeStamp()),
                     AuditEvent::originatingService, AuditEvent::sessionId, AuditEvent::eventType,
