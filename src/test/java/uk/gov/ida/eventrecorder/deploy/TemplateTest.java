@@ -143,19 +143,19 @@ class TemplateTest {
     @Test
     void alarmsWatchTheDeadLetterQueueAndTheBacklogAndNotifyAnOptionalTopic() {
         JsonNode resources = template.root.path("Resources");
-        Map<String, String> watched = new java.util.HashMap<>();
+        Map<String, Set<String>> watched = new java.util.HashMap<>();
         resources.fields().forEachRemaining(e -> {
             if (e.getValue().path("Type").asText().equals("AWS::CloudWatch::Alarm")) {
                 JsonNode p = e.getValue().path("Properties");
                 JsonNode value = p.path("Dimensions").get(0).path("Value");
-                watched.put(p.path("MetricName").asText(),
-                        value.has("Fn::GetAtt") ? value.path("Fn::GetAtt").get(0).asText() : value.asText());
+                watched.computeIfAbsent(p.path("MetricName").asText(), k -> new HashSet<>())
+                        .add(value.has("Fn::GetAtt") ? value.path("Fn::GetAtt").get(0).asText() : value.asText());
                 assertEquals("HasAlarmTopic", p.path("AlarmActions").path("Fn::If").get(0).asText(), e.getKey());
             }
         });
-        assertEquals("EventDeadLetterQueue", watched.get("ApproximateNumberOfMessagesVisible"));
-        assertEquals("EventQueue", watched.get("ApproximateAgeOfOldestMessage"));
-        assertEquals("PartitionMaintenance", watched.get("RowsInDefaultPartition"));
+        assertEquals(Set.of("EventDeadLetterQueue", "ImportFailureQueue"), watched.get("ApproximateNumberOfMessagesVisible"));
+        assertEquals(Set.of("EventQueue"), watched.get("ApproximateAgeOfOldestMessage"));
+        assertEquals(Set.of("PartitionMaintenance"), watched.get("RowsInDefaultPartition"));
         JsonNode dlqAlarm = resources.path("DeadLetterQueueAlarm").path("Properties");
         assertEquals(0, dlqAlarm.path("Threshold").asInt());
         assertEquals("GreaterThanThreshold", dlqAlarm.path("ComparisonOperator").asText());
@@ -245,9 +245,9 @@ class TemplateTest {
     void importFunctionsHaveLeastPrivilege() {
         Map<String, Set<String>> expected = Map.of(
                 "ArchiveReplayFunction", Set.of("kms:Decrypt", "rds-db:connect", "s3:GetObject", "s3:DeleteObject",
-                        "s3:PutObject"),
+                        "s3:PutObject", "s3:GetObjectTagging", "s3:PutObjectTagging", "sqs:SendMessage"),
                 "FraudUploadFunction", Set.of("kms:Decrypt", "rds-db:connect", "s3:GetObject", "s3:GetObjectTagging",
-                        "s3:DeleteObject", "s3:PutObject", "s3:PutObjectTagging"));
+                        "s3:DeleteObject", "s3:PutObject", "s3:PutObjectTagging", "sqs:SendMessage"));
         for (Map.Entry<String, Set<String>> e : expected.entrySet()) {
             Set<String> actions = new HashSet<>();
             template.functions().get(e.getKey()).path("Properties").path("Policies").forEach(p ->
@@ -265,6 +265,58 @@ class TemplateTest {
         for (Variable variable : Variable.values()) {
             assertTrue(readme.contains("`" + variable.name() + "`"), "README lacks " + variable);
         }
+    }
+
+    @Test
+    void theTemplateRefusesABatchSizeOverTenWithoutABatchingWindowBeforeAnythingIsCreated() {
+        JsonNode rules = template.root.path("Rules");
+        assertTrue(rules.size() > 0, "a Rules section");
+        // Lambda's own condition, checked against what the template's rules decide.
+        for (int batchSize : new int[]{1, 10, 11, 100, 10_000}) {
+            for (int window : new int[]{0, 1, 300}) {
+                Map<String, String> parameters = Map.of("BatchSize", Integer.toString(batchSize),
+                        "MaximumBatchingWindowInSeconds", Integer.toString(window));
+                boolean lambdaAccepts = batchSize <= 10 || window >= 1;
+                boolean templateAccepts = true;
+                for (JsonNode rule : (Iterable<JsonNode>) rules::elements) {
+                    if (!rule.has("RuleCondition") || RuleFunctions.truth(rule.path("RuleCondition"), parameters)) {
+                        for (JsonNode assertion : rule.path("Assertions")) {
+                            templateAccepts &= RuleFunctions.truth(assertion.path("Assert"), parameters);
+                        }
+                    }
+                }
+                assertEquals(lambdaAccepts, templateAccepts, "BatchSize " + batchSize + ", window " + window);
+            }
+        }
+    }
+
+    @Test
+    void everyS3ImportIsRetriedThenSentToAFailureQueueThatAlarms() {
+        int s3Functions = 0;
+        for (Map.Entry<String, JsonNode> function : template.functions().entrySet()) {
+            JsonNode properties = function.getValue().path("Properties");
+            boolean fromS3 = false;
+            for (JsonNode event : (Iterable<JsonNode>) properties.path("Events")::elements) {
+                fromS3 |= event.path("Type").asText().equals("S3");
+            }
+            if (!fromS3) {
+                continue;
+            }
+            s3Functions++;
+            JsonNode invoke = properties.path("EventInvokeConfig");
+            assertTrue(invoke.path("MaximumRetryAttempts").asInt() >= 1, function.getKey() + " is retried");
+            JsonNode onFailure = invoke.path("DestinationConfig").path("OnFailure");
+            assertEquals("SQS", onFailure.path("Type").asText(), function.getKey());
+            String queue = onFailure.path("Destination").path("Fn::GetAtt").get(0).asText();
+            assertEquals("AWS::SQS::Queue", template.root.path("Resources").path(queue).path("Type").asText());
+            boolean alarmed = false;
+            for (JsonNode resource : (Iterable<JsonNode>) template.root.path("Resources")::elements) {
+                alarmed |= resource.path("Type").asText().equals("AWS::CloudWatch::Alarm")
+                        && resource.path("Properties").path("Dimensions").toString().contains("\"" + queue + "\"");
+            }
+            assertTrue(alarmed, "an alarm watches " + queue);
+        }
+        assertEquals(2, s3Functions);
     }
 
     private void assertParameter(JsonNode node) {
