@@ -5,25 +5,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
-import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 import software.amazon.awssdk.services.sqs.model.SqsException;
 import uk.gov.ida.eventrecorder.crypto.EventDecryptor;
 import uk.gov.ida.eventrecorder.event.EventParser;
 import uk.gov.ida.eventrecorder.lambda.AwsClients;
 import uk.gov.ida.eventrecorder.pipeline.MessageVerdict;
+import uk.gov.ida.eventrecorder.queue.QueueDrainer;
+import uk.gov.ida.eventrecorder.queue.QueueRedrive;
 
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(name = "dlq", description = "Look into a dead-letter queue, and move its messages back.",
@@ -66,9 +63,11 @@ final class DlqCommand implements Runnable {
                 try {
                     while (seen.size() < max) {
                         int want = Math.min(10, max - seen.size());
-                        List<Message> batch = sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(want)
-                                .visibilityTimeout(LOOK_SECONDS).waitTimeSeconds(0)
-                                .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
+                        List<Message> batch = look(sqs, want, 0);
+                        if (batch.isEmpty()) {
+                            // A short poll may miss messages that are there; a long poll asks every SQS server.
+                            batch = look(sqs, want, QueueDrainer.CONFIRM_EMPTY_WAIT_SECONDS);
+                        }
                         if (batch.isEmpty()) {
                             break;
                         }
@@ -88,6 +87,12 @@ final class DlqCommand implements Runnable {
                         + (seen.size() - wouldRecord) + " would fail; all are visible again");
                 return 0;
             }
+        }
+
+        private List<Message> look(SqsClient sqs, int want, int waitSeconds) {
+            return sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(want)
+                    .visibilityTimeout(LOOK_SECONDS).waitTimeSeconds(waitSeconds)
+                    .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
         }
 
         private static String sent(Message m) {
@@ -140,10 +145,12 @@ final class DlqCommand implements Runnable {
                                 + "); moving by receive, send, delete");
                     }
                 }
-                long[] counts = copy(sqs);
-                out.println("moved " + counts[0] + " message(s) from " + from + " to " + to + "; " + counts[1]
-                        + " could not be sent and stay in the source");
-                return counts[1] == 0 ? 0 : 1;
+                QueueRedrive.Result result = new QueueRedrive(sqs, from, to).run();
+                out.println("moved " + result.moved() + " message(s) from " + from + " to " + to + "; "
+                        + result.unsent() + " could not be sent and stay in the source; " + result.notDeleted()
+                        + " were sent but could not be deleted from the source (a later redrive sends them again; "
+                        + "the recorder records each once)");
+                return result.unsent() == 0 && result.notDeleted() == 0 ? 0 : 1;
             }
         }
 
@@ -162,49 +169,6 @@ final class DlqCommand implements Runnable {
                     return task.approximateNumberOfMessagesMoved() == null ? 0 : task.approximateNumberOfMessagesMoved();
                 }
                 Thread.sleep(200);
-            }
-        }
-
-        /** @return {moved, not sent} */
-        private long[] copy(SqsClient sqs) {
-            boolean fifo = to.endsWith(".fifo");
-            // SQS drops a FIFO message whose deduplication id it saw in the last 5 minutes, and the send still
-            // succeeds: a message redriven soon after it was first sent would be deleted from the source and never
-            // arrive. The id is kept, suffixed with this run, so a retry within the run is still deduplicated.
-            String run = "-redrive-" + Long.toString(System.currentTimeMillis(), 36);
-            long moved = 0;
-            Set<String> unsent = new HashSet<>();
-            while (true) {
-                List<Message> batch = sqs.receiveMessage(r -> r.queueUrl(from).maxNumberOfMessages(10)
-                        .visibilityTimeout(60).waitTimeSeconds(0).messageAttributeNames("All")
-                        .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages()
-                        .stream().filter(m -> !unsent.contains(m.messageId())).toList();
-                if (batch.isEmpty()) {
-                    return new long[]{moved, unsent.size()};
-                }
-                List<SendMessageBatchRequestEntry> sends = new ArrayList<>();
-                for (int i = 0; i < batch.size(); i++) {
-                    Message m = batch.get(i);
-                    SendMessageBatchRequestEntry.Builder entry = SendMessageBatchRequestEntry.builder()
-                            .id(Integer.toString(i)).messageBody(m.body()).messageAttributes(m.messageAttributes());
-                    if (fifo) {
-                        String group = m.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID);
-                        String dedup = Optional.ofNullable(m.attributes()
-                                .get(MessageSystemAttributeName.MESSAGE_DEDUPLICATION_ID)).orElse(m.messageId());
-                        entry.messageGroupId(group == null ? "redriven" : group)
-                                .messageDeduplicationId(dedup.substring(0, Math.min(dedup.length(), 100)) + run);
-                    }
-                    sends.add(entry.build());
-                }
-                SendMessageBatchResponse sent = sqs.sendMessageBatch(r -> r.queueUrl(to).entries(sends));
-                List<DeleteMessageBatchRequestEntry> deletes = new ArrayList<>();
-                sent.successful().forEach(s -> deletes.add(DeleteMessageBatchRequestEntry.builder().id(s.id())
-                        .receiptHandle(batch.get(Integer.parseInt(s.id())).receiptHandle()).build()));
-                sent.failed().forEach(f -> unsent.add(batch.get(Integer.parseInt(f.id())).messageId()));
-                if (!deletes.isEmpty()) {
-                    sqs.deleteMessageBatch(r -> r.queueUrl(from).entries(deletes));
-                }
-                moved += deletes.size();
             }
         }
 

@@ -287,6 +287,12 @@ public final class EventParser {
         }
         Instant instant;
         if (node.isIntegralNumber()) {
+            if (!node.canConvertToLong()) {
+                // longValue() would wrap it round (2^64 + 1 is 1 ms past 1970): refuse it, by its size alone.
+                throw new InvalidMessageException(RejectionReason.TIMESTAMP_RANGE, "'timestamp' is an integer of "
+                        + node.bigIntegerValue().abs().toString().length() + " digits: beyond any date PostgreSQL "
+                        + "stores as epoch milliseconds");
+            }
             instant = Instant.ofEpochMilli(node.longValue());
         } else if (node.isTextual()) {
             instant = parseTimestampText(node.textValue());

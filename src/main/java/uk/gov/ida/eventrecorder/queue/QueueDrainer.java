@@ -50,7 +50,7 @@ public final class QueueDrainer {
      * short and long polling</a>); a long poll asks them all. So an empty short poll is confirmed by a long poll of
      * this many seconds before a loop calls the queue empty.
      */
-    static final int CONFIRM_EMPTY_WAIT_SECONDS = 1;
+    public static final int CONFIRM_EMPTY_WAIT_SECONDS = 1;
 
     private final SqsClient sqs;
     private final EventPipeline pipeline;

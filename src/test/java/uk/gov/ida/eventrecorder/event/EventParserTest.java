@@ -40,6 +40,18 @@ class EventParserTest {
         assertTrue(e.getMessage().contains("\"yesterday\""), e.getMessage());
     }
 
+    @ParameterizedTest
+    @CsvSource({"18446744073709551617", "9223372036854775808", "-9223372036854775809",
+            "100000000000000000000000000000000000000000"})
+    void anEpochTimestampBeyondALongIsRefusedAsOutOfRangeNotWrappedRound(String millis) {
+        // 2^64 + 1 would wrap to 1 ms past 1970 and be recorded as a wrong, plausible time.
+        String json = EventBuilder.otherSession().json().replaceFirst("\"timestamp\":[^,]+", "\"timestamp\":" + millis);
+        assertTrue(json.contains(millis), json);
+        InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> parser.parse(json));
+        assertEquals(RejectionReason.TIMESTAMP_RANGE, e.reason());
+        assertTrue(e.getMessage().contains("digits") && !e.getMessage().contains(millis), e.getMessage());
+    }
+
     @Test
     void anIsoTimestampWithoutAZoneIsTakenAsUtc() {
         AuditEvent event = parser.parse(EventBuilder.otherSession().timestampIso("2018-02-10T12:00:00").json());

@@ -10,6 +10,7 @@ import uk.gov.ida.eventrecorder.pipeline.EventPipeline;
 import uk.gov.ida.eventrecorder.pipeline.MessageOutcome;
 import uk.gov.ida.eventrecorder.testing.EventBuilder;
 import uk.gov.ida.eventrecorder.testing.RecorderFixture;
+import uk.gov.ida.eventrecorder.testing.SqsWrapper;
 import uk.gov.ida.eventrecorder.testing.TestQueue;
 
 import javax.crypto.spec.SecretKeySpec;
@@ -132,7 +133,80 @@ class QueueDrainerTest {
         }
     }
 
+    @Test
+    void anEmptyShortPollIsConfirmedByALongPollBeforeTheDrainCallsTheQueueEmpty() {
+        TestQueue queue = TestQueue.standard(sqs);
+        for (int i = 0; i < 25; i++) {
+            queue.send(fixture.encrypt(EventBuilder.otherSession()));
+        }
+        // SQS's short poll samples its servers and may answer empty while messages wait: here, always.
+        SqsWrapper sampling = new SqsWrapper(sqs).blindShortPolls();
+
+        DrainSummary summary = drainer(queue, sampling).drain(() -> 60_000, this::listen);
+
+        assertEquals(25, summary.recorded(), summary.toString());
+        assertEquals("empty", summary.stopReason());
+        assertTrue(sampling.emptyShortPolls() >= 3, "the short polls did come back empty");
+        assertEquals(0, queue.visible() + queue.inFlight());
+    }
+
+    @Test
+    void aRedriveDoesNotStopAtAnEmptyShortPollAndCountsWhatItDeleted() {
+        TestQueue dlq = TestQueue.standard(sqs);
+        TestQueue target = TestQueue.standard(sqs);
+        for (int i = 0; i < 23; i++) {
+            dlq.send(fixture.encrypt(EventBuilder.otherSession()));
+        }
+
+        QueueRedrive.Result result = new QueueRedrive(new SqsWrapper(sqs).blindShortPolls(), dlq.url(), target.url())
+                .run();
+
+        assertEquals(new QueueRedrive.Result(23, 0, 0), result);
+        assertEquals(0, dlq.visible() + dlq.inFlight());
+        assertEquals(23, target.visible());
+    }
+
+    @Test
+    void aRedriveCountsOnlyTheMessagesTheSourceQueueReallyDeleted() {
+        TestQueue dlq = TestQueue.standard(sqs);
+        TestQueue target = TestQueue.standard(sqs);
+        for (int i = 0; i < 12; i++) {
+            dlq.send(fixture.encrypt(EventBuilder.otherSession()));
+        }
+
+        QueueRedrive.Result result = new QueueRedrive(new SqsWrapper(sqs).refuseDeletes(2), dlq.url(), target.url())
+                .run();
+
+        assertEquals(new QueueRedrive.Result(10, 0, 2), result, "two were sent but are still in the source");
+        assertEquals(2, dlq.visible() + dlq.inFlight());
+        assertEquals(12, target.visible(), "sent; the recorder records the second copy as a duplicate");
+    }
+
+    @Test
+    void theOutageBackOffNeverAsksForAVisibilityEndingMoreThanTwelveHoursAfterTheReceive() {
+        TestQueue queue = TestQueue.standard(sqs);
+        queue.send("x");
+        var received = sqs.receiveMessage(r -> r.queueUrl(queue.url()).maxNumberOfMessages(1)).messages().get(0);
+        SqsWrapper recording = new SqsWrapper(sqs);
+        OutageBackoff backoff = new OutageBackoff(() -> recording, Duration.ofSeconds(360), Duration.ofSeconds(43_200));
+        long threeHoursAgo = System.currentTimeMillis() - Duration.ofHours(3).toMillis();
+        var message = new uk.gov.ida.eventrecorder.pipeline.InboundMessage(received.messageId(), received.body(), null,
+                received.receiptHandle(), 8, threeHoursAgo);
+        var failed = new uk.gov.ida.eventrecorder.pipeline.BatchOutcome(List.of(MessageOutcome.failed(
+                received.messageId(), null, uk.gov.ida.eventrecorder.event.RejectionReason.DATABASE_UNAVAILABLE, "")));
+
+        assertEquals(1, backoff.apply(queue.url(), List.of(message), failed));
+
+        // 8th receive: 43,200 s by the doubling, but 3 hours have passed since the receive.
+        int asked = recording.visibilityTimeoutsAsked().get(0);
+        assertTrue(asked <= 43_200 - 3 * 3_600 && asked >= 43_200 - 3 * 3_600 - 15, "asked for " + asked + " s");
+    }
+
     private QueueDrainer drainer(TestQueue queue) {
+        return drainer(queue, sqs);
+    }
+
+    private QueueDrainer drainer(TestQueue queue, SqsClient sqs) {
         EventPipeline pipeline = new EventPipeline(new EventDecryptor(new SecretKeySpec(fixture.dataKey, "AES")),
                 new EventParser(), fixture.database.repository(), false);
         return new QueueDrainer(sqs, pipeline, queue.url(), Duration.ofSeconds(50),
