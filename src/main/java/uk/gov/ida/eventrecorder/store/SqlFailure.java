@@ -1,5 +1,7 @@
 package uk.gov.ida.eventrecorder.store;
 
+import org.postgresql.util.PSQLException;
+
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 
@@ -23,7 +25,8 @@ public enum SqlFailure {
      */
     RECONNECT,
     /**
-     * The statement lost a race with another transaction: deadlock (40P01) or serialization failure (40001).
+     * The statement lost a race with another transaction: deadlock (40P01), serialization failure (40001), or a row
+     * routed to the default partition while the maintenance attached its month (23514 on the partition constraint).
      * Neither the rows nor the database are at fault, and PostgreSQL has already ended the other side's wait, so
      * the statement is tried again at once (twice at most) rather than counted as an outage. The recorder's own
      * batches never deadlock each other (they write in key order); another writer on the same rows can.
@@ -32,7 +35,7 @@ public enum SqlFailure {
     /**
      * Everything else is about the database, not the row: no connection to be had (the pool timed out), disk full
      * (53100), out of memory (53200), too many connections (53300), statement timeout (57014), a revoked
-     * privilege (42501), a missing table (42P01), a race still lost after its retries, … and a CHECK
+     * privilege (42501), a missing table (42P01), a race still lost after its retries, … and a named CHECK
      * violation (23514): the schema has no CHECK of its own on an event's values, only the partitioning migration's
      * fence (V4: no new row past the cut-over until V6 has run), so meeting it means a migration left half-done:
      * an outage of the schema, to be waited out with the back-off, not a bad event for the dead-letter queue.
@@ -49,7 +52,10 @@ public enum SqlFailure {
             return DATABASE;
         }
         if (state.equals("23514")) {
-            return DATABASE;
+            // A partition's own constraint (no constraint name): the statement routed its row to the default partition,
+            // then waited for the lock the partition maintenance held while it attached the row's month. Planned
+            // again, the row goes to the new partition: a lost race, not an outage.
+            return partitionConstraint(e) ? RACE : DATABASE;
         }
         if (state.startsWith("22") || state.startsWith("23") || state.equals("54000")) {
             return ROW;
@@ -62,6 +68,12 @@ public enum SqlFailure {
             return RECONNECT;
         }
         return DATABASE;
+    }
+
+    private static boolean partitionConstraint(SQLException e) {
+        return e instanceof PSQLException p && p.getServerErrorMessage() != null
+                && p.getServerErrorMessage().getConstraint() == null
+                && String.valueOf(p.getServerErrorMessage().getMessage()).contains("partition constraint");
     }
 
     static String describe(SQLException e) {

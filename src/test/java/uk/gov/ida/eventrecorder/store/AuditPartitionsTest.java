@@ -145,6 +145,201 @@ class AuditPartitionsTest {
     }
 
     @Test
+    void maintenanceCatchingUpOnMonthsOfEventsInTheDefaultPartitionNeverStopsRecording() throws Exception {
+        // The one-transaction SQL function, for the figure only: it holds the default partition's lock throughout.
+        CatchUp before = catchUp(c -> {
+            try (var s = c.createStatement()) {
+                s.execute("SELECT audit.prepare_partitions(" + AuditPartitions.MONTHS_AHEAD + ")");
+            }
+        });
+        CatchUp after = catchUp(c -> AuditPartitions.prepare(c, Duration.ofSeconds(120)));
+
+        System.out.printf("partition catch-up of %,d events over %d months in the default partition, recording "
+                        + "beside it: one transaction (before): %,d ms, %,d batches recorded meanwhile, worst batch "
+                        + "%,d ms; a month at a time in steps (now): %,d ms, %,d batches, worst batch %,d ms%n",
+                BACKLOG_PER_MONTH * (long) MONTHS, MONTHS, before.millis, before.batches, before.worstInsertMillis, after.millis,
+                after.batches, after.worstInsertMillis);
+        assertTrue(after.batches > 1, "recording went on while maintenance caught up: " + after.batches);
+        assertTrue(after.worstInsertMillis < 10_000, "no batch waited behind the maintenance for seconds");
+    }
+
+    @Test
+    void aBatchThatWaitedWhileMaintenanceAttachedItsMonthIsRetriedIntoTheNewPartitionNotFailed() throws Exception {
+        HikariDataSource db = databaseAt(null);
+        Tables tables = new Tables(db);
+        LocalDateTime until;
+        try (Connection c = db.getConnection()) {
+            until = AuditPartitions.state(c).preparedUntil();
+        }
+        String month = "audit_events_" + until.minusMonths(1).toLocalDate().toString().substring(0, 7).replace('-', '_');
+        admin(db, "DROP TABLE audit." + month); // its events go to the default partition now
+        AuditEvent event = parser.parse(EventBuilder.billing().timestampIso(until.minusDays(3) + "Z").json());
+        EventRepository repository = new EventRepository(db, new DatabaseCircuit(Duration.ofSeconds(1)),
+                Duration.ofSeconds(20));
+        try (Connection maintenance = db.getConnection(); var s = maintenance.createStatement()) {
+            maintenance.setAutoCommit(false);
+            s.execute("CREATE TABLE audit." + month + " (LIKE audit.audit_events INCLUDING DEFAULTS INCLUDING INDEXES)");
+            s.execute("LOCK TABLE audit.audit_events_default IN SHARE ROW EXCLUSIVE MODE");
+            // The batch routes its row to the default partition, then waits for the maintenance's lock.
+            var recording = java.util.concurrent.CompletableFuture.supplyAsync(() -> repository.record(List.of(event)));
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (tables.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE "
+                    + "'%audit_rows%'").isEmpty()) {
+                assertTrue(System.currentTimeMillis() < deadline, "the batch waits for the lock");
+                Thread.sleep(10);
+            }
+            s.execute("ALTER TABLE audit.audit_events ATTACH PARTITION audit." + month + " FOR VALUES FROM ('"
+                    + until.minusMonths(1) + "') TO ('" + until + "')");
+            maintenance.commit();
+
+            // Woken, the statement finds the row no longer belongs in the default partition (23514): tried again,
+            // it goes to the new partition.
+            assertEquals(StoreResult.Status.RECORDED, recording.get(20, java.util.concurrent.TimeUnit.SECONDS)
+                    .get(0).status());
+        }
+        assertEquals("audit." + month, tables.query("SELECT tableoid::regclass::text AS t FROM audit.audit_events "
+                + "WHERE event_id = ?", event.eventId()).get(0).get("t"));
+        assertEquals(1, tables.billing(event.eventId()).size());
+    }
+
+    @Test
+    void aMaintenanceRunThatStoppedHalfWayThroughAMonthIsFinishedByTheNextRun() throws Exception {
+        HikariDataSource db = databaseAt(null);
+        Tables tables = new Tables(db);
+        LocalDateTime until;
+        try (Connection c = db.getConnection()) {
+            until = AuditPartitions.state(c).preparedUntil();
+        }
+        LocalDateTime from = until.minusMonths(1);
+        String month = "audit_events_" + from.toLocalDate().toString().substring(0, 7).replace('-', '_');
+        admin(db, "DROP TABLE audit." + month,
+                "INSERT INTO audit.audit_events SELECT 'e-' || i, timestamp '" + from + "' + i * interval '1 minute', "
+                        + "'hub', 's', 'session_event', '{}' FROM generate_series(1, 300) i",
+                // the run that stopped: its table created, a step of rows moved into it, never attached
+                "CREATE TABLE audit." + month + " (LIKE audit.audit_events INCLUDING DEFAULTS INCLUDING INDEXES)",
+                "WITH moved AS (DELETE FROM audit.audit_events_default WHERE event_id IN (SELECT 'e-' || i FROM "
+                        + "generate_series(1, 100) i) RETURNING *) INSERT INTO audit." + month + " SELECT * FROM moved");
+        assertEquals(200, tables.count("audit.audit_events"), "100 rows stranded in the detached table");
+
+        try (Connection c = db.getConnection()) {
+            assertEquals(1, AuditPartitions.prepare(c));
+            assertEquals(new AuditPartitions.State(until, 0, false), AuditPartitions.state(c));
+        }
+        assertEquals(300, tables.count("audit.audit_events"), "every row readable again, once");
+        assertEquals(300, tables.count("audit." + month));
+    }
+
+    private static final int BACKLOG_PER_MONTH = 40_000;
+    /** The months a fresh database's maintenance prepares: the cut-over's and those up to three ahead. */
+    private static final int MONTHS = AuditPartitions.MONTHS_AHEAD;
+
+    private record CatchUp(long millis, long batches, long worstInsertMillis) {
+    }
+
+    private interface Maintenance {
+        void run(Connection c) throws Exception;
+    }
+
+    /**
+     * A database whose maintenance stopped months ago (the default partition holds three months of events), caught up
+     * by {@code maintenance} while a recorder writes 10-event batches into those months. Checks that nothing failed
+     * and every event is in its month's partition once.
+     */
+    private CatchUp catchUp(Maintenance maintenance) throws Exception {
+        HikariDataSource db = databaseAt(null);
+        Tables tables = new Tables(db);
+        LocalDateTime from;
+        try (Connection c = db.getConnection(); var s = c.createStatement();
+             var rs = s.executeQuery("SELECT c.oid::regclass::text FROM pg_inherits i JOIN pg_class c ON c.oid = "
+                     + "i.inhrelid WHERE i.inhparent = 'audit.audit_events'::regclass AND c.relname ~ '_[0-9]{4}_[0-9]{2}$'")) {
+            List<String> months = new ArrayList<>();
+            while (rs.next()) {
+                months.add(rs.getString(1));
+            }
+            for (String month : months) {
+                admin(db, "DROP TABLE " + month); // as if maintenance had never created them
+            }
+            from = AuditPartitions.state(c).preparedUntil();
+        }
+        // Every month the maintenance prepares (the cut-over's through the third ahead) holds a backlog.
+        LocalDateTime until = LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1)
+                .plusMonths(AuditPartitions.MONTHS_AHEAD + 1);
+        admin(db, "INSERT INTO audit.audit_events SELECT 'backlog-' || i, timestamp '" + from + "' + (i % " + MONTHS
+                + ") * interval '1 month' + (i / " + MONTHS + ") * interval '10 seconds', 'hub', 's', 'session_event', "
+                + "'{}' FROM generate_series(0, " + (BACKLOG_PER_MONTH * MONTHS - 1) + ") i",
+                "ANALYZE audit.audit_events_default");
+        assertEquals(BACKLOG_PER_MONTH * (long) MONTHS, tables.count("audit.audit_events_default"));
+        long spanMinutes = Duration.between(from, until).toMinutes();
+
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong worst = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong batches = new java.util.concurrent.atomic.AtomicLong();
+        List<String> recorded = java.util.Collections.synchronizedList(new ArrayList<>());
+        LocalDateTime start = from;
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread recorder = new Thread(() -> {
+            try (HikariDataSource pool = TestDatabase.open(settings(db, server.settings().user()), 1)) {
+                EventRepository repository = new EventRepository(pool, new DatabaseCircuit(Duration.ofSeconds(1)),
+                        Duration.ofSeconds(60));
+                java.util.Random random = new java.util.Random(7);
+                while (!done.get()) {
+                    List<AuditEvent> batch = new ArrayList<>();
+                    for (int k = 0; k < 10; k++) {
+                        LocalDateTime when = start.plusMinutes((long) (random.nextDouble() * spanMinutes));
+                        batch.add(parser.parse(EventBuilder.otherSession().timestampIso(when + "Z").json()));
+                    }
+                    long t0 = System.nanoTime();
+                    List<StoreResult> results = repository.record(batch);
+                    worst.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
+                    results.forEach(r -> assertEquals(StoreResult.Status.RECORDED, r.status()));
+                    batch.forEach(e -> recorded.add(e.eventId()));
+                    batches.incrementAndGet();
+                }
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        recorder.start();
+        awaitBatches(batches, 5, recorder, failure); // recording is under way before maintenance starts
+        worst.set(0);
+        long batchesBefore = batches.get();
+        long t0 = System.nanoTime();
+        try (Connection c = db.getConnection()) {
+            maintenance.run(c);
+        }
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        long during = batches.get() - batchesBefore;
+        awaitBatches(batches, batches.get() + 5, recorder, failure); // the batch that was waiting, if any, has finished
+        done.set(true);
+        recorder.join();
+        if (failure.get() != null) {
+            throw new AssertionError("recording failed beside the maintenance", failure.get());
+        }
+
+        assertEquals(0L, tables.count("audit.audit_events_default"), "caught up: the default partition is empty");
+        assertEquals(BACKLOG_PER_MONTH * (long) MONTHS + recorded.size(), tables.count("audit.audit_events"));
+        assertEquals(BACKLOG_PER_MONTH * (long) MONTHS + recorded.size(), (Long) tables.query("SELECT count(DISTINCT event_id) "
+                + "AS n FROM audit.audit_events").get(0).get("n"), "each event once");
+        assertEquals(List.of(), tables.query("SELECT event_id FROM audit.audit_events WHERE tableoid::regclass::text "
+                + "<> 'audit.audit_events_' || to_char(time_stamp, 'YYYY_MM') AND tableoid::regclass::text <> "
+                + "'audit.audit_events_history' LIMIT 5"), "every event in its month's partition");
+        return new CatchUp(millis, during, worst.get());
+    }
+
+    private static void awaitBatches(java.util.concurrent.atomic.AtomicLong batches, long atLeast, Thread recorder,
+                                     java.util.concurrent.atomic.AtomicReference<Throwable> failure)
+            throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (batches.get() < atLeast && recorder.isAlive() && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        if (failure.get() != null) {
+            throw new AssertionError("recording failed beside the maintenance", failure.get());
+        }
+        assertTrue(batches.get() >= atLeast, "the recorder records: " + batches.get() + " batches");
+    }
+
+    @Test
     void aLoginThatCannotReadTheDefaultPartitionGetsTheStatisticsEstimateInsteadOfAnError() throws Exception {
         HikariDataSource db = databaseAt(null);
         admin(db, "CREATE ROLE " + ROLE + " LOGIN", "GRANT USAGE ON SCHEMA audit TO " + ROLE,
