@@ -1,6 +1,8 @@
 package uk.gov.ida.eventrecorder.cli;
 
 import picocli.CommandLine;
+import uk.gov.ida.eventrecorder.DependencyException;
+import uk.gov.ida.eventrecorder.FailureClass;
 import picocli.CommandLine.Command;
 
 import java.io.FileDescriptor;
@@ -27,7 +29,24 @@ public final class RecorderCli implements Runnable {
         // ✓ and ✗ whatever the platform's default charset (a minimal container's POSIX locale is ASCII).
         PrintWriter out = new PrintWriter(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
-        return new CommandLine(new RecorderCli()).setOut(out).setErr(err).execute(args);
+        return new CommandLine(new RecorderCli()).setOut(out).setErr(err)
+                .setExecutionExceptionHandler(RecorderCli::failed).execute(args);
+    }
+
+    /** Exit codes: 1 a check or verdict failed; {@link #DEPENDENCY_FAILED}; {@link #UNEXPECTED}. */
+    static final int DEPENDENCY_FAILED = 2;
+    static final int UNEXPECTED = 3;
+
+    /**
+     * The failure policy's transport for a command: one line naming the class of failure and its cause (the
+     * recorder's own messages name what failed, never a secret), and an exit code a script can tell apart.
+     */
+    private static int failed(Exception e, CommandLine command, CommandLine.ParseResult parsed) {
+        FailureClass failure = FailureClass.of(e);
+        String what = e instanceof DependencyException d ? d.dependency() + " failed" : failure == FailureClass.DEPENDENCY
+                ? "an AWS call failed" : "unexpected error (" + e.getClass().getSimpleName() + ")";
+        command.getErr().println(command.getCommandName() + ": " + what + ": " + e.getMessage());
+        return failure == FailureClass.DEPENDENCY ? DEPENDENCY_FAILED : UNEXPECTED;
     }
 
     @Override

@@ -10,7 +10,7 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import uk.gov.ida.eventrecorder.Deadline;
 import uk.gov.ida.eventrecorder.DependencyException;
 import uk.gov.ida.eventrecorder.event.AuditEvent;
@@ -72,7 +72,10 @@ public final class ArchiveReplayer {
         ReplayProgress earlier;
         try {
             earlier = ReplayProgress.read(s3, bucket, key);
-        } catch (NoSuchKeyException e) {
+        } catch (S3Exception e) {
+            if (e.statusCode() != 404) {
+                throw e;
+            }
             // Deleted by an earlier replay that recorded every line: a repeated notification, nothing to do.
             LOG.info("replay s3://{}/{}: the object is no longer there (already replayed and deleted)", bucket, key);
             return report;

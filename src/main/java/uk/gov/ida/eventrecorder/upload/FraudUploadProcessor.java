@@ -7,7 +7,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.Tag;
 import software.amazon.awssdk.services.s3.model.TaggingDirective;
@@ -57,15 +57,22 @@ public final class FraudUploadProcessor {
      *                                                      stays where it is, and the import can simply run again
      */
     public Outcome process(String bucket, String key) {
-        HeadObjectResponse head;
         try {
-            head = s3.headObject(r -> r.bucket(bucket).key(key));
-        } catch (NoSuchKeyException e) {
-            // Moved away by an earlier import of the same notification (S3 delivers at least once): done already.
-            LOG.info("fraud upload s3://{}/{} is no longer there: already imported and moved (a repeated "
-                    + "notification)", bucket, key);
+            return importObject(bucket, key);
+        } catch (S3Exception e) {
+            if (e.statusCode() != 404) {
+                throw e;
+            }
+            // Moved away by another import of the same object (S3 delivers notifications at least once; Lambda
+            // retries; two containers may hold the same notification): that import stored it.
+            LOG.info("fraud upload s3://{}/{} is no longer there: imported and moved by another delivery of its "
+                    + "notification", bucket, key);
             return new Outcome(key, false, null, null, 0, List.of(), true);
         }
+    }
+
+    private Outcome importObject(String bucket, String key) {
+        HeadObjectResponse head = s3.headObject(r -> r.bucket(bucket).key(key));
         Map<String, String> tagMap = new HashMap<>();
         for (Tag tag : s3.getObjectTagging(r -> r.bucket(bucket).key(key)).tagSet()) {
             tagMap.put(tag.key(), tag.value());
@@ -149,8 +156,11 @@ public final class FraudUploadProcessor {
         try {
             s3.copyObject(r -> r.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket).destinationKey(target)
                     .taggingDirective(TaggingDirective.COPY).serverSideEncryption(ServerSideEncryption.AES256));
-        } catch (NoSuchKeyException e) {
-            return target;
+        } catch (S3Exception e) {
+            if (e.statusCode() != 404) {
+                throw e;
+            }
+            return target; // NoSuchKey: the other import moved it there first
         }
         s3.deleteObject(r -> r.bucket(bucket).key(key));
         return target;

@@ -222,6 +222,21 @@ class OperatorCommandsIT {
     }
 
     @Test
+    void aCommandWhoseDependencyFailsSaysWhichInOneLineAndExitsWithTheDependencyCode() throws Exception {
+        fixture.servers.kms().outage(true);
+        try {
+            Run run = cli(fixture.processEnvironment(), fixture.encrypt(EventBuilder.fraud()), "decrypt-check");
+
+            assertEquals(2, run.exit(), run.output());
+            assertTrue(run.output().contains("decrypt-check: KMS failed: KMS could not decrypt ENCRYPTION_KEY"),
+                    run.output());
+            assertFalse(run.output().contains("\tat "), "no stack trace: " + run.output());
+        } finally {
+            fixture.servers.kms().outage(false);
+        }
+    }
+
+    @Test
     void redriveMovesEveryMessageOfAStandardDeadLetterQueueBack() throws Exception {
         try (SqsClient sqs = fixture.servers.sqsClient()) {
             TestQueue queue = TestQueue.standard(sqs);

@@ -167,11 +167,8 @@ class AuditPartitionsTest {
     void aBatchThatWaitedWhileMaintenanceAttachedItsMonthIsRetriedIntoTheNewPartitionNotFailed() throws Exception {
         HikariDataSource db = databaseAt(null);
         Tables tables = new Tables(db);
-        LocalDateTime until;
-        try (Connection c = db.getConnection()) {
-            until = AuditPartitions.state(c).preparedUntil();
-        }
-        String month = "audit_events_" + until.minusMonths(1).toLocalDate().toString().substring(0, 7).replace('-', '_');
+        LocalDateTime until = preparedUntil(db);
+        String month = monthPartition(until.minusMonths(1));
         admin(db, "DROP TABLE audit." + month); // its events go to the default partition now
         AuditEvent event = parser.parse(EventBuilder.billing().timestampIso(until.minusDays(3) + "Z").json());
         EventRepository repository = new EventRepository(db, new DatabaseCircuit(Duration.ofSeconds(1)),
@@ -206,12 +203,9 @@ class AuditPartitionsTest {
     void aMaintenanceRunThatStoppedHalfWayThroughAMonthIsFinishedByTheNextRun() throws Exception {
         HikariDataSource db = databaseAt(null);
         Tables tables = new Tables(db);
-        LocalDateTime until;
-        try (Connection c = db.getConnection()) {
-            until = AuditPartitions.state(c).preparedUntil();
-        }
+        LocalDateTime until = preparedUntil(db);
         LocalDateTime from = until.minusMonths(1);
-        String month = "audit_events_" + from.toLocalDate().toString().substring(0, 7).replace('-', '_');
+        String month = monthPartition(from);
         admin(db, "DROP TABLE audit." + month,
                 "INSERT INTO audit.audit_events SELECT 'e-' || i, timestamp '" + from + "' + i * interval '1 minute', "
                         + "'hub', 's', 'session_event', '{}' FROM generate_series(1, 300) i",
@@ -369,6 +363,17 @@ class AuditPartitionsTest {
         SchemaMigrations.apply(db);
         assertEquals(StoreResult.Status.RECORDED, new EventRepository(db, new DatabaseCircuit(Duration.ofSeconds(1)),
                 Duration.ofSeconds(20)).record(List.of(late)).get(0).status(), "recorded once migrate has finished");
+    }
+
+    private static LocalDateTime preparedUntil(HikariDataSource db) throws Exception {
+        try (Connection c = db.getConnection()) {
+            return AuditPartitions.state(c).preparedUntil();
+        }
+    }
+
+    /** The partition's name (without its schema) of the month {@code in} falls in. */
+    private static String monthPartition(LocalDateTime in) {
+        return "audit_events_" + in.toLocalDate().toString().substring(0, 7).replace('-', '_');
     }
 
     /** A database of its own, migrated to {@code version} ({@code null}: the latest, as migrate leaves it). */
