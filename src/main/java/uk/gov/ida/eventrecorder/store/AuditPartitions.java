@@ -107,15 +107,20 @@ public final class AuditPartitions {
                     + " (LIKE audit.audit_events INCLUDING DEFAULTS INCLUDING INDEXES)");
             s.execute("ALTER TABLE " + part + " DROP CONSTRAINT IF EXISTS " + bound + ", ADD CONSTRAINT " + bound
                     + " CHECK (" + range + ")");
-            // 2. The month's rows out of the default partition, a step at a time, each step committed.
+            // 2. The month's rows out of the default partition, a step at a time, each step committed, until a step
+            //    finds fewer than a full step: what arrives from then on is the final transaction's. Waiting for the
+            //    default partition to hold none of the month would never end while that month is being recorded.
             String move = "WITH moved AS (DELETE FROM audit.audit_events_default WHERE ctid IN (SELECT ctid FROM "
-                    + "audit.audit_events_default WHERE " + range + " LIMIT " + MOVE_STEP + ") RETURNING *) "
-                    + "INSERT INTO " + part + " SELECT * FROM moved ON CONFLICT DO NOTHING";
-            int moved;
+                    + "audit.audit_events_default WHERE " + range + " LIMIT " + MOVE_STEP + ") RETURNING *), "
+                    + "kept AS (INSERT INTO " + part + " SELECT * FROM moved ON CONFLICT DO NOTHING) "
+                    + "SELECT count(*) FROM moved";
+            long moved;
             do {
-                s.executeUpdate(move);
-                moved = s.getUpdateCount();
-            } while (moved > 0 || stillInDefault(s, range));
+                try (ResultSet rs = s.executeQuery(move)) {
+                    rs.next();
+                    moved = rs.getLong(1);
+                }
+            } while (moved == MOVE_STEP);
         }
         // 3. What arrived since, and the attach, in one short transaction.
         for (int attempt = 1; ; attempt++) {
@@ -142,15 +147,6 @@ public final class AuditPartitions {
             } finally {
                 c.setAutoCommit(true);
             }
-        }
-    }
-
-    /** Whether rows of the month remain (a step can move none when all it picked were duplicates: rare). */
-    private static boolean stillInDefault(Statement s, String range) throws SQLException {
-        try (ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM audit.audit_events_default WHERE " + range
-                + ")")) {
-            rs.next();
-            return rs.getBoolean(1);
         }
     }
 
