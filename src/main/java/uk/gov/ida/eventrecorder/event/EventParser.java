@@ -2,6 +2,8 @@ package uk.gov.ida.eventrecorder.event;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -80,18 +82,61 @@ public final class EventParser {
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            String message = e.getOriginalMessage();
-            if (message != null && message.startsWith("Duplicate")) {
+            String message = String.valueOf(e.getOriginalMessage());
+            if (message.startsWith("Duplicate")) {
+                // Not even the key's name: in 'details' a key can be anything the producer put there.
                 throw new InvalidMessageException(RejectionReason.DUPLICATE_KEY, what + " is ambiguous: a key is "
-                        + "given twice" + where + " (" + message + ")");
+                        + "given twice" + where);
             }
             throw new InvalidMessageException(RejectionReason.JSON, what + " is not valid JSON" + where + ": "
-                    + message);
+                    + syntaxProblem(e, message));
         } catch (NumberFormatException e) {
             // Found by fuzzing: an exponent too large for an exact decimal (22222E22222222222).
             throw new InvalidMessageException(RejectionReason.JSON, what + " has a number that cannot be read "
-                    + "exactly: " + e.getMessage());
+                    + "exactly (its exponent is too large)");
         }
+    }
+
+    /**
+     * What is wrong, in the recorder's own words. Jackson's messages quote the input (an unquoted word, the
+     * character found, a key's name), and a broken producer's input is event content: a {@code pid} written without
+     * quotes would reach the logs as "Unrecognized token 'PID…'". So the message is only classified, never passed on.
+     */
+    private static String syntaxProblem(JsonProcessingException e, String message) {
+        if (e instanceof StreamConstraintsException) {
+            if (message.contains("nesting depth")) {
+                return "nested deeper than the 1,000 levels allowed";
+            }
+            if (message.startsWith("Number")) {
+                return "a number longer than the 1,000 characters allowed";
+            }
+            return "longer than a read limit allows";
+        }
+        if (e instanceof JsonEOFException || message.startsWith("Unexpected end-of-input")) {
+            return "it ends before the JSON is complete";
+        }
+        if (message.startsWith("Unrecognized token")) {
+            return "a word that is not a JSON value (text must be in double quotes)";
+        }
+        if (message.startsWith("Illegal unquoted character")) {
+            return "a control character inside a string (it must be escaped)";
+        }
+        if (message.startsWith("Unrecognized character escape")) {
+            return "an unknown backslash escape inside a string";
+        }
+        if (message.startsWith("Non-standard token")) {
+            return "a number JSON does not have (NaN or Infinity)";
+        }
+        if (message.contains("Leading zeroes") || message.contains("leading zero")) {
+            return "a number with leading zeros";
+        }
+        if (message.startsWith("Trailing token")) {
+            return "more text after the JSON value";
+        }
+        if (message.startsWith("Unexpected character")) {
+            return "an unexpected character";
+        }
+        return "a JSON syntax error";
     }
 
     /**
@@ -302,8 +347,8 @@ public final class EventParser {
         }
         LocalDateTime utc = LocalDateTime.ofInstant(instant, ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
         if (utc.isBefore(EARLIEST) || utc.isAfter(LATEST)) {
-            throw new InvalidMessageException(RejectionReason.TIMESTAMP_RANGE, "'timestamp' " + utc
-                    + " is outside PostgreSQL's range (4713 BC to 294276 AD)");
+            throw new InvalidMessageException(RejectionReason.TIMESTAMP_RANGE, "'timestamp' is "
+                    + (utc.isBefore(EARLIEST) ? "before" : "after") + " PostgreSQL's range (4713 BC to 294276 AD)");
         }
         return utc;
     }
@@ -322,8 +367,8 @@ public final class EventParser {
             }
             return ((LocalDateTime) parsed).toInstant(ZoneOffset.UTC);
         } catch (DateTimeParseException e) {
-            throw new InvalidMessageException(RejectionReason.TYPE,
-                    "'timestamp' \"" + abbreviate(value) + "\" is not an ISO-8601 date-time");
+            throw new InvalidMessageException(RejectionReason.TYPE, "'timestamp' (a string of " + value.length()
+                    + " characters) is not an ISO-8601 date-time nor epoch milliseconds");
         }
     }
 
@@ -342,8 +387,8 @@ public final class EventParser {
             }
             return MAPPER.writeValueAsString(replaceUnstorable(details));
         } catch (JsonProcessingException e) {
-            throw new InvalidMessageException(RejectionReason.JSON, "'details' cannot be serialised: "
-                    + e.getOriginalMessage());
+            throw new InvalidMessageException(RejectionReason.JSON, "'details' cannot be serialised ("
+                    + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -380,7 +425,4 @@ public final class EventParser {
         return node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    private static String abbreviate(String value) {
-        return value.length() <= 40 ? value : value.substring(0, 40) + "…";
-    }
 }

@@ -168,7 +168,7 @@ public final class EventRepository {
             }
         } catch (SQLException e) {
             if (to - from == 1) {
-                results[from] = StoreResult.rejected(SqlFailure.describe(e));
+                results[from] = StoreResult.rejected(SqlFailure.describeRow(e));
                 return;
             }
             // The statement failed because of some row's content: find it by halving; the rest still goes in.

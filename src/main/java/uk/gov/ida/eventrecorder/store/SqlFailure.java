@@ -76,6 +76,30 @@ public enum SqlFailure {
                 && String.valueOf(p.getServerErrorMessage().getMessage()).contains("partition constraint");
     }
 
+    /**
+     * A row's failure without PostgreSQL's message: for data exceptions its first line quotes the value refused
+     * ({@code invalid input syntax for type timestamp: "…"}), which is event content. The SQLSTATE, its class and the
+     * schema's names (column, constraint) say enough.
+     */
+    static String describeRow(SQLException e) {
+        String state = String.valueOf(e.getSQLState());
+        String kind = state.startsWith("22") ? "data exception: a value the column cannot hold"
+                : state.startsWith("23") ? "integrity constraint violation"
+                : state.equals("54000") ? "program limit exceeded: an index row too large (one oversized key)"
+                : "refused";
+        StringBuilder detail = new StringBuilder("SQLSTATE ").append(state).append(" (").append(kind).append(')');
+        if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
+            var message = p.getServerErrorMessage();
+            if (message.getColumn() != null) {
+                detail.append(", column ").append(message.getColumn());
+            }
+            if (message.getConstraint() != null) {
+                detail.append(", constraint ").append(message.getConstraint());
+            }
+        }
+        return detail.toString();
+    }
+
     static String describe(SQLException e) {
         String message = e.getMessage() == null ? "" : e.getMessage();
         int newline = message.indexOf('\n');

@@ -69,8 +69,9 @@ public final class FraudCsv {
                 validate(rowNumber, record, tags.timezone(), rows, failures);
             }
         } catch (IOException | RuntimeJsonMappingException e) {
-            failures.add(new ValidationFailure(rowNumber + 1, "row", "the CSV cannot be read here: "
-                    + firstLine(e.getMessage())));
+            // The CSV parser's message quotes the text it choked on: the uploader is told where, not what.
+            failures.add(new ValidationFailure(rowNumber + 1, "row", "the CSV cannot be read from this row on: a "
+                    + "quoted field is not closed, or a quote stands inside an unquoted field"));
         }
         if (rows.isEmpty() && failures.isEmpty()) {
             failures.add(new ValidationFailure(0, "file", "the file has no data rows"));
@@ -113,7 +114,8 @@ public final class FraudCsv {
                 // try the next format
             }
         }
-        failures.add(new ValidationFailure(row, "timestamp", "'" + value + "' is not a date and time: use "
+        failures.add(new ValidationFailure(row, "timestamp", "is not a date and time (" + value.length()
+                + " characters): use "
                 + "2018-02-10T12:00:00, 10/02/2018 12:00[:00] or 2018-02-10 12:00[:00]"));
         return null;
     }
@@ -138,7 +140,8 @@ public final class FraudCsv {
         try {
             return Integer.parseInt(value);
         } catch (NumberFormatException e) {
-            failures.add(new ValidationFailure(row, "contra_score", "'" + value + "' is not a whole number"));
+            failures.add(new ValidationFailure(row, "contra_score", "is not a whole number (" + value.length()
+                    + " characters)"));
             return 0;
         }
     }
@@ -157,11 +160,4 @@ public final class FraudCsv {
         return counts;
     }
 
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
-    }
 }

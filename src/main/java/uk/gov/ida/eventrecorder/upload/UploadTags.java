@@ -25,8 +25,8 @@ public record UploadTags(String idp, String username, ZoneId timezone, char deli
             try {
                 zone = ZoneId.of(timezone.strip());
             } catch (DateTimeException e) {
-                problems.add(new ValidationFailure(0, "timezone", "unknown time zone '" + timezone
-                        + "': use an IANA name such as Europe/London"));
+                problems.add(new ValidationFailure(0, "timezone", "is not a known time zone: use an IANA name such "
+                        + "as Europe/London"));
             }
         }
         char delimiter = ',';
@@ -34,8 +34,8 @@ public record UploadTags(String idp, String username, ZoneId timezone, char deli
         switch (dialect) {
             case "excel", "unix", "" -> delimiter = ',';
             case "excel-tab" -> delimiter = '\t';
-            default -> problems.add(new ValidationFailure(0, "dialect", "unknown CSV dialect '" + dialect
-                    + "': use excel, excel-tab or unix"));
+            default -> problems.add(new ValidationFailure(0, "dialect", "is not a known CSV dialect: use excel, "
+                    + "excel-tab or unix"));
         }
         boolean header = true;
         String hasHeader = tags.get("has_header");
@@ -43,8 +43,8 @@ public record UploadTags(String idp, String username, ZoneId timezone, char deli
             switch (hasHeader.strip().toLowerCase(Locale.ROOT)) {
                 case "true", "1", "y", "yes" -> header = true;
                 case "false", "0", "n", "no" -> header = false;
-                default -> problems.add(new ValidationFailure(0, "has_header", "'" + hasHeader
-                        + "' is not a yes/no value: use true, 1, y, yes or false, 0, n, no"));
+                default -> problems.add(new ValidationFailure(0, "has_header", "is not a yes/no value: use true, "
+                        + "1, y, yes or false, 0, n, no"));
             }
         }
         return new UploadTags(blankToNull(tags.get("idp")), blankToNull(tags.get("username")), zone, delimiter,

@@ -8,6 +8,7 @@ import uk.gov.ida.eventrecorder.testing.EventBuilder;
 import java.time.LocalDateTime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,11 +34,24 @@ class EventParserTest {
     }
 
     @Test
-    void anUnparseableTimestampIsATypeErrorThatQuotesIt() {
+    void anUnparseableTimestampIsATypeErrorThatGivesItsLengthNotItsText() {
         InvalidMessageException e = assertThrows(InvalidMessageException.class,
                 () -> parser.parse(EventBuilder.otherSession().timestampIso("yesterday").json()));
         assertEquals(RejectionReason.TYPE, e.reason());
-        assertTrue(e.getMessage().contains("\"yesterday\""), e.getMessage());
+        assertEquals("'timestamp' (a string of 9 characters) is not an ISO-8601 date-time nor epoch milliseconds",
+                e.getMessage());
+    }
+
+    @Test
+    void anUnquotedWordIsDescribedInTheRecordersWordsNotQuotedAsJacksonWouldQuoteIt() {
+        // A broken producer writing a pid without quotes: Jackson says "Unrecognized token 'PID…'".
+        String json = EventBuilder.billing().json().replaceFirst("\"pid\":\"[^\"]*\"", "\"pid\":PID12345abc");
+        InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> parser.parse(json));
+        assertEquals(RejectionReason.JSON, e.reason());
+        assertTrue(e.getMessage().startsWith("the event is not valid JSON at line 1, column ")
+                && e.getMessage().endsWith("a word that is not a JSON value (text must be in double quotes)"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("PID12345abc"), e.getMessage());
     }
 
     @ParameterizedTest

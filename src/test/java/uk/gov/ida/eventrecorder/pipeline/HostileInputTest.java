@@ -148,7 +148,7 @@ class HostileInputTest {
                 .replace("\"details\":{", "\"details\":{\"deep\":" + deep + ","));
 
         assertEquals(RejectionReason.JSON, outcome.reason());
-        assertTrue(outcome.detail().toLowerCase().contains("nesting depth"), outcome.detail());
+        assertTrue(outcome.detail().contains("nested deeper than the 1,000 levels allowed"), outcome.detail());
     }
 
     private MessageOutcome processOne(String json) {
