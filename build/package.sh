@@ -10,6 +10,22 @@ say "packaging"
 mvn -B -ntp -q -DskipTests package
 artifact=target/event-recorder-lambda.jar
 [ -f "$artifact" ] || die "$artifact was not built"
+# AWS's RDS CA bundle, so that a deployment can verify the database's certificate with DbCaBundleFile
+# /var/task/rds-ca.pem (README, "Security"). Fetched where the network allows; said plainly where it does not.
+rds_bundle_url=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+mkdir -p target/ca
+if command -v curl >/dev/null 2>&1 \
+    && curl -fsS --max-time 15 -o target/ca/rds-ca.pem.tmp "$rds_bundle_url" 2>/dev/null \
+    && grep -q "BEGIN CERTIFICATE" target/ca/rds-ca.pem.tmp; then
+  mv target/ca/rds-ca.pem.tmp target/ca/rds-ca.pem
+  (cd target/ca && jar uf "../../$artifact" rds-ca.pem)
+  say "added AWS's RDS CA bundle as rds-ca.pem (/var/task/rds-ca.pem in Lambda): set DbCaBundleFile to it"
+else
+  rm -f target/ca/rds-ca.pem.tmp
+  say "NOTE: AWS's RDS CA bundle could not be fetched from $rds_bundle_url (no network to it here): the artifact"
+  say "      has no rds-ca.pem. Give the functions the bundle as an S3 object (DbCaBundleBucketName, DbCaBundleKey),"
+  say "      or package where the fetch works; without a bundle, TLS to the database is not verified"
+fi
 bytes=$(stat -c %s "$artifact")
 say "$artifact: $((bytes / 1024)) KiB ($(unzip -l "$artifact" | tail -1 | awk '{print $2}') entries)"
 echo "$artifact"

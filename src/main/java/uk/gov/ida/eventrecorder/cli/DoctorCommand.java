@@ -96,6 +96,7 @@ final class DoctorCommand implements Callable<Integer> {
             HikariDataSource pool = operator.dataSource();
             try (Connection connection = pool.getConnection()) {
             pass("database login", "logged in to " + where(database) + " with a " + method);
+            checkTls(database, connection);
             checkSchema(pool, connection);
             checkPrivileges(connection, database.settings().user());
             checkPartitions(connection);
@@ -104,6 +105,35 @@ final class DoctorCommand implements Callable<Integer> {
             fail("database login", "could not log in with a " + method + ": " + rootCause(e),
                     "check DB_CONNECTION_STRING, the password or the role's rds_iam grant, and that this network "
                             + "reaches the database");
+        }
+    }
+
+    /**
+     * Whoever can answer on the database's address gets the login (a 15-minute IAM token, a password) unless the
+     * server's certificate is verified: only {@code verify-full} passes. A database on this machine, reached without
+     * TLS at all, is a developer's and passes with a note.
+     */
+    private void checkTls(DatabaseConfig database, Connection connection) throws SQLException {
+        boolean encrypted;
+        String version;
+        try (var s = connection.createStatement();
+             var rs = s.executeQuery("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
+            encrypted = rs.next() && rs.getBoolean(1);
+            version = encrypted ? rs.getString(2) : null;
+        }
+        String mode = database.sslMode().orElse("prefer (the driver's default)");
+        String host = database.settings().host();
+        boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
+        if (database.verifiesServer() && encrypted) {
+            pass("TLS", "verify-full, " + version + ", certificate checked against " + database.caBundle()
+                    .map(b -> b.location()).or(() -> database.settings().sslRootCert()).orElse("?"));
+        } else if (!encrypted && loopback) {
+            pass("TLS", "not used: the database is on this machine (" + host + ")");
+        } else {
+            fail("TLS", "sslmode " + mode + (encrypted ? " encrypts (" + version + ") but" : " does not encrypt and")
+                    + " accepts any certificate: whoever answers on " + host + " gets the login",
+                    "give DB_CA_BUNDLE (the RDS CA bundle: a file in the artifact or s3://bucket/key), so that "
+                            + "verify-full is the default");
         }
     }
 

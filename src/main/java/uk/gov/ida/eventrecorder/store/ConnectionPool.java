@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import uk.gov.ida.eventrecorder.config.DatabaseSettings;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * A HikariCP pool sized for one Lambda container. A container records one batch at a time, so its handler asks for
@@ -24,6 +25,18 @@ public final class ConnectionPool {
     public static HikariDataSource open(DatabaseSettings settings, HikariCredentialsProvider credentials,
                                         boolean requireSsl, Duration connectTimeout, Duration socketTimeout,
                                         String poolName, int maximumSize) {
+        return open(settings, credentials, settings.sslMode().or(() -> Optional.ofNullable(requireSsl ? "require" : null)),
+                settings.sslRootCert(), connectTimeout, socketTimeout, poolName, maximumSize);
+    }
+
+    /**
+     * @param sslMode     the driver's {@code sslmode} ({@code DatabaseConfig.sslMode()}); empty: the driver's default
+     * @param sslRootCert the CA certificates file the server's certificate must chain to
+     */
+    public static HikariDataSource open(DatabaseSettings settings, HikariCredentialsProvider credentials,
+                                        Optional<String> sslMode, Optional<String> sslRootCert,
+                                        Duration connectTimeout, Duration socketTimeout, String poolName,
+                                        int maximumSize) {
         HikariConfig config = new HikariConfig();
         config.setPoolName(poolName);
         config.setJdbcUrl(settings.jdbcUrl());
@@ -48,11 +61,8 @@ public final class ConnectionPool {
         // A statement timeout's cancel request travels a connection of its own, and the statement's read waits for it:
         // on a silent network path the driver's default (10 s) would be added to every failed statement.
         config.addDataSourceProperty("cancelSignalTimeout", "2");
-        String sslMode = settings.sslMode().orElse(requireSsl ? "require" : null);
-        if (sslMode != null) {
-            config.addDataSourceProperty("sslmode", sslMode);
-        }
-        settings.sslRootCert().ifPresent(cert -> config.addDataSourceProperty("sslrootcert", cert));
+        sslMode.ifPresent(mode -> config.addDataSourceProperty("sslmode", mode));
+        sslRootCert.ifPresent(cert -> config.addDataSourceProperty("sslrootcert", cert));
         return new HikariDataSource(config);
     }
 }

@@ -49,12 +49,14 @@ class OperatorCommandsIT {
             TestQueue queue = TestQueue.standard(sqs);
             Map<String, String> env = fixture.processEnvironment();
             env.put("QUEUE_URL", queue.url());
+            // The test server is on this machine: without TLS, which the doctor accepts only there.
+            env.put("DB_CONNECTION_STRING", env.get("DB_CONNECTION_STRING") + " sslmode=disable");
 
             Run run = cli(env, null, "doctor");
 
             System.out.println(run.output());
             assertEquals(0, run.exit(), run.output());
-            for (String check : List.of("configuration", "data key", "database login", "schema", "privileges",
+            for (String check : List.of("configuration", "data key", "database login", "TLS", "schema", "privileges",
                     "partitions", "default partition", "queue", "dead-letter queue")) {
                 assertTrue(run.output().contains("✓ " + check + ":"), check + " in\n" + run.output());
             }
@@ -65,13 +67,38 @@ class OperatorCommandsIT {
     }
 
     @Test
+    void doctorFailsATlsLoginThatAcceptsAnyCertificateAndPassesAVerifiedOne() throws Exception {
+        String password = "doctor-tls-" + Long.toHexString(System.nanoTime());
+        try (var server = new uk.gov.ida.eventrecorder.testing.PasswordCheckingPostgres(password)) {
+            Map<String, String> env = fixture.processEnvironment();
+            String database = "host=127.0.0.1 port=" + server.port() + " dbname="
+                    + uk.gov.ida.eventrecorder.testing.PasswordCheckingPostgres.DATABASE + " user=recorder password="
+                    + password;
+            env.put("DB_CONNECTION_STRING", database + " sslmode=require");
+
+            Run unverified = cli(env, null, "doctor");
+
+            assertEquals(1, unverified.exit(), unverified.output());
+            assertTrue(unverified.output().contains("✗ TLS: sslmode require encrypts"), unverified.output());
+            assertTrue(unverified.output().contains("give DB_CA_BUNDLE"), unverified.output());
+
+            env.put("DB_CONNECTION_STRING", database);
+            env.put("DB_CA_BUNDLE", server.caCertificate().toString());
+            Run verified = cli(env, null, "doctor");
+
+            assertTrue(verified.output().contains("✓ TLS: verify-full, TLSv1."), verified.output());
+            assertFalse(verified.output().contains(password), "no password printed");
+        }
+    }
+
+    @Test
     void doctorShowsEventsInTheDefaultPartitionAsAWarningAndPartitionsRunningOutAsAFailure() throws Exception {
         fixture.database.admin("INSERT INTO audit.audit_events VALUES ('doctor-far-future', '2090-06-01', 'hub', NULL, "
                 + "'session_event', NULL)");
         String until = String.valueOf(fixture.tables.query("SELECT audit.partitions_prepared_until() AS u")
                 .get(0).get("u"));
         try {
-            Run warned = cli(fixture.processEnvironment(), null, "doctor");
+            Run warned = cli(localEnvironment(), null, "doctor");
 
             assertEquals(0, warned.exit(), "recorded events are not a failure: " + warned.output());
             assertTrue(warned.output().contains("! default partition: 1 event(s) in audit.audit_events_default"),
@@ -83,7 +110,7 @@ class OperatorCommandsIT {
                     + "AND c.relname ~ '^audit_events_[0-9]{4}_[0-9]{2}$'")) {
                 fixture.database.admin("DROP TABLE audit." + row.get("name"));
             }
-            Run failed = cli(fixture.processEnvironment(), null, "doctor");
+            Run failed = cli(localEnvironment(), null, "doctor");
 
             assertEquals(1, failed.exit(), failed.output());
             assertTrue(failed.output().contains("✗ partitions: audit.audit_events has monthly partitions only until"),
@@ -222,6 +249,31 @@ class OperatorCommandsIT {
     }
 
     @Test
+    void dlqInspectAndDecryptCheckPrintNoContentOfTheMessagesTheyLookAt() throws Exception {
+        List<String> bodies = new ArrayList<>();
+        uk.gov.ida.eventrecorder.privacy.NoEventContentInOutputTest.eventsCarryingTheMarker()
+                .forEach(json -> bodies.add(fixture.encrypter.encrypt(json)));
+        try (SqsClient sqs = fixture.servers.sqsClient()) {
+            TestQueue queue = TestQueue.standard(sqs);
+            bodies.forEach(body -> queue.sendToDeadLetterQueue(body, null));
+
+            Run inspect = cli(fixture.processEnvironment(), null, "dlq", "inspect", "--queue-url",
+                    queue.deadLetterUrl(), "--max", "20");
+
+            assertEquals(bodies.size(), inspect.output().lines().filter(l -> l.startsWith("message_id=")).count(),
+                    inspect.output());
+            assertFalse(inspect.output().contains(MARKER), inspect.output());
+        }
+        for (String body : bodies) {
+            Run check = cli(fixture.processEnvironment(), body, "decrypt-check");
+            assertTrue(check.output().contains("verdict: "), check.output());
+            assertFalse(check.output().contains(MARKER), check.output());
+        }
+    }
+
+    private static final String MARKER = uk.gov.ida.eventrecorder.privacy.NoEventContentInOutputTest.MARKER;
+
+    @Test
     void aCommandWhoseDependencyFailsSaysWhichInOneLineAndExitsWithTheDependencyCode() throws Exception {
         fixture.servers.kms().outage(true);
         try {
@@ -301,6 +353,13 @@ class OperatorCommandsIT {
         process.getOutputStream().close();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return new Run(process.waitFor(), output);
+    }
+
+    /** The functions' environment against this machine's test server, reached without TLS (doctor accepts that here). */
+    private Map<String, String> localEnvironment() {
+        Map<String, String> env = fixture.processEnvironment();
+        env.put("DB_CONNECTION_STRING", env.get("DB_CONNECTION_STRING") + " sslmode=disable");
+        return env;
     }
 
     private void assertNoSecret(Run run, Map<String, String> env) {

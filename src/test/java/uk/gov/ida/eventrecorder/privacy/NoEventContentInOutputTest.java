@@ -37,14 +37,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * operator commands, {@code dlq inspect} and {@code decrypt-check}, are checked from the artifact in
  * {@code OperatorCommandsIT}.)
  */
-class NoEventContentInOutputTest {
-    static final String MARKER = "PII-MARKER-51";
+public class NoEventContentInOutputTest {
+    public static final String MARKER = "PII-MARKER-51";
     private final RecorderFixture fixture = new RecorderFixture();
     private SqsClient sqs;
     private S3Client s3;
 
     /** Event JSON, each broken (or not) in a way that puts the marker where a message could quote it. */
-    static List<String> eventsCarryingTheMarker() {
+    public static List<String> eventsCarryingTheMarker() {
         String head = "{\"eventId\":\"" + UUID.randomUUID() + "\",\"eventType\":\"session_event\","
                 + "\"originatingService\":\"hub\",\"sessionId\":\"s-1\",";
         List<String> events = new ArrayList<>();

@@ -35,10 +35,11 @@ public final class PasswordCheckingPostgres implements AutoCloseable {
         ServerBinaries.run(List.of("chown", "-R", "postgres", dir.toString()));
         ServerBinaries.asPostgres("initdb", "-D", data.toString(), "-A", "scram-sha-256", "-U", "postgres",
                 "--pwfile=" + pwfile, "--no-sync");
-        ServerBinaries.run(List.of("openssl", "req", "-new", "-x509", "-days", "1", "-nodes", "-subj", "/CN=127.0.0.1",
-                "-out", data.resolve("server.crt").toString(), "-keyout", data.resolve("server.key").toString()));
-        ServerBinaries.run(List.of("chown", "postgres", data.resolve("server.crt").toString(), data.resolve("server.key").toString()));
-        ServerBinaries.run(List.of("chmod", "600", data.resolve("server.key").toString()));
+        // A CA of the cluster's own, as RDS has, and a server certificate it signed naming the address connected to.
+        ServerBinaries.run(List.of("openssl", "req", "-new", "-x509", "-days", "1", "-nodes", "-subj",
+                "/CN=event-recorder test CA", "-out", dir.resolve("ca.crt").toString(), "-keyout",
+                dir.resolve("ca.key").toString()));
+        presentCertificateFor("IP:127.0.0.1");
         Files.writeString(data.resolve("pg_hba.conf"), String.join("\n",
                 "local all all scram-sha-256",
                 "hostssl all iam_user 127.0.0.1/32 trust",
@@ -81,6 +82,35 @@ public final class PasswordCheckingPostgres implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The cluster's CA certificate: what {@code DB_CA_BUNDLE} names for it, as the RDS bundle for RDS. */
+    public Path caCertificate() {
+        return dir.resolve("ca.crt");
+    }
+
+    /**
+     * Makes the server present a certificate, signed by the cluster's CA, for {@code subjectAltName} (e.g.
+     * {@code IP:127.0.0.1}, or {@code DNS:db.elsewhere.example} to play a server that is not the one named), and
+     * reloads it into a running server.
+     */
+    public void presentCertificateFor(String subjectAltName) throws IOException, InterruptedException {
+        Path data = dir.resolve("data");
+        Path ext = dir.resolve("san.ext");
+        Files.writeString(ext, "subjectAltName=" + subjectAltName + "\n");
+        ServerBinaries.run(List.of("openssl", "req", "-new", "-nodes", "-subj", "/CN=event-recorder test server",
+                "-out", dir.resolve("server.csr").toString(), "-keyout", data.resolve("server.key").toString()));
+        ServerBinaries.run(List.of("openssl", "x509", "-req", "-days", "1", "-in", dir.resolve("server.csr").toString(),
+                "-CA", caCertificate().toString(), "-CAkey", dir.resolve("ca.key").toString(), "-CAcreateserial",
+                "-extfile", ext.toString(), "-out", data.resolve("server.crt").toString()));
+        ServerBinaries.run(List.of("chown", "postgres", data.resolve("server.crt").toString(),
+                data.resolve("server.key").toString()));
+        ServerBinaries.run(List.of("chmod", "600", data.resolve("server.key").toString()));
+        ServerBinaries.run(List.of("chmod", "644", caCertificate().toString()));
+        if (Files.exists(data.resolve("postmaster.pid"))) {
+            ServerBinaries.asPostgres("pg_ctl", "-D", data.toString(), "reload");
+            Thread.sleep(300); // the postmaster reloads on SIGHUP; new connections then get the new certificate
+        }
     }
 
     /** A superuser view of the cluster's event database, for assertions. */
