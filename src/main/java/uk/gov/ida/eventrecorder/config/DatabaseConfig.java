@@ -1,5 +1,7 @@
 package uk.gov.ida.eventrecorder.config;
 
+import uk.gov.ida.eventrecorder.crypto.SecretPurpose;
+
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -13,9 +15,15 @@ import java.util.Optional;
  * @param connectTimeout    {@code DB_CONNECT_TIMEOUT_MS}: how long to wait for a connection (default 5000)
  * @param statementTimeout  {@code DB_STATEMENT_TIMEOUT_MS}: how long one batch statement may run (default 20000),
  *                          so a statement stuck behind a lock fails well inside the function's 60 s
+ * @param kmsEncryptionContext {@code KMS_ENCRYPTION_CONTEXT}: decrypt every KMS ciphertext with the encryption
+ *                          context naming its purpose (default false: ciphertexts made without one)
+ * @param passwordPurpose   what the encrypted password is for: the functions' login, or the tables' owner's
+ *                          ({@link #asOwner})
+ * @param caBundle          {@code DB_CA_BUNDLE}: the certificates the database's must chain to
  */
 public record DatabaseConfig(DatabaseSettings settings, Optional<String> encryptedPassword, Optional<String> region,
-                             Duration connectTimeout, Duration statementTimeout) {
+                             Duration connectTimeout, Duration statementTimeout, boolean kmsEncryptionContext,
+                             SecretPurpose passwordPurpose, Optional<CaBundle> caBundle) {
 
     /** The process environment, for the migration command. */
     public static DatabaseConfig fromSystemEnvironment() {
@@ -33,7 +41,39 @@ public record DatabaseConfig(DatabaseSettings settings, Optional<String> encrypt
         return new DatabaseConfig(settings, encryptedPassword,
                 env.optional(Variable.AWS_REGION),
                 env.millis(Variable.DB_CONNECT_TIMEOUT_MS, 5_000),
-                env.millis(Variable.DB_STATEMENT_TIMEOUT_MS, 20_000));
+                env.millis(Variable.DB_STATEMENT_TIMEOUT_MS, 20_000),
+                env.flag(Variable.KMS_ENCRYPTION_CONTEXT),
+                SecretPurpose.DATABASE_PASSWORD,
+                env.optional(Variable.DB_CA_BUNDLE).map(CaBundle::new));
+    }
+
+    /**
+     * The TLS mode the driver is given: what {@code DB_CONNECTION_STRING} says; else {@code verify-full} when there
+     * are certificates to verify against ({@code DB_CA_BUNDLE}, or {@code sslrootcert} in the string); else
+     * {@code require} for an IAM login (RDS accepts tokens only over TLS); else none (the driver's {@code prefer}).
+     */
+    public Optional<String> sslMode() {
+        if (settings.sslMode().isPresent()) {
+            return settings.sslMode();
+        }
+        if (caBundle.isPresent() || settings.sslRootCert().isPresent()) {
+            return Optional.of("verify-full");
+        }
+        return usesIamAuthentication() ? Optional.of("require") : Optional.empty();
+    }
+
+    /** True when the server's certificate is checked against a CA and its name against the host. */
+    public boolean verifiesServer() {
+        return sslMode().filter("verify-full"::equals).isPresent();
+    }
+
+    /**
+     * The same login, as the tables' owner (migrations, partition maintenance): its encrypted password is another
+     * secret, bound to its own purpose.
+     */
+    public DatabaseConfig asOwner() {
+        return new DatabaseConfig(settings, encryptedPassword, region, connectTimeout, statementTimeout,
+                kmsEncryptionContext, SecretPurpose.OWNER_DATABASE_PASSWORD, caBundle);
     }
 
     /**

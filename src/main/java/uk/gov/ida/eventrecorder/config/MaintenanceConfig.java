@@ -15,7 +15,7 @@ public record MaintenanceConfig(DatabaseConfig database, String metricsNamespace
     }
 
     public static MaintenanceConfig fromEnvironment(Map<String, String> environment) {
-        return new MaintenanceConfig(DatabaseConfig.fromEnvironment(environment),
+        return new MaintenanceConfig(DatabaseConfig.fromEnvironment(environment).asOwner(),
                 new Env(environment).optional(Variable.METRICS_NAMESPACE).orElse("EventRecorder"));
     }
 }

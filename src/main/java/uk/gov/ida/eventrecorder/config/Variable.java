@@ -6,9 +6,13 @@ package uk.gov.ida.eventrecorder.config;
  */
 public enum Variable {
     DB_CONNECTION_STRING("libpq keyword/value string or postgresql:// URI of the database"),
+    DB_CA_BUNDLE("the CA certificates the database's certificate must chain to: a file (e.g. /var/task/rds-ca.pem) "
+            + "or s3://bucket/key; with one, TLS is verify-full unless DB_CONNECTION_STRING sets sslmode"),
     ENCRYPTED_DATABASE_PASSWORD("base64 KMS ciphertext of the database password; without it (and without a "
             + "password in DB_CONNECTION_STRING) the recorder logs in with an RDS IAM token over SSL"),
     ENCRYPTION_KEY("base64 KMS ciphertext of the AES data key producers encrypt events with"),
+    KMS_ENCRYPTION_CONTEXT("true: decrypt each KMS ciphertext with the encryption context event-recorder:purpose "
+            + "naming what it is for (data-key, database-password, owner-database-password)"),
     DECRYPTION_KEY_BUCKET_NAME("S3 bucket of an object holding that ciphertext (instead of ENCRYPTION_KEY)"),
     DECRYPTION_KEY_FILE_NAME("key of that S3 object"),
     QUEUE_URL("the queue the drain handler empties"),

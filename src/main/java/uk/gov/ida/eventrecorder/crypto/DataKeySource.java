@@ -52,7 +52,7 @@ public final class DataKeySource {
         List<SecretKey> keys = new ArrayList<>(ciphertexts.size());
         for (int k = 0; k < ciphertexts.size(); k++) {
             String which = ciphertexts.size() == 1 ? source : source + " (key " + (k + 1) + " of " + ciphertexts.size() + ")";
-            keys.add(new SecretKeySpec(aesKeyBytes(kms.decrypt(ciphertexts.get(k), which), which), "AES"));
+            keys.add(new SecretKeySpec(aesKeyBytes(kms.decrypt(ciphertexts.get(k), which, SecretPurpose.DATA_KEY), which), "AES"));
         }
         return keys;
     }

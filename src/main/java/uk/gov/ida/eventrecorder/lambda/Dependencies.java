@@ -51,10 +51,12 @@ public final class Dependencies implements AutoCloseable {
         this.kms = new Lazy<>(clients::kms);
         this.s3 = new Lazy<>(clients::s3);
         this.sqs = new Lazy<>(clients::sqs);
-        this.dataSource = new Lazy<>(() -> DatabaseLogin.open(database, this::kmsSecrets, poolName, poolSize));
+        this.dataSource = new Lazy<>(() -> DatabaseLogin.open(database, this::kmsSecrets, s3, poolName, poolSize));
         this.circuit = new Lazy<>(() -> new DatabaseCircuit(circuitOpen));
-        this.repository = new Lazy<>(() -> new EventRepository(dataSource.get(), circuit.get(),
-                database.statementTimeout()));
+        // The pool is opened by the repository's first statement, behind the circuit: a KMS-encrypted password that
+        // cannot be decrypted fails batches as a database failure (backed off), not the handler.
+        this.repository = new Lazy<>(() -> new EventRepository(dataSource, circuit.get(),
+                database.statementTimeout(), database.connectTimeout()));
         this.dataKeys = new Lazy<>(() -> new DataKeys(() -> new DataKeySource(kmsSecrets(), s3)
                 .load(dataKey.orElseThrow(() -> new ConfigurationException("ENCRYPTION_KEY",
                         "is required to decrypt queue messages"))), circuitOpen));
@@ -99,7 +101,7 @@ public final class Dependencies implements AutoCloseable {
     }
 
     public KmsSecrets kmsSecrets() {
-        return new KmsSecrets(kms.get());
+        return new KmsSecrets(kms.get(), database.kmsEncryptionContext());
     }
 
     /**

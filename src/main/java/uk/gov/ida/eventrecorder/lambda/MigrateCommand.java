@@ -28,7 +28,7 @@ public final class MigrateCommand {
     /** @return the process exit code: 0 when the schema is at the latest version */
     public static int run(PrintWriter out, PrintWriter err) {
         try {
-            DatabaseConfig config = DatabaseConfig.fromSystemEnvironment();
+            DatabaseConfig config = DatabaseConfig.fromSystemEnvironment().asOwner(); // migrations run as the owner
             // Two connections: Flyway holds one for its lock while it migrates on another.
             try (Dependencies dependencies = new Dependencies(config, Optional.empty(), Duration.ZERO,
                     "event-recorder-migrate", 2)) {

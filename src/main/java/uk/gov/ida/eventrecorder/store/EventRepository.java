@@ -1,6 +1,7 @@
 package uk.gov.ida.eventrecorder.store;
 
 import uk.gov.ida.eventrecorder.Deadline;
+import uk.gov.ida.eventrecorder.DependencyException;
 import uk.gov.ida.eventrecorder.event.AuditEvent;
 import uk.gov.ida.eventrecorder.event.BillingEvent;
 import uk.gov.ida.eventrecorder.event.FraudEvent;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
@@ -89,7 +91,7 @@ public final class EventRepository {
     /** The least time a statement is started with: less, and the batch fails at once as a database failure. */
     static final long MIN_STATEMENT_MILLIS = 1_000;
 
-    private final DataSource dataSource;
+    private final Supplier<? extends DataSource> dataSource;
     private final DatabaseCircuit circuit;
     private final int statementTimeoutSeconds;
     private final long connectTimeoutMillis;
@@ -100,11 +102,23 @@ public final class EventRepository {
      *                         failure, well before Lambda's own timeout would lose the whole batch's response
      */
     public EventRepository(DataSource dataSource, DatabaseCircuit circuit, Duration statementTimeout) {
+        this(() -> dataSource, circuit, statementTimeout,
+                Duration.ofMillis(dataSource instanceof HikariDataSource pool ? pool.getConnectionTimeout() : 0));
+    }
+
+    /**
+     * @param dataSource     the pool, opened on the first statement: opening it may need KMS (a KMS-encrypted
+     *                       password), and a KMS failure then fails the batch as a database failure, behind the
+     *                       circuit, rather than escaping the handler
+     * @param connectTimeout how long borrowing a connection may wait (a dead pooled connection is validated, then
+     *                       replaced)
+     */
+    public EventRepository(Supplier<? extends DataSource> dataSource, DatabaseCircuit circuit,
+                           Duration statementTimeout, Duration connectTimeout) {
         this.dataSource = dataSource;
         this.circuit = circuit;
         this.statementTimeoutSeconds = (int) Math.max(1, (statementTimeout.toMillis() + 999) / 1000);
-        // Borrowing a connection may wait this long (a dead pooled connection is validated, then replaced).
-        this.connectTimeoutMillis = dataSource instanceof HikariDataSource pool ? pool.getConnectionTimeout() : 0;
+        this.connectTimeoutMillis = connectTimeout.toMillis();
     }
 
     /** False while the circuit is open: a batch would fail without an attempt. */
@@ -191,8 +205,16 @@ public final class EventRepository {
             // failed on its connection and used the time; this is the database failing, and counts as such.
             throw new SQLTimeoutException("no time left in the invocation to retry the statement", "57014");
         }
+        DataSource pool;
+        try {
+            pool = dataSource.get();
+        } catch (DependencyException e) {
+            // The password could not be decrypted, or the CA bundle read: no login is possible, as when the database
+            // refuses it (28000).
+            throw new SQLException("no database login: " + e.getMessage(), "28000", e);
+        }
         statements.incrementAndGet();
-        try (Connection connection = dataSource.getConnection();
+        try (Connection connection = pool.getConnection();
              PreparedStatement statement = connection.prepareStatement(INSERT_BATCH)) {
             long budget = deadline.remainingMillis();
             if (budget != Long.MAX_VALUE) {
@@ -225,10 +247,10 @@ public final class EventRepository {
                     written.merge(new Key(rs.getString(1), rs.getObject(2, LocalDateTime.class)), 1, Integer::sum);
                 }
             } catch (SQLException e) {
-                if (SqlFailure.of(e) == SqlFailure.RECONNECT && dataSource instanceof HikariDataSource pool) {
+                if (SqlFailure.of(e) == SqlFailure.RECONNECT && pool instanceof HikariDataSource hikari) {
                     // The pool already discards connections it sees die (class 08, 57P0x), but not one that
                     // answers read-only (25006): without this, every later batch would meet the demoted primary.
-                    pool.evictConnection(connection);
+                    hikari.evictConnection(connection);
                 }
                 throw e;
             }

@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -69,7 +71,12 @@ public final class KmsDouble implements AutoCloseable {
 
     /** Encrypts as {@code kms:Encrypt} would, returning the base64 blob the recorder is configured with. */
     public String encryptToBase64(byte[] plaintext) {
-        return Base64.getEncoder().encodeToString(encrypt(plaintext));
+        return Base64.getEncoder().encodeToString(encrypt(plaintext, Map.of()));
+    }
+
+    /** As {@code aws kms encrypt --encryption-context k=v}: only a Decrypt with the same context opens it. */
+    public String encryptToBase64(byte[] plaintext, Map<String, String> encryptionContext) {
+        return Base64.getEncoder().encodeToString(encrypt(plaintext, encryptionContext));
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -85,13 +92,15 @@ public final class KmsDouble implements AutoCloseable {
             switch (target == null ? "" : target) {
                 case "TrentService.Encrypt" -> {
                     byte[] plaintext = Base64.getDecoder().decode(request.path("Plaintext").asText());
-                    response.put("CiphertextBlob", Base64.getEncoder().encodeToString(encrypt(plaintext)));
+                    response.put("CiphertextBlob", Base64.getEncoder().encodeToString(encrypt(plaintext,
+                            context(request))));
                     response.put("KeyId", KEY_ID);
                     response.put("EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
                 }
                 case "TrentService.Decrypt" -> {
                     decryptCalls.incrementAndGet();
-                    byte[] plaintext = decrypt(Base64.getDecoder().decode(request.path("CiphertextBlob").asText()));
+                    byte[] plaintext = decrypt(Base64.getDecoder().decode(request.path("CiphertextBlob").asText()),
+                            context(request));
                     if (plaintext == null) {
                         reply(exchange, 400, error("InvalidCiphertextException", "The ciphertext is invalid"));
                         return;
@@ -106,7 +115,8 @@ public final class KmsDouble implements AutoCloseable {
                     byte[] plaintext = new byte[bytes];
                     random.nextBytes(plaintext);
                     response.put("Plaintext", Base64.getEncoder().encodeToString(plaintext));
-                    response.put("CiphertextBlob", Base64.getEncoder().encodeToString(encrypt(plaintext)));
+                    response.put("CiphertextBlob", Base64.getEncoder().encodeToString(encrypt(plaintext,
+                            context(request))));
                     response.put("KeyId", KEY_ID);
                 }
                 default -> {
@@ -118,12 +128,26 @@ public final class KmsDouble implements AutoCloseable {
         }
     }
 
-    private byte[] encrypt(byte[] plaintext) {
+    /** The request's EncryptionContext, as KMS binds it: additional authenticated data, in key order. */
+    private static Map<String, String> context(JsonNode request) {
+        Map<String, String> context = new TreeMap<>();
+        request.path("EncryptionContext").fields().forEachRemaining(e -> context.put(e.getKey(), e.getValue().asText()));
+        return context;
+    }
+
+    private static byte[] aad(Map<String, String> context) {
+        StringBuilder aad = new StringBuilder();
+        new TreeMap<>(context).forEach((k, v) -> aad.append(k).append('=').append(v).append('\n'));
+        return aad.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private byte[] encrypt(byte[] plaintext, Map<String, String> context) {
         try {
             byte[] iv = new byte[12];
             random.nextBytes(iv);
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.ENCRYPT_MODE, masterKey, new GCMParameterSpec(128, iv));
+            cipher.updateAAD(aad(context));
             byte[] sealed = cipher.doFinal(plaintext);
             return ByteBuffer.allocate(MAGIC.length + iv.length + sealed.length).put(MAGIC).put(iv).put(sealed).array();
         } catch (GeneralSecurityException e) {
@@ -131,13 +155,14 @@ public final class KmsDouble implements AutoCloseable {
         }
     }
 
-    private byte[] decrypt(byte[] blob) {
+    private byte[] decrypt(byte[] blob, Map<String, String> context) {
         if (blob.length < MAGIC.length + 12 + 16) {
             return null;
         }
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.DECRYPT_MODE, masterKey, new GCMParameterSpec(128, blob, MAGIC.length, 12));
+            cipher.updateAAD(aad(context));
             return cipher.doFinal(blob, MAGIC.length + 12, blob.length - MAGIC.length - 12);
         } catch (GeneralSecurityException e) {
             return null;
