@@ -41,6 +41,15 @@ class SecretPurposeTest {
         return env;
     }
 
+    /** Contexts on: the data key bound to its purpose, and a password encrypted for {@code passwordPurpose}. */
+    private Map<String, String> boundEnvironment(SecretPurpose passwordPurpose) {
+        Map<String, String> env = environment();
+        env.put("KMS_ENCRYPTION_CONTEXT", "true");
+        env.put("ENCRYPTION_KEY", encrypt(fixture.dataKey, SecretPurpose.DATA_KEY));
+        env.put("ENCRYPTED_DATABASE_PASSWORD", encrypt("pw".getBytes(StandardCharsets.UTF_8), passwordPurpose));
+        return env;
+    }
+
     @BeforeEach
     void setUp() {
         fixture.database.truncateAll();
@@ -80,12 +89,8 @@ class SecretPurposeTest {
 
     @Test
     void theQueueHandlerRecordsWithADataKeyAndPasswordBoundToTheirPurposes() {
-        Map<String, String> env = environment();
-        env.put("KMS_ENCRYPTION_CONTEXT", "true");
-        env.put("ENCRYPTION_KEY", encrypt(fixture.dataKey, SecretPurpose.DATA_KEY));
         // The test server trusts every login, so the password is only decrypted, as a deployed one would be.
-        env.put("ENCRYPTED_DATABASE_PASSWORD", encrypt("pw".getBytes(StandardCharsets.UTF_8),
-                SecretPurpose.DATABASE_PASSWORD));
+        Map<String, String> env = boundEnvironment(SecretPurpose.DATABASE_PASSWORD);
 
         assertEquals(List.of(), recordOne(env).getBatchItemFailures());
         assertEquals(1, fixture.tables.count("audit.audit_events"));
@@ -102,12 +107,8 @@ class SecretPurposeTest {
 
     @Test
     void aPasswordThatCannotBeDecryptedFailsTheBatchAsADatabaseFailureBackedOffNotTheHandler() {
-        Map<String, String> env = environment();
-        env.put("KMS_ENCRYPTION_CONTEXT", "true");
-        env.put("ENCRYPTION_KEY", encrypt(fixture.dataKey, SecretPurpose.DATA_KEY));
         // The owner's password deployed by mistake to a recording function: its grant (here, its context) refuses.
-        env.put("ENCRYPTED_DATABASE_PASSWORD", encrypt("pw".getBytes(StandardCharsets.UTF_8),
-                SecretPurpose.OWNER_DATABASE_PASSWORD));
+        Map<String, String> env = boundEnvironment(SecretPurpose.OWNER_DATABASE_PASSWORD);
         TestQueue queue = TestQueue.standard(sqs, 5, 30);
         queue.send(fixture.encrypt(EventBuilder.billing()));
         try (SqsEventHandler handler = new SqsEventHandler(env)) {
