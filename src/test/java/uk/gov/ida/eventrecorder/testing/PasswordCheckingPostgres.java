@@ -20,11 +20,18 @@ import java.util.Optional;
 public final class PasswordCheckingPostgres implements AutoCloseable {
     public static final String DATABASE = "events";
 
+    private final Path bin;
     private final Path dir;
     private final int port;
     private final String superPassword;
 
     public PasswordCheckingPostgres(String recorderPassword) throws IOException, InterruptedException {
+        this(recorderPassword, Path.of(ServerBinaries.BIN));
+    }
+
+    /** @param bin the server programs of the PostgreSQL to run (another major: {@link EmbeddedPostgres#binaries}) */
+    public PasswordCheckingPostgres(String recorderPassword, Path bin) throws IOException, InterruptedException {
+        this.bin = bin;
         this.dir = Files.createTempDirectory("er-pg-");
         this.port = ElasticMq.freePort();
         this.superPassword = "super-" + Long.toHexString(System.nanoTime());
@@ -32,8 +39,8 @@ public final class PasswordCheckingPostgres implements AutoCloseable {
         Path pwfile = dir.resolve("pw");
         Files.writeString(pwfile, superPassword + "\n");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        ServerBinaries.run(List.of("chown", "-R", "postgres", dir.toString()));
-        ServerBinaries.asPostgres("initdb", "-D", data.toString(), "-A", "scram-sha-256", "-U", "postgres",
+        ServerBinaries.giveToServerUser(dir.toString());
+        ServerBinaries.asServerUser(bin, "initdb", "-D", data.toString(), "-A", "scram-sha-256", "-U", "postgres",
                 "--pwfile=" + pwfile, "--no-sync");
         // A CA of the cluster's own, as RDS has, and a server certificate it signed naming the address connected to.
         ServerBinaries.run(List.of("openssl", "req", "-new", "-x509", "-days", "1", "-nodes", "-subj",
@@ -45,7 +52,7 @@ public final class PasswordCheckingPostgres implements AutoCloseable {
                 "hostssl all iam_user 127.0.0.1/32 trust",
                 "host all iam_user 127.0.0.1/32 reject",
                 "host all all 127.0.0.1/32 scram-sha-256", ""));
-        ServerBinaries.asPostgres("pg_ctl", "-D", data.toString(), "-w", "-l", dir.resolve("log").toString(), "-o",
+        ServerBinaries.asServerUser(bin, "pg_ctl", "-D", data.toString(), "-w", "-l", dir.resolve("log").toString(), "-o",
                 "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c ssl=on -c fsync=off", "start");
         try {
             prepare(recorderPassword);
@@ -103,14 +110,18 @@ public final class PasswordCheckingPostgres implements AutoCloseable {
         ServerBinaries.run(List.of("openssl", "x509", "-req", "-days", "1", "-in", dir.resolve("server.csr").toString(),
                 "-CA", caCertificate().toString(), "-CAkey", dir.resolve("ca.key").toString(), "-CAcreateserial",
                 "-extfile", ext.toString(), "-out", data.resolve("server.crt").toString()));
-        ServerBinaries.run(List.of("chown", "postgres", data.resolve("server.crt").toString(),
-                data.resolve("server.key").toString()));
+        ServerBinaries.giveToServerUser(data.resolve("server.crt").toString(), data.resolve("server.key").toString());
         ServerBinaries.run(List.of("chmod", "600", data.resolve("server.key").toString()));
         ServerBinaries.run(List.of("chmod", "644", caCertificate().toString()));
         if (Files.exists(data.resolve("postmaster.pid"))) {
-            ServerBinaries.asPostgres("pg_ctl", "-D", data.toString(), "reload");
+            ServerBinaries.asServerUser(bin, "pg_ctl", "-D", data.toString(), "reload");
             Thread.sleep(300); // the postmaster reloads on SIGHUP; new connections then get the new certificate
         }
+    }
+
+    /** The superuser on the event database: the tables' owner (it ran the migrations), as the maintenance logs in. */
+    public DatabaseSettings ownerSettings() {
+        return settings("postgres", superPassword, DATABASE);
     }
 
     /** A superuser view of the cluster's event database, for assertions. */
@@ -135,7 +146,7 @@ public final class PasswordCheckingPostgres implements AutoCloseable {
     }
 
     private void stop() throws IOException, InterruptedException {
-        ServerBinaries.asPostgres("pg_ctl", "-D", dir.resolve("data").toString(), "-m", "immediate", "stop");
+        ServerBinaries.asServerUser(bin, "pg_ctl", "-D", dir.resolve("data").toString(), "-m", "immediate", "stop");
         ServerBinaries.run(List.of("rm", "-rf", dir.toString()));
     }
 }

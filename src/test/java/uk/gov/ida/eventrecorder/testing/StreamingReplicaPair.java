@@ -26,10 +26,18 @@ public final class StreamingReplicaPair implements AutoCloseable {
     private final int primaryPort = ElasticMq.freePort();
     private final int standbyPort = ElasticMq.freePort();
 
+    /**
+     * A standby is cloned with {@code pg_basebackup}, a client program: installed PostgreSQL has it, the embedded
+     * binaries (a machine with nothing but a JDK) do not.
+     */
+    public static boolean available() {
+        return ServerBinaries.has("pg_basebackup");
+    }
+
     public StreamingReplicaPair() throws Exception {
         dir = Files.createTempDirectory("er-failover-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        ServerBinaries.run(List.of("chown", "-R", "postgres", dir.toString()));
+        ServerBinaries.giveToServerUser(dir.toString());
         try {
             Path primary = dir.resolve("primary");
             ServerBinaries.asPostgres("initdb", "-D", primary.toString(), "-A", "trust", "-U", "postgres",
