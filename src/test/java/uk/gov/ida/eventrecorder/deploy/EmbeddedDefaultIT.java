@@ -28,13 +28,15 @@ class EmbeddedDefaultIT {
                 "mount --bind " + empty + " /usr/lib/postgresql 2>/dev/null || true",
                 "mount --bind " + empty + " /etc/postgresql 2>/dev/null || true",
                 "unset EVENT_RECORDER_TEST_DB",
+                // Its own state: the run around this test may itself be using an embedded server.
+                "export EVENT_RECORDER_EMBEDDED_STATE=target/embedded-postgres-it",
                 "export EVENT_RECORDER_LOCAL_PG_PORT=1",
                 ". build/lib.sh",
                 "ensure_postgres",
                 "echo \"DB=$EVENT_RECORDER_TEST_DB\"",
                 "port=${EVENT_RECORDER_TEST_DB##*port=}; port=${port%% *}",
                 "(exec 3<>/dev/tcp/127.0.0.1/$port) && echo REACHABLE",
-                "echo DIR=$(cat target/embedded-postgres/dir)");
+                "echo DIR=$(cat target/embedded-postgres-it/dir)");
         Process process = new ProcessBuilder("unshare", "-m", "bash", "-c", script).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(120, TimeUnit.SECONDS), output);
@@ -48,7 +50,7 @@ class EmbeddedDefaultIT {
         String dir = output.lines().filter(l -> l.startsWith("DIR=")).findFirst().orElseThrow().substring(4);
 
         assertFalse(Files.exists(Path.of(dir)), "its files are gone");
-        assertFalse(Files.exists(Path.of("target/embedded-postgres")), "and its state");
+        assertFalse(Files.exists(Path.of("target/embedded-postgres-it")), "and its state");
         Process left = new ProcessBuilder("pgrep", "-f", dir).start();
         assertEquals(1, left.waitFor(), "no process of it is left running");
     }
