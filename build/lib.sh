@@ -2,12 +2,25 @@
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
+# The functions run on Lambda's java25 runtime, so the suite runs on a JDK 25 where the machine has one: JAVA_HOME if
+# it is set, else Temurin 25 where these machines keep it, else the default java (17 or newer still builds and passes).
+choose_jdk() {
+  if [ -z "${JAVA_HOME:-}" ] && [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]; then
+    export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+  fi
+  if [ -n "${JAVA_HOME:-}" ]; then
+    export PATH="$JAVA_HOME/bin:$PATH"
+  fi
+}
+
 require_java_and_maven() {
-  command -v java >/dev/null || die "java not found: install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless)"
+  choose_jdk
+  command -v java >/dev/null || die "java not found: install a JDK 25 (or 17 or newer), e.g. Temurin 25, and set JAVA_HOME"
   command -v mvn >/dev/null || die "mvn not found: install Maven 3.8+ (Debian: apt-get install maven)"
   local v
   v=$(java -XshowSettings:properties -version 2>&1 | awk -F= '/java.specification.version/ {gsub(/ /,"",$2); print $2}')
-  [ "${v%%.*}" -ge 17 ] 2>/dev/null || die "Java 17 or newer is needed; found $v"
+  [ "${v%%.*}" -ge 17 ] 2>/dev/null || die "Java 17 or newer is needed (25 is what Lambda runs); found $v"
+  say "JDK $v ($(command -v java))"
 }
 
 # Make sure a PostgreSQL answers for the tests: EVENT_RECORDER_TEST_DB if set, else the machine's server on
