@@ -1,0 +1,182 @@
+package uk.gov.ida.eventrecorder.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import uk.gov.ida.eventrecorder.testing.EventBuilder;
+import uk.gov.ida.eventrecorder.testing.LambdaRuntime;
+import uk.gov.ida.eventrecorder.testing.RecorderFixture;
+import uk.gov.ida.eventrecorder.testing.TestQueue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The packaged artifact as Lambda runs it: unzipped into a task root, started by Lambda's runtime interface client
+ * under the template's JVM options, fed the JSON the SQS event source, EventBridge and S3 send, its answers read back
+ * as JSON. What the handlers receive is what the client's own serializers make of that JSON, not objects a test built.
+ */
+class RuntimeClientIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path ARTIFACT = Path.of(System.getProperty("artifact.path", "target/event-recorder-lambda.jar"));
+    private final RecorderFixture fixture = new RecorderFixture();
+    private SqsClient sqs;
+
+    @BeforeEach
+    void setUp() {
+        fixture.database.truncateAll();
+        sqs = fixture.servers.sqsClient();
+    }
+
+    @AfterEach
+    void tearDown() {
+        sqs.close();
+    }
+
+    @Test
+    void anSqsBatchIsAnsweredWithExactlyItsFailedMessagesAndItsEventsRecorded() throws Exception {
+        TestQueue queue = TestQueue.standard(sqs, 5, 30);
+        List<EventBuilder> events = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            EventBuilder event = i % 3 == 0 ? EventBuilder.fraud() : EventBuilder.billing();
+            events.add(event);
+            queue.send(fixture.encrypt(event));
+        }
+        String bad = queue.send("not an encrypted event");
+        List<Message> received = receive(queue, 10);
+
+        try (LambdaRuntime lambda = LambdaRuntime.start(ARTIFACT,
+                "uk.gov.ida.eventrecorder.lambda.SqsEventHandler::handleRequest", fixture.processEnvironment(), 1)) {
+            long t0 = System.nanoTime();
+            LambdaRuntime.Answer answer = lambda.invoke(LambdaRuntime.sqsEvent(received, queue.arn()));
+            long firstMillis = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("runtime client, this JDK (%s): init %,d ms, first 10-message invocation %,d ms%n",
+                    Runtime.version(), lambda.initMillis(), firstMillis);
+
+            assertFalse(answer.error(), answer.body() + lambda.output());
+            JsonNode failures = JSON.readTree(answer.body()).path("batchItemFailures");
+            assertEquals(1, failures.size(), answer.body());
+            String failedId = failures.get(0).path("itemIdentifier").asText();
+            assertEquals(bad, failedId, "the undecryptable message is the one named");
+            deleteAllBut(queue, received, failedId);
+        }
+        for (EventBuilder event : events) {
+            assertEquals(1, fixture.tables.audit(event.eventId()).size());
+        }
+        assertEquals(6, fixture.tables.count("billing.billing_events"));
+        assertEquals(3, fixture.tables.count("billing.fraud_events"));
+        assertEquals(1, queue.inFlight(), "only the failed message is left, for its retries");
+        assertEquals(0, queue.visible());
+    }
+
+    @Test
+    void aDependencyFailureIsBackedOffThroughTheQueueFoundFromTheEventSourceArn() throws Exception {
+        TestQueue queue = TestQueue.standard(sqs, 5, 30);
+        for (int i = 0; i < 3; i++) {
+            queue.send(fixture.encrypt(EventBuilder.otherSession()));
+        }
+        Map<String, String> env = fixture.processEnvironment();
+        env.put("ENCRYPTION_KEY", "AAAAAAAAAAAAAAAAAAAAAA=="); // KMS refuses it: the data keys cannot be loaded
+        List<Message> received = receive(queue, 3);
+
+        try (LambdaRuntime lambda = LambdaRuntime.start(ARTIFACT,
+                "uk.gov.ida.eventrecorder.lambda.SqsEventHandler::handleRequest", env, 1)) {
+            LambdaRuntime.Answer answer = lambda.invoke(LambdaRuntime.sqsEvent(received, queue.arn()));
+
+            assertFalse(answer.error(), "failed messages, not a failed invocation: " + answer.body());
+            assertEquals(3, JSON.readTree(answer.body()).path("batchItemFailures").size(), answer.body());
+            assertTrue(lambda.output().contains("key unavailable"), lambda.output());
+        }
+        // Hidden for the outage back-off (1 s in the fixture), not the queue's 30 s: the queue's URL was found from
+        // the eventSourceARN the client deserialized.
+        Thread.sleep(1_500);
+        assertEquals(3, queue.visible());
+    }
+
+    @Test
+    void theDrainStartedByAScheduledEventEmptiesTheQueue() throws Exception {
+        TestQueue queue = TestQueue.standard(sqs);
+        for (int i = 0; i < 25; i++) {
+            queue.send(fixture.encrypt(EventBuilder.errorEvent()));
+        }
+        Map<String, String> env = fixture.processEnvironment();
+        env.put("QUEUE_URL", queue.url());
+
+        try (LambdaRuntime lambda = LambdaRuntime.start(ARTIFACT,
+                "uk.gov.ida.eventrecorder.lambda.QueueDrainHandler::handleRequest", env, 1)) {
+            LambdaRuntime.Answer answer = lambda.invoke(LambdaRuntime.scheduledEvent());
+
+            assertFalse(answer.error(), answer.body() + lambda.output());
+            JsonNode summary = JSON.readTree(answer.body());
+            assertEquals(25, summary.path("recorded").asInt(), answer.body());
+            assertEquals("empty", summary.path("stopReason").asText());
+        }
+        assertEquals(25, fixture.tables.count("audit.audit_events"));
+        assertEquals(0, queue.visible() + queue.inFlight());
+    }
+
+    @Test
+    void aReplayWhoseKeyArrivesUrlEncodedIsFoundRecordedAndDeleted() throws Exception {
+        String bucket = "archive-" + UUID.randomUUID().toString().substring(0, 8);
+        String key = "replay/2018 02 10+archive.jsonl";
+        EventBuilder event = EventBuilder.billing();
+        try (S3Client s3 = fixture.servers.s3Client()) {
+            s3.createBucket(r -> r.bucket(bucket));
+            s3.putObject(r -> r.bucket(bucket).key(key),
+                    RequestBody.fromString("{\"document\":" + event.json() + "}\n"));
+            Map<String, String> env = fixture.processEnvironment();
+            env.remove("ENCRYPTION_KEY");
+
+            try (LambdaRuntime lambda = LambdaRuntime.start(ARTIFACT,
+                    "uk.gov.ida.eventrecorder.lambda.ArchiveReplayHandler::handleRequest", env, 1)) {
+                LambdaRuntime.Answer answer = lambda.invoke(LambdaRuntime.s3Event(bucket, key, 100));
+
+                assertFalse(answer.error(), answer.body() + lambda.output());
+                assertEquals(1, JSON.readTree(answer.body()).path(key).path("recorded").asInt(), answer.body());
+            }
+            assertThrows(NoSuchKeyException.class, () -> s3.headObject(r -> r.bucket(bucket).key(key)));
+        }
+        assertEquals(1, fixture.tables.billing(event.eventId()).size());
+    }
+
+    private List<Message> receive(TestQueue queue, int count) {
+        List<Message> received = new ArrayList<>();
+        while (received.size() < count) {
+            received.addAll(sqs.receiveMessage(r -> r.queueUrl(queue.url()).maxNumberOfMessages(count - received.size())
+                    .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages());
+        }
+        return received;
+    }
+
+    /** What the event source mapping does after the answer: deletes every message not named as failed. */
+    private void deleteAllBut(TestQueue queue, List<Message> received, String failedId) {
+        List<DeleteMessageBatchRequestEntry> deletes = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (Message m : received) {
+            if (!m.messageId().equals(failedId) && ids.add(m.messageId())) {
+                deletes.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(deletes.size()))
+                        .receiptHandle(m.receiptHandle()).build());
+            }
+        }
+        sqs.deleteMessageBatch(r -> r.queueUrl(queue.url()).entries(deletes));
+    }
+}

@@ -1,0 +1,278 @@
+package uk.gov.ida.eventrecorder.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * The packaged artifact run as Lambda runs it: unzipped into a task root (Lambda's {@code /var/task}), started by
+ * Lambda's own runtime interface client ({@code target/runtime-interface-client}, copied by the build) in a JVM of its
+ * own, with the template's JVM options, and fed event JSON through a Runtime API server played here
+ * ({@code /2018-06-01/runtime/…}). The client's serializers turn the JSON into the handler's event types and its
+ * answer back into JSON, as in Lambda. The traps met driving it are in docs/TEST-SERVERS.md.
+ */
+public final class LambdaRuntime implements AutoCloseable {
+    private static final String API = "/2018-06-01/runtime";
+    private static final String ARN = "arn:aws:lambda:eu-west-2:000000000000:function:event-recorder";
+
+    /** What an invocation answered: the handler's result as JSON, or an error. */
+    public record Answer(String body, boolean error) {
+    }
+
+    private record Pending(String requestId, String event) {
+    }
+
+    private final HttpServer server;
+    private final ExecutorService serverThreads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "runtime-api");
+        t.setDaemon(true);
+        return t;
+    });
+    private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
+    private final Map<String, CompletableFuture<Answer>> answers = new ConcurrentHashMap<>();
+    private final CompletableFuture<Long> firstNext = new CompletableFuture<>();
+    private final CompletableFuture<String> initError = new CompletableFuture<>();
+    private final Path log;
+    private final long started;
+    private Process process;
+
+    private LambdaRuntime(Path log) throws IOException {
+        this.log = log;
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext(API + "/", this::handle);
+        server.setExecutor(serverThreads);
+        server.start();
+        this.started = System.nanoTime();
+    }
+
+    /**
+     * @param artifact    the packaged jar
+     * @param handler     {@code class::handleRequest}, as the template's {@code Handler}
+     * @param environment the function's variables (the template's and the test servers' endpoints)
+     * @param concurrency {@code AWS_LAMBDA_MAX_CONCURRENCY}: handler threads in the one process (Managed Instances)
+     */
+    public static LambdaRuntime start(Path artifact, String handler, Map<String, String> environment,
+                                      int concurrency) throws IOException {
+        Path taskRoot = unzip(artifact);
+        LambdaRuntime runtime = new LambdaRuntime(Files.createTempFile("lambda-runtime-", ".log"));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString()));
+        if (Runtime.version().feature() >= 22) {
+            command.add("--enable-native-access=ALL-UNNAMED"); // the client's JNI, without a warning on JDK 25
+        }
+        command.addAll(List.of("-cp", Path.of("target", "runtime-interface-client").toAbsolutePath() + "/*",
+                "com.amazonaws.services.lambda.runtime.api.client.AWSLambda", handler));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(taskRoot.toFile())
+                .redirectErrorStream(true).redirectOutput(runtime.log.toFile());
+        Map<String, String> env = builder.environment();
+        env.putAll(environment);
+        env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + runtime.server.getAddress().getPort());
+        env.put("_HANDLER", handler);
+        env.put("LAMBDA_TASK_ROOT", taskRoot.toString());
+        env.put("AWS_LAMBDA_FUNCTION_NAME", "event-recorder");
+        env.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+        env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024");
+        env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/event-recorder");
+        env.put("AWS_LAMBDA_LOG_STREAM_NAME", "test");
+        // The template's JVM options (Globals JAVA_TOOL_OPTIONS), unless the caller gives others.
+        env.putIfAbsent("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+        if (concurrency > 1) {
+            env.put("AWS_LAMBDA_MAX_CONCURRENCY", Integer.toString(concurrency));
+        }
+        runtime.process = builder.start();
+        return runtime;
+    }
+
+    /** Invokes the function with {@code eventJson} and waits for its answer. */
+    public Answer invoke(String eventJson) {
+        return submit(eventJson).join();
+    }
+
+    /** Queues an invocation; a handler thread of the client takes it with {@code /next}. */
+    public CompletableFuture<Answer> submit(String eventJson) {
+        String id = UUID.randomUUID().toString();
+        CompletableFuture<Answer> answer = new CompletableFuture<Answer>().orTimeout(120, TimeUnit.SECONDS);
+        answers.put(id, answer);
+        pending.add(new Pending(id, eventJson));
+        initError.thenAccept(error -> answer.completeExceptionally(new IllegalStateException(
+                "the function failed its init: " + error + "\n" + output())));
+        return answer;
+    }
+
+    /** From the process's start to its first {@code /next}: what Lambda reports as init. */
+    public long initMillis() {
+        return firstNext.orTimeout(60, TimeUnit.SECONDS).join();
+    }
+
+    /** Everything the function printed (its log). */
+    public String output() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath().substring(API.length());
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            if (path.equals("/invocation/next")) {
+                firstNext.complete((System.nanoTime() - started) / 1_000_000);
+                Pending next;
+                try {
+                    next = pending.take();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                exchange.getResponseHeaders().add("Lambda-Runtime-Aws-Request-Id", next.requestId());
+                exchange.getResponseHeaders().add("Lambda-Runtime-Deadline-Ms",
+                        Long.toString(System.currentTimeMillis() + 60_000));
+                exchange.getResponseHeaders().add("Lambda-Runtime-Invoked-Function-Arn", ARN);
+                // Without a trace id the client's native code crashed (docs/TEST-SERVERS.md).
+                exchange.getResponseHeaders().add("Lambda-Runtime-Trace-Id",
+                        "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000) + "-" + next.requestId()
+                                .replace("-", "").substring(0, 24) + ";Sampled=0");
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+                reply(exchange, 200, next.event().getBytes(StandardCharsets.UTF_8));
+            } else if (path.startsWith("/invocation/") && (path.endsWith("/response") || path.endsWith("/error"))) {
+                String id = path.substring("/invocation/".length(), path.lastIndexOf('/'));
+                CompletableFuture<Answer> answer = answers.remove(id);
+                if (answer != null) {
+                    answer.complete(new Answer(new String(body, StandardCharsets.UTF_8), path.endsWith("/error")));
+                }
+                reply(exchange, 202, "{}".getBytes(StandardCharsets.UTF_8));
+            } else if (path.equals("/init/error")) {
+                initError.complete(new String(body, StandardCharsets.UTF_8));
+                reply(exchange, 202, "{}".getBytes(StandardCharsets.UTF_8));
+            } else if (path.equals("/restore/next")) {
+                reply(exchange, 200, new byte[0]);
+            } else {
+                reply(exchange, 404, new byte[0]);
+            }
+        }
+    }
+
+    private static void reply(HttpExchange exchange, int status, byte[] body) throws IOException {
+        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    /** Lambda unzips the artifact into /var/task; the client loads the function's classes from there. */
+    private static Path unzip(Path artifact) throws IOException {
+        Path root = Files.createTempDirectory("var-task-");
+        try (ZipFile zip = new ZipFile(artifact.toFile())) {
+            for (ZipEntry entry : java.util.Collections.list(zip.entries())) {
+                Path target = root.resolve(entry.getName()).normalize();
+                if (!target.startsWith(root)) {
+                    continue;
+                }
+                if (entry.isDirectory()) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.createDirectories(target.getParent());
+                    try (var in = zip.getInputStream(entry)) {
+                        Files.copy(in, target);
+                    }
+                }
+            }
+        }
+        return root;
+    }
+
+    @Override
+    public void close() {
+        if (process != null) {
+            process.destroy();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process.destroyForcibly();
+        }
+        server.stop(0);
+        serverThreads.shutdownNow();
+    }
+
+    /** Lambda's event JSON for records SQS delivered (docs/TEST-SERVERS.md), e.g. from {@code ReceiveMessage}. */
+    public static String sqsEvent(List<software.amazon.awssdk.services.sqs.model.Message> messages, String queueArn) {
+        StringBuilder json = new StringBuilder("{\"Records\":[");
+        for (int i = 0; i < messages.size(); i++) {
+            var m = messages.get(i);
+            Map<String, String> attributes = new HashMap<>();
+            m.attributes().forEach((k, v) -> attributes.put(k.toString(), v));
+            json.append(i == 0 ? "" : ",").append("{\"messageId\":").append(quote(m.messageId()))
+                    .append(",\"receiptHandle\":").append(quote(m.receiptHandle()))
+                    .append(",\"body\":").append(quote(m.body()))
+                    .append(",\"attributes\":").append(object(attributes))
+                    .append(",\"messageAttributes\":{},\"md5OfBody\":").append(quote(m.md5OfBody()))
+                    .append(",\"eventSource\":\"aws:sqs\",\"eventSourceARN\":").append(quote(queueArn))
+                    .append(",\"awsRegion\":\"eu-west-2\"}");
+        }
+        return json.append("]}").toString();
+    }
+
+    /** What EventBridge Scheduler / a schedule rule sends. */
+    public static String scheduledEvent() {
+        return "{\"version\":\"0\",\"id\":\"" + UUID.randomUUID() + "\",\"detail-type\":\"Scheduled Event\","
+                + "\"source\":\"aws.events\",\"account\":\"000000000000\",\"time\":\"2026-11-29T12:00:00Z\","
+                + "\"region\":\"eu-west-2\",\"resources\":[\"arn:aws:events:eu-west-2:000000000000:rule/drain\"],"
+                + "\"detail\":{}}";
+    }
+
+    /** What S3 sends for an ObjectCreated notification: the key URL-encoded (a space as {@code +}). */
+    public static String s3Event(String bucket, String key, long size) {
+        String encoded = java.net.URLEncoder.encode(key, StandardCharsets.UTF_8).replace("%2F", "/");
+        return "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"awsRegion\":\"eu-west-2\","
+                + "\"eventTime\":\"2026-11-29T12:00:00.000Z\",\"eventName\":\"ObjectCreated:Put\","
+                + "\"userIdentity\":{\"principalId\":\"AWS:EXAMPLE\"},\"requestParameters\":{\"sourceIPAddress\":"
+                + "\"192.0.2.1\"},\"responseElements\":{\"x-amz-request-id\":\"R\",\"x-amz-id-2\":\"I\"},"
+                + "\"s3\":{\"s3SchemaVersion\":\"1.0\",\"configurationId\":\"c\",\"bucket\":{\"name\":" + quote(bucket)
+                + ",\"ownerIdentity\":{\"principalId\":\"O\"},\"arn\":\"arn:aws:s3:::" + bucket + "\"},"
+                + "\"object\":{\"key\":" + quote(encoded) + ",\"size\":" + size + ",\"eTag\":\"e\","
+                + "\"sequencer\":\"0055AED6DCD90281E5\"}}}]}";
+    }
+
+    private static String object(Map<String, String> map) {
+        StringBuilder json = new StringBuilder("{");
+        map.forEach((k, v) -> json.append(json.length() > 1 ? "," : "").append(quote(k)).append(':').append(quote(v)));
+        return json.append('}').toString();
+    }
+
+    private static String quote(String s) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(s);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
