@@ -23,11 +23,13 @@ import java.util.Optional;
  *                           message that failed for a database reason is hidden this long after its first receive,
  *                           twice as long after its second, …
  * @param outageRetryMax     {@code OUTAGE_RETRY_MAX_SECONDS} (default 43200, the SQS maximum): the longest such wait
+ * @param invocationsAtOnce  {@code AWS_LAMBDA_MAX_CONCURRENCY}, set by Lambda: invocations one process runs at once
+ *                           (Lambda Managed Instances; 1 elsewhere), which size the pool
  */
 public record RecorderConfig(DatabaseConfig database, KeyLocation dataKey, Optional<String> queueUrl,
                              boolean logDecryptedEvents, Duration drainSafetyMargin, int drainConcurrency,
                              String metricsNamespace,
-                             Duration outageRetryBase, Duration outageRetryMax) {
+                             Duration outageRetryBase, Duration outageRetryMax, int invocationsAtOnce) {
     /** SQS's largest visibility timeout, 12 hours. */
     public static final long MAX_VISIBILITY_SECONDS = 43_200;
     /** Chosen by measurement: README, "Performance". */
@@ -53,7 +55,8 @@ public record RecorderConfig(DatabaseConfig database, KeyLocation dataKey, Optio
                 env.count(Variable.DRAIN_CONCURRENCY, DEFAULT_DRAIN_CONCURRENCY, 1, 16),
                 env.optional(Variable.METRICS_NAMESPACE).orElse("EventRecorder"),
                 env.seconds(Variable.OUTAGE_RETRY_BASE_SECONDS, 360, MAX_VISIBILITY_SECONDS),
-                env.seconds(Variable.OUTAGE_RETRY_MAX_SECONDS, MAX_VISIBILITY_SECONDS, MAX_VISIBILITY_SECONDS));
+                env.seconds(Variable.OUTAGE_RETRY_MAX_SECONDS, MAX_VISIBILITY_SECONDS, MAX_VISIBILITY_SECONDS),
+                env.count(Variable.AWS_LAMBDA_MAX_CONCURRENCY, 1, 1, 256));
     }
 
     /** The drain handler cannot work without a queue; the event-source handler never asks. */

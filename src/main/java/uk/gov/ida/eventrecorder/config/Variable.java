@@ -27,7 +27,9 @@ public enum Variable {
     METRICS_NAMESPACE("CloudWatch namespace of the Embedded Metric Format lines"),
     FRAUD_UPLOAD_MAX_BYTES("the largest IDP fraud-data upload accepted; a larger file is refused with a validation failure"),
     AWS_REGION("region for signing RDS IAM tokens; set by Lambda itself", true),
-    AWS_LAMBDA_LOG_LEVEL("the lowest level logged; Lambda sets it from the function's application log level", true);
+    AWS_LAMBDA_LOG_LEVEL("the lowest level logged; Lambda sets it from the function's application log level", true),
+    AWS_LAMBDA_MAX_CONCURRENCY("invocations Lambda runs at once in one execution environment (Managed Instances); "
+            + "absent: one", true);
 
     private final String meaning;
     private final boolean setByLambda;

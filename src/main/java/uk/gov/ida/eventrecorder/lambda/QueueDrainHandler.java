@@ -36,9 +36,10 @@ public final class QueueDrainHandler implements RequestHandler<Map<String, Objec
     private QueueDrainHandler(RecorderConfig config) {
         this.queueUrl = config.requireQueueUrl();
         this.loops = QueueDrainer.loops(queueUrl, config.drainConcurrency());
-        this.container = new RecorderContainer(config, loops);
+        // Each receive loop holds a connection, in each drain the process runs at once.
+        this.container = new RecorderContainer(config, loops * config.invocationsAtOnce());
         AtomicInteger threads = new AtomicInteger();
-        this.loopThreads = new Lazy<>(() -> Executors.newFixedThreadPool(Math.max(1, loops - 1), r -> {
+        this.loopThreads = new Lazy<>(() -> Executors.newFixedThreadPool(Math.max(1, (loops - 1) * config.invocationsAtOnce()), r -> {
             Thread t = new Thread(r, "drain-loop-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;

@@ -38,7 +38,9 @@ public final class SqsEventHandler implements RequestHandler<SQSEvent, SQSBatchR
     }
 
     private SqsEventHandler(RecorderConfig config) {
-        this.container = new RecorderContainer(config, 1); // one batch at a time: one connection
+        // One connection per invocation the process runs at once: one, unless Lambda runs several in this
+        // execution environment (Managed Instances), when a single connection would serialize them.
+        this.container = new RecorderContainer(config, config.invocationsAtOnce());
         this.metrics = container.metrics(MetricsLog.EVENT_SOURCE_FUNCTION);
     }
 

@@ -158,6 +158,65 @@ class RuntimeClientIT {
         assertEquals(1, fixture.tables.billing(event.eventId()).size());
     }
 
+    @Test
+    void eightInvocationsAtOnceInOneProcessEachGetAConnectionAndRecordEveryEventOnce() throws Exception {
+        int batches = 48;
+        TestQueue queue = TestQueue.standard(sqs);
+        List<String> sequential = new ArrayList<>();
+        List<String> concurrent = new ArrayList<>();
+        for (int b = 0; b < batches; b++) {
+            List<Message> batch = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                EventBuilder event = i % 3 == 0 ? EventBuilder.billing() : EventBuilder.otherSession();
+                batch.add(Message.builder().messageId(UUID.randomUUID().toString()).receiptHandle("r-" + b + "-" + i)
+                        .body(fixture.encrypt(event)).md5OfBody("-")
+                        .attributesWithStrings(Map.of("ApproximateReceiveCount", "1")).build());
+            }
+            (b < batches / 2 ? sequential : concurrent).add(LambdaRuntime.sqsEvent(batch, queue.arn()));
+        }
+        // The database a region away (3 ms each way), as RDS is from Lambda: a statement is then mostly waiting,
+        // which one shared connection would make every invocation do in turn.
+        var settings = fixture.database.settings();
+        try (var latency = new uk.gov.ida.eventrecorder.testing.LatencyProxy(
+                java.net.URI.create("tcp://" + settings.host() + ":" + settings.port()), 3)) {
+        Map<String, String> env = fixture.processEnvironment();
+        env.put("DB_CONNECTION_STRING", env.get("DB_CONNECTION_STRING").replace("port=" + settings.port(),
+                "port=" + java.net.URI.create(latency.endpoint()).getPort()));
+        try (LambdaRuntime lambda = LambdaRuntime.start(ARTIFACT,
+                "uk.gov.ida.eventrecorder.lambda.SqsEventHandler::handleRequest", env, 8)) {
+            // Warm: the first invocation of each handler thread builds nothing the others have not.
+            List<java.util.concurrent.CompletableFuture<LambdaRuntime.Answer>> warm = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                warm.add(lambda.submit("{\"Records\":[]}"));
+            }
+            warm.forEach(java.util.concurrent.CompletableFuture::join);
+
+            long t0 = System.nanoTime();
+            for (String event : sequential) {
+                assertEquals("{\"batchItemFailures\":[]}", lambda.invoke(event).body());
+            }
+            long oneAtATime = System.nanoTime() - t0;
+            long t1 = System.nanoTime();
+            List<java.util.concurrent.CompletableFuture<LambdaRuntime.Answer>> all = new ArrayList<>();
+            concurrent.forEach(event -> all.add(lambda.submit(event)));
+            for (var answer : all) {
+                assertEquals("{\"batchItemFailures\":[]}", answer.join().body());
+            }
+            long atOnce = System.nanoTime() - t1;
+            long connections = (Long) fixture.tables.query("SELECT count(*) AS n FROM pg_stat_activity "
+                    + "WHERE application_name = 'event-recorder'").get(0).get("n");
+            assertTrue(connections > 1 && connections <= 8, "the pool is sized by AWS_LAMBDA_MAX_CONCURRENCY, not "
+                    + "one connection for all: " + connections);
+            System.out.printf("runtime client, AWS_LAMBDA_MAX_CONCURRENCY=8, one process, database 3 ms each way: %d "
+                            + "10-message invocations one at a time %,d ms, eight at a time %,d ms: %.2fx%n", batches / 2,
+                    oneAtATime / 1_000_000, atOnce / 1_000_000, (double) oneAtATime / atOnce);
+        }
+        }
+        assertEquals(batches * 10L, fixture.tables.count("audit.audit_events"));
+        assertEquals(batches * 10L, (Long) fixture.tables.query("SELECT count(DISTINCT event_id) AS n "
+                + "FROM audit.audit_events").get(0).get("n"), "each once");
+    }
+
     private List<Message> receive(TestQueue queue, int count) {
         List<Message> received = new ArrayList<>();
         while (received.size() < count) {
