@@ -7,6 +7,9 @@
 # With --drain only the drain: the handler from the packaged artifact, each run in a fresh JVM with the template's JVM
 # options, against a warmed sequential do-nothing consumer (both SDK HTTP clients measured), local and with 3 ms added
 # each way to SQS (properties drain.concurrency, default 1,2,4,8,16; drain.delayMs, default 3).
+# With --runtime: only the cold start as Lambda reports it, under Lambda's runtime interface client (init, first
+# 10-message invocation, SnapStart restore to first batch; coldStart.runs, default 5; coldStart.initType=none or
+# coldStart.javaOptions=… alternate runs with another init type or other JVM options, for a ratio in one run).
 # With --replay: the archive replay figures (property replay.megabytes, default 1024: the large archive's size).
 # With --growth [rows]: insert rate and WAL per event into empty tables and tables holding [rows] (default 10 million)
 # historic rows, before and after the partitioning migrations (property growth.seconds per measurement, default 60; about
@@ -49,10 +52,17 @@ case "${1:-}" in
     if [ -n "${1:-}" ] && [ "${1#-}" = "$1" ]; then rows=$1; shift; fi
     say "benchmarking growth with $rows historic rows a table"
     run uk.gov.ida.eventrecorder.bench.GrowthBenchmark -Dexec.appArgs="$rows" "$@" ;;
+  --runtime)
+    shift
+    package_if_missing
+    say "cold start as Lambda reports it: the artifact under Lambda's runtime interface client, on $(java -version 2>&1 | head -1)"
+    run uk.gov.ida.eventrecorder.bench.RuntimeColdStartBenchmark -Dexec.jvmArgs="-Xss1m -Dsun.net.httpserver.nodelay=true" "$@" ;;
   *)
     package_if_missing
     say "benchmarking the event-source handler and the cold start with JAVA_TOOL_OPTIONS=$jvm_options (a few minutes)"
     run uk.gov.ida.eventrecorder.bench.RecorderBenchmark -Dexec.jvmArgs="-Xss1m $jvm_options" "$@"
+    say "cold start as Lambda reports it: the artifact under Lambda's runtime interface client (init, first invocation, SnapStart restore)"
+    run uk.gov.ida.eventrecorder.bench.RuntimeColdStartBenchmark -Dexec.jvmArgs="-Xss1m -Dsun.net.httpserver.nodelay=true" "$@"
     say "benchmarking the drain handler in fresh JVMs against the queue's ceiling, local and with added latency"
     run uk.gov.ida.eventrecorder.bench.DrainBenchmark "$@" ;;
 esac

@@ -25,11 +25,15 @@ import java.util.Optional;
  * @param outageRetryMax     {@code OUTAGE_RETRY_MAX_SECONDS} (default 43200, the SQS maximum): the longest such wait
  * @param invocationsAtOnce  {@code AWS_LAMBDA_MAX_CONCURRENCY}, set by Lambda: invocations one process runs at once
  *                           (Lambda Managed Instances; 1 elsewhere), which size the pool
+ * @param warmAtInit         {@code AWS_LAMBDA_INITIALIZATION_TYPE} is on-demand or provisioned-concurrency: start
+ *                           loading the data keys and opening the first connection while Lambda initialises (never
+ *                           for snap-start: a snapshot holds no secret and no connection)
  */
 public record RecorderConfig(DatabaseConfig database, KeyLocation dataKey, Optional<String> queueUrl,
                              boolean logDecryptedEvents, Duration drainSafetyMargin, int drainConcurrency,
                              String metricsNamespace,
-                             Duration outageRetryBase, Duration outageRetryMax, int invocationsAtOnce) {
+                             Duration outageRetryBase, Duration outageRetryMax, int invocationsAtOnce,
+                             boolean warmAtInit) {
     /** SQS's largest visibility timeout, 12 hours. */
     public static final long MAX_VISIBILITY_SECONDS = 43_200;
     /** Chosen by measurement: README, "Performance". */
@@ -56,7 +60,9 @@ public record RecorderConfig(DatabaseConfig database, KeyLocation dataKey, Optio
                 env.optional(Variable.METRICS_NAMESPACE).orElse("EventRecorder"),
                 env.seconds(Variable.OUTAGE_RETRY_BASE_SECONDS, 360, MAX_VISIBILITY_SECONDS),
                 env.seconds(Variable.OUTAGE_RETRY_MAX_SECONDS, MAX_VISIBILITY_SECONDS, MAX_VISIBILITY_SECONDS),
-                env.count(Variable.AWS_LAMBDA_MAX_CONCURRENCY, 1, 1, 256));
+                env.count(Variable.AWS_LAMBDA_MAX_CONCURRENCY, 1, 1, 256),
+                env.optional(Variable.AWS_LAMBDA_INITIALIZATION_TYPE)
+                        .filter(t -> t.equals("on-demand") || t.equals("provisioned-concurrency")).isPresent());
     }
 
     /** The drain handler cannot work without a queue; the event-source handler never asks. */

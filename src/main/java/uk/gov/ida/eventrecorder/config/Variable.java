@@ -28,6 +28,8 @@ public enum Variable {
     FRAUD_UPLOAD_MAX_BYTES("the largest IDP fraud-data upload accepted; a larger file is refused with a validation failure"),
     AWS_REGION("region for signing RDS IAM tokens; set by Lambda itself", true),
     AWS_LAMBDA_LOG_LEVEL("the lowest level logged; Lambda sets it from the function's application log level", true),
+    AWS_LAMBDA_INITIALIZATION_TYPE("on-demand, provisioned-concurrency or snap-start: how Lambda initialised this "
+            + "environment; on-demand and provisioned start the data keys and the first connection during init", true),
     AWS_LAMBDA_MAX_CONCURRENCY("invocations Lambda runs at once in one execution environment (Managed Instances); "
             + "absent: one", true);
 

@@ -38,6 +38,9 @@ public final class QueueDrainHandler implements RequestHandler<Map<String, Objec
         this.loops = QueueDrainer.loops(queueUrl, config.drainConcurrency());
         // Each receive loop holds a connection, in each drain the process runs at once.
         this.container = new RecorderContainer(config, loops * config.invocationsAtOnce());
+        if (config.warmAtInit()) {
+            container.warmUp();
+        }
         AtomicInteger threads = new AtomicInteger();
         this.loopThreads = new Lazy<>(() -> Executors.newFixedThreadPool(Math.max(1, (loops - 1) * config.invocationsAtOnce()), r -> {
             Thread t = new Thread(r, "drain-loop-" + threads.incrementAndGet());

@@ -41,6 +41,9 @@ public final class SqsEventHandler implements RequestHandler<SQSEvent, SQSBatchR
         // One connection per invocation the process runs at once: one, unless Lambda runs several in this
         // execution environment (Managed Instances), when a single connection would serialize them.
         this.container = new RecorderContainer(config, config.invocationsAtOnce());
+        if (config.warmAtInit()) {
+            container.warmUp();
+        }
         this.metrics = container.metrics(MetricsLog.EVENT_SOURCE_FUNCTION);
     }
 

@@ -38,8 +38,12 @@ public final class LambdaRuntime implements AutoCloseable {
     private static final String API = "/2018-06-01/runtime";
     private static final String ARN = "arn:aws:lambda:eu-west-2:000000000000:function:event-recorder";
 
-    /** What an invocation answered: the handler's result as JSON, or an error. */
-    public record Answer(String body, boolean error) {
+    /**
+     * What an invocation answered: the handler's result as JSON, or an error.
+     *
+     * @param answeredNanos when the answer arrived ({@link System#nanoTime()})
+     */
+    public record Answer(String body, boolean error, long answeredNanos) {
     }
 
     private record Pending(String requestId, String event) {
@@ -55,6 +59,7 @@ public final class LambdaRuntime implements AutoCloseable {
     private final Map<String, CompletableFuture<Answer>> answers = new ConcurrentHashMap<>();
     private final CompletableFuture<Long> firstNext = new CompletableFuture<>();
     private final CompletableFuture<String> initError = new CompletableFuture<>();
+    private final CompletableFuture<Long> restored = new CompletableFuture<>();
     private final Path log;
     private final long started;
     private Process process;
@@ -97,6 +102,7 @@ public final class LambdaRuntime implements AutoCloseable {
         env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024");
         env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/event-recorder");
         env.put("AWS_LAMBDA_LOG_STREAM_NAME", "test");
+        env.putIfAbsent("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"); // as Lambda sets it for a cold start
         // The template's JVM options (Globals JAVA_TOOL_OPTIONS), unless the caller gives others.
         env.putIfAbsent("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
         if (concurrency > 1) {
@@ -125,6 +131,14 @@ public final class LambdaRuntime implements AutoCloseable {
     /** From the process's start to its first {@code /next}: what Lambda reports as init. */
     public long initMillis() {
         return firstNext.orTimeout(60, TimeUnit.SECONDS).join();
+    }
+
+    /**
+     * Under SnapStart ({@code AWS_LAMBDA_INITIALIZATION_TYPE=snap-start}): from the client's {@code /restore/next}
+     * (after the {@code beforeCheckpoint} hooks; a snapshot cannot be taken on this JDK) to {@code answer}.
+     */
+    public long restoreToAnswerMillis(Answer answer) {
+        return (answer.answeredNanos() - restored.orTimeout(60, TimeUnit.SECONDS).join()) / 1_000_000;
     }
 
     /** Everything the function printed (its log). */
@@ -163,13 +177,15 @@ public final class LambdaRuntime implements AutoCloseable {
                 String id = path.substring("/invocation/".length(), path.lastIndexOf('/'));
                 CompletableFuture<Answer> answer = answers.remove(id);
                 if (answer != null) {
-                    answer.complete(new Answer(new String(body, StandardCharsets.UTF_8), path.endsWith("/error")));
+                    answer.complete(new Answer(new String(body, StandardCharsets.UTF_8), path.endsWith("/error"),
+                            System.nanoTime()));
                 }
                 reply(exchange, 202, "{}".getBytes(StandardCharsets.UTF_8));
             } else if (path.equals("/init/error")) {
                 initError.complete(new String(body, StandardCharsets.UTF_8));
                 reply(exchange, 202, "{}".getBytes(StandardCharsets.UTF_8));
             } else if (path.equals("/restore/next")) {
+                restored.complete(System.nanoTime());
                 reply(exchange, 200, new byte[0]);
             } else {
                 reply(exchange, 404, new byte[0]);

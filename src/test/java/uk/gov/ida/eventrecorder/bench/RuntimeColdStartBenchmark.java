@@ -1,0 +1,127 @@
+package uk.gov.ida.eventrecorder.bench;
+
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import uk.gov.ida.eventrecorder.testing.EventMix;
+import uk.gov.ida.eventrecorder.testing.LambdaRuntime;
+import uk.gov.ida.eventrecorder.testing.RecorderFixture;
+import uk.gov.ida.eventrecorder.testing.TestQueue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Cold start as Lambda reports it: the packaged artifact unzipped, started by Lambda's runtime interface client with
+ * the template's JVM options, on the JDK running this benchmark; init (process start to the first {@code /next}),
+ * then the first 10-message invocation of the event-source handler. Median of {@code coldStart.runs} (default 5)
+ * fresh processes; every event checked recorded exactly once at the end.
+ */
+public final class RuntimeColdStartBenchmark {
+    public static void main(String[] args) throws Exception {
+        int runs = Integer.getInteger("coldStart.runs", 5);
+        Path artifact = Path.of(System.getProperty("artifact.path", "target/event-recorder-lambda.jar"));
+        RecorderFixture fixture = new RecorderFixture();
+        fixture.database.truncateAll();
+        long[] init = new long[runs];
+        long[] first = new long[runs];
+        long[] total = new long[runs];
+        List<String> ids = new ArrayList<>();
+        try (SqsClient sqs = fixture.servers.sqsClient()) {
+            TestQueue queue = TestQueue.standard(sqs);
+            for (int run = 0; run < runs; run++) {
+                List<Message> batch = new ArrayList<>();
+                for (var event : EventMix.of(10, 42 + run)) {
+                    ids.add(event.eventId());
+                    batch.add(Message.builder().messageId(UUID.randomUUID().toString()).receiptHandle("r")
+                            .body(fixture.encrypt(event)).md5OfBody("-")
+                            .attributesWithStrings(Map.of("ApproximateReceiveCount", "1")).build());
+                }
+                Map<String, String> env = fixture.processEnvironment();
+                // -DcoldStart.initType=X alternates runs between Lambda's on-demand init and X (e.g. none), in one
+                // run of the machine, for a ratio that its noise does not decide.
+                String other = System.getProperty("coldStart.initType");
+                if (other != null && run % 2 == 1) {
+                    env.put("AWS_LAMBDA_INITIALIZATION_TYPE", other);
+                }
+                // -DcoldStart.javaOptions=… alternates runs between the template's JVM options and these.
+                String options = System.getProperty("coldStart.javaOptions");
+                if (options != null && run % 2 == 1) {
+                    env.put("JAVA_TOOL_OPTIONS", options);
+                }
+                try (LambdaRuntime lambda = LambdaRuntime.start(artifact,
+                        "uk.gov.ida.eventrecorder.lambda.SqsEventHandler::handleRequest", env, 1)) {
+                    init[run] = lambda.initMillis();
+                    long t0 = System.nanoTime();
+                    LambdaRuntime.Answer answer = lambda.invoke(LambdaRuntime.sqsEvent(batch, queue.arn()));
+                    first[run] = (System.nanoTime() - t0) / 1_000_000;
+                    total[run] = init[run] + first[run];
+                    if (Boolean.getBoolean("coldStart.showLog") && run == runs - 1) {
+                        System.out.println(lambda.output());
+                    }
+                    if (answer.error() || !answer.body().equals("{\"batchItemFailures\":[]}")) {
+                        throw new IllegalStateException("the batch failed: " + answer.body() + lambda.output());
+                    }
+                }
+            }
+        }
+        if (System.getProperty("coldStart.initType") != null || System.getProperty("coldStart.javaOptions") != null) {
+            long[][] split = {new long[(runs + 1) / 2], new long[runs / 2]};
+            for (int run = 0; run < runs; run++) {
+                split[run % 2][run / 2] = total[run];
+            }
+            System.out.printf("alternating: on-demand init + first, median %d ms %s; %s: median %d ms %s%n",
+                    median(split[0]), Arrays.toString(split[0]), System.getProperty("coldStart.initType",
+                            System.getProperty("coldStart.javaOptions")),
+                    median(split[1]), Arrays.toString(split[1]));
+        }
+        System.out.printf("cold start under the runtime client, JDK %s, %d fresh processes: init %s ms, first "
+                        + "10-message invocation %s ms, init + first %s ms; median init %d, first %d, total %d ms%n",
+                Runtime.version(), runs, Arrays.toString(init), Arrays.toString(first), Arrays.toString(total),
+                median(init), median(first), median(total));
+        // SnapStart: the client runs the beforeCheckpoint hooks, asks /restore/next, runs afterRestore, then /next.
+        long[] restore = new long[runs];
+        try (SqsClient sqs = fixture.servers.sqsClient()) {
+            TestQueue queue = TestQueue.standard(sqs);
+            for (int run = 0; run < runs; run++) {
+                List<Message> batch = new ArrayList<>();
+                for (var event : EventMix.of(10, 1042 + run)) {
+                    ids.add(event.eventId());
+                    batch.add(Message.builder().messageId(UUID.randomUUID().toString()).receiptHandle("r")
+                            .body(fixture.encrypt(event)).md5OfBody("-")
+                            .attributesWithStrings(Map.of("ApproximateReceiveCount", "1")).build());
+                }
+                Map<String, String> env = fixture.processEnvironment();
+                env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start");
+                env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1 "
+                        + "-Dorg.crac.Core.Compat=com.amazonaws.services.lambda.crac");
+                try (LambdaRuntime lambda = LambdaRuntime.start(artifact,
+                        "uk.gov.ida.eventrecorder.lambda.SqsEventHandler::handleRequest", env, 1)) {
+                    LambdaRuntime.Answer answer = lambda.invoke(LambdaRuntime.sqsEvent(batch, queue.arn()));
+                    if (answer.error() || !answer.body().equals("{\"batchItemFailures\":[]}")) {
+                        throw new IllegalStateException("the batch failed: " + answer.body() + lambda.output());
+                    }
+                    restore[run] = lambda.restoreToAnswerMillis(answer);
+                }
+            }
+        }
+        System.out.printf("SnapStart under the runtime client, JDK %s: /restore/next to the first 10-message batch "
+                + "answered %s ms, median %d ms%n", Runtime.version(), Arrays.toString(restore), median(restore));
+        long recorded = (Long) fixture.tables.query("SELECT count(DISTINCT event_id) AS n FROM audit.audit_events")
+                .get(0).get("n");
+        if (recorded != ids.size() || fixture.tables.count("audit.audit_events") != ids.size()) {
+            throw new IllegalStateException("expected each of " + ids.size() + " events once, found " + recorded);
+        }
+        System.out.println("every event recorded exactly once (" + ids.size() + ")");
+        System.exit(0);
+    }
+
+    private static long median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}
