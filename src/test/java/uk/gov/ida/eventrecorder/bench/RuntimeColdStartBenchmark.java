@@ -33,13 +33,7 @@ public final class RuntimeColdStartBenchmark {
         try (SqsClient sqs = fixture.servers.sqsClient()) {
             TestQueue queue = TestQueue.standard(sqs);
             for (int run = 0; run < runs; run++) {
-                List<Message> batch = new ArrayList<>();
-                for (var event : EventMix.of(10, 42 + run)) {
-                    ids.add(event.eventId());
-                    batch.add(Message.builder().messageId(UUID.randomUUID().toString()).receiptHandle("r")
-                            .body(fixture.encrypt(event)).md5OfBody("-")
-                            .attributesWithStrings(Map.of("ApproximateReceiveCount", "1")).build());
-                }
+                List<Message> batch = batch(fixture, ids, 42 + run);
                 Map<String, String> env = fixture.processEnvironment();
                 // -DcoldStart.initType=X alternates runs between Lambda's on-demand init and X (e.g. none), in one
                 // run of the machine, for a ratio that its noise does not decide.
@@ -87,13 +81,7 @@ public final class RuntimeColdStartBenchmark {
         try (SqsClient sqs = fixture.servers.sqsClient()) {
             TestQueue queue = TestQueue.standard(sqs);
             for (int run = 0; run < runs; run++) {
-                List<Message> batch = new ArrayList<>();
-                for (var event : EventMix.of(10, 1042 + run)) {
-                    ids.add(event.eventId());
-                    batch.add(Message.builder().messageId(UUID.randomUUID().toString()).receiptHandle("r")
-                            .body(fixture.encrypt(event)).md5OfBody("-")
-                            .attributesWithStrings(Map.of("ApproximateReceiveCount", "1")).build());
-                }
+                List<Message> batch = batch(fixture, ids, 1042 + run);
                 Map<String, String> env = fixture.processEnvironment();
                 env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start");
                 env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1 "
@@ -117,6 +105,18 @@ public final class RuntimeColdStartBenchmark {
         }
         System.out.println("every event recorded exactly once (" + ids.size() + ")");
         System.exit(0);
+    }
+
+    /** Ten messages of the producers' mix, as SQS delivers them; their event ids are added to {@code ids}. */
+    private static List<Message> batch(RecorderFixture fixture, List<String> ids, long seed) {
+        List<Message> batch = new ArrayList<>();
+        for (var event : EventMix.of(10, seed)) {
+            ids.add(event.eventId());
+            batch.add(Message.builder().messageId(UUID.randomUUID().toString()).receiptHandle("r")
+                    .body(fixture.encrypt(event)).md5OfBody("-")
+                    .attributesWithStrings(Map.of("ApproximateReceiveCount", "1")).build());
+        }
+        return batch;
     }
 
     private static long median(long[] values) {

@@ -28,12 +28,15 @@ class SnapStartHooksTest {
             TestQueue queue = TestQueue.standard(sqs);
             EventSourceMapping mapping = new EventSourceMapping(sqs, queue, handler);
             RecorderContainer container = handler.container();
-            int kmsCallsBefore = fixture.servers.kms().decryptCalls();
+            int secretsBefore = fixture.servers.kms().plaintextsReleased();
+            int requestsBefore = fixture.servers.kms().requests();
 
             container.beforeCheckpoint(null);
 
             assertTrue(container.builtDataSource().isEmpty(), "priming opens no pool");
-            assertEquals(kmsCallsBefore, fixture.servers.kms().decryptCalls(), "priming fetches no secret");
+            assertEquals(secretsBefore, fixture.servers.kms().plaintextsReleased(), "priming fetches no secret");
+            assertEquals(requestsBefore + 1, fixture.servers.kms().requests(),
+                    "the KMS request path is primed with one call that KMS refuses");
 
             container.afterRestore(null);
             queue.send(fixture.encrypt(EventBuilder.billing()));

@@ -42,6 +42,7 @@ public final class KmsDouble implements AutoCloseable {
     private final AtomicBoolean outage = new AtomicBoolean();
     private final AtomicInteger decryptCalls = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicInteger plaintextsReleased = new AtomicInteger();
 
     public KmsDouble() throws IOException {
         byte[] key = new byte[32];
@@ -58,6 +59,11 @@ public final class KmsDouble implements AutoCloseable {
 
     public void outage(boolean on) {
         outage.set(on);
+    }
+
+    /** Decrypts that answered with a plaintext: secrets released (a refused ciphertext releases none). */
+    public int plaintextsReleased() {
+        return plaintextsReleased.get();
     }
 
     /** Every request that reached the double, answered or refused (during an outage too). */
@@ -105,6 +111,7 @@ public final class KmsDouble implements AutoCloseable {
                         reply(exchange, 400, error("InvalidCiphertextException", "The ciphertext is invalid"));
                         return;
                     }
+                    plaintextsReleased.incrementAndGet();
                     response.put("Plaintext", Base64.getEncoder().encodeToString(plaintext));
                     response.put("KeyId", KEY_ID);
                     response.put("EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
