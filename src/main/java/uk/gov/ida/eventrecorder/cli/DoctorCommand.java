@@ -9,7 +9,6 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import uk.gov.ida.eventrecorder.RecorderException;
 import uk.gov.ida.eventrecorder.config.DatabaseConfig;
 import uk.gov.ida.eventrecorder.config.KeyLocation;
-import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
 import uk.gov.ida.eventrecorder.store.AuditPartitions;
 import uk.gov.ida.eventrecorder.store.SchemaMigrations;
 

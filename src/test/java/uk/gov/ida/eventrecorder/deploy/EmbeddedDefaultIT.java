@@ -1,6 +1,7 @@
 package uk.gov.ida.eventrecorder.deploy;
 
 import org.junit.jupiter.api.Test;
+import uk.gov.ida.eventrecorder.testing.Requirement;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The scripts on a machine with nothing but a JDK: no PostgreSQL installed, configured or running, no Docker. The
@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class EmbeddedDefaultIT {
     @Test
     void withNoPostgresqlAnywhereTheScriptsStartAnEmbeddedOneAndLeaveNothingRunning() throws Exception {
-        assumeTrue(canHideDirectories(), "needs root and unshare -m to play a machine without PostgreSQL");
+        Requirement.require(canHideDirectories(), "needs root and unshare -m to play a machine without PostgreSQL");
         Path empty = Files.createTempDirectory("nothing-installed");
         String script = String.join("; ",
                 "mount --bind " + empty + " /usr/lib/postgresql 2>/dev/null || true",

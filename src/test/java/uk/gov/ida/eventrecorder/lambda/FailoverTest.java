@@ -30,7 +30,7 @@ class FailoverTest {
 
     @Test
     void afterAFailoverToAPromotedStandbyEveryEventIsRecordedOnceAndNothingIsDeadLettered() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(StreamingReplicaPair.available(), "the failover test clones a "
+        uk.gov.ida.eventrecorder.testing.Requirement.require(StreamingReplicaPair.available(), "the failover test clones a "
                 + "standby with pg_basebackup, which only an installed PostgreSQL has (apt-get install postgresql)");
         try (StreamingReplicaPair pair = new StreamingReplicaPair();
              CuttableProxy dns = new CuttableProxy("127.0.0.1", pair.primaryPort());

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import uk.gov.ida.eventrecorder.crypto.SecretUnavailableException;
 import uk.gov.ida.eventrecorder.testing.CuttableProxy;
 import uk.gov.ida.eventrecorder.testing.EventBuilder;
 import uk.gov.ida.eventrecorder.testing.EventSourceMapping;
@@ -16,10 +15,8 @@ import uk.gov.ida.eventrecorder.testing.TestQueue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import uk.gov.ida.eventrecorder.crypto.SecretUnavailableException;
 import uk.gov.ida.eventrecorder.testing.EventBuilder;
 import uk.gov.ida.eventrecorder.testing.EventEncrypter;
 import uk.gov.ida.eventrecorder.testing.EventSourceMapping;
@@ -27,7 +26,6 @@ import java.util.function.Supplier;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KeySourcesAndLogsTest {

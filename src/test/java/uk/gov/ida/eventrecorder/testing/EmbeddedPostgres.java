@@ -140,14 +140,20 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
     }
 
-    /** Root cannot run PostgreSQL: the user that does, or null when this process may itself. */
-    static String runAs() throws IOException, InterruptedException {
-        if (!"root".equals(System.getProperty("user.name"))) {
-            return null;
+    private static String serverUser;
+    private static boolean serverUserKnown;
+
+    /** Root cannot run PostgreSQL: the user that does, or null when this process may itself. Asked once. */
+    static synchronized String runAs() throws IOException, InterruptedException {
+        if (!serverUserKnown) {
+            if ("root".equals(System.getProperty("user.name"))) {
+                Process id = new ProcessBuilder("id", "-u", "postgres").redirectErrorStream(true).start();
+                id.getInputStream().readAllBytes();
+                serverUser = id.waitFor() == 0 ? "postgres" : "nobody";
+            }
+            serverUserKnown = true;
         }
-        Process id = new ProcessBuilder("id", "-u", "postgres").redirectErrorStream(true).start();
-        id.getInputStream().readAllBytes();
-        return id.waitFor() == 0 ? "postgres" : "nobody";
+        return serverUser;
     }
 
     private static void run(Path bin, String user, String program, String... arguments)

@@ -12,7 +12,6 @@ import uk.gov.ida.eventrecorder.lambda.FraudUploadHandler;
 import uk.gov.ida.eventrecorder.testing.CuttableProxy;
 import uk.gov.ida.eventrecorder.testing.RecorderFixture;
 import uk.gov.ida.eventrecorder.testing.S3Events;
-import uk.gov.ida.eventrecorder.testing.TestDatabase;
 
 import java.util.ArrayList;
 import java.util.List;
