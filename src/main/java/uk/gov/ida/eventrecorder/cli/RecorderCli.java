@@ -3,6 +3,7 @@ package uk.gov.ida.eventrecorder.cli;
 import picocli.CommandLine;
 import uk.gov.ida.eventrecorder.DependencyException;
 import uk.gov.ida.eventrecorder.FailureClass;
+import uk.gov.ida.eventrecorder.RecorderException;
 import picocli.CommandLine.Command;
 
 import java.io.FileDescriptor;
@@ -45,7 +46,10 @@ public final class RecorderCli implements Runnable {
         FailureClass failure = FailureClass.of(e);
         String what = e instanceof DependencyException d ? d.dependency() + " failed" : failure == FailureClass.DEPENDENCY
                 ? "an AWS call failed" : "unexpected error (" + e.getClass().getSimpleName() + ")";
-        command.getErr().println(command.getCommandName() + ": " + what + ": " + e.getMessage());
+        // An unexpected exception's message may quote its input (a message's content): only the recorder's own and
+        // the AWS SDK's are printed.
+        String detail = e instanceof RecorderException || failure == FailureClass.DEPENDENCY ? ": " + e.getMessage() : "";
+        command.getErr().println(command.getCommandName() + ": " + what + detail);
         return failure == FailureClass.DEPENDENCY ? DEPENDENCY_FAILED : UNEXPECTED;
     }
 

@@ -50,10 +50,14 @@ final class S3Import {
             return importing.get();
         } catch (RuntimeException e) {
             FailureClass failure = FailureClass.of(e);
+            // The recorder's own exceptions say what failed in its words; anything else is named by its class alone,
+            // since its message may quote what it was given (an object's content).
+            String what = e instanceof uk.gov.ida.eventrecorder.RecorderException || failure == FailureClass.DEPENDENCY
+                    ? e.getMessage() : e.getClass().getName();
             LOG.atError().addKeyValue("reason", failure.name().toLowerCase(java.util.Locale.ROOT))
                     .log("import of {} failed ({} failure: {}); the invocation fails so that Lambda retries it, then "
                             + "sends it to the on-failure destination", object, failure.name().toLowerCase(
-                            java.util.Locale.ROOT), e.getMessage());
+                            java.util.Locale.ROOT), what);
             throw e;
         }
     }
