@@ -41,7 +41,7 @@ public final class PartitionMaintenanceHandler implements RequestHandler<Map<Str
         this.config = config;
         this.dependencies = new Dependencies(config.database(), Optional.empty(), S3Import.CIRCUIT_OPEN,
                 "event-recorder-maintenance", 1);
-        this.metrics = new MetricsLog(config.metricsNamespace(), MetricsLog.MAINTENANCE_FUNCTION, System.out);
+        this.metrics = new MetricsLog(config.metricsNamespace(), MetricsLog.MAINTENANCE_FUNCTION);
     }
 
     @Override

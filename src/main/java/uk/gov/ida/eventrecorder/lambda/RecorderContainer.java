@@ -224,7 +224,7 @@ final class RecorderContainer implements AutoCloseable, Resource {
     }
 
     MetricsLog metrics(String function) {
-        return new MetricsLog(config.metricsNamespace(), function, System.out);
+        return new MetricsLog(config.metricsNamespace(), function);
     }
 
     /** Lambda never calls this (a container just ends); local runs and tests do, to release connections. */

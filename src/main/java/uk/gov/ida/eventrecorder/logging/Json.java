@@ -16,7 +16,8 @@ public final class Json {
         }
     }
 
-    static void string(StringBuilder out, String value) {
+    /** Appends {@code value} as a JSON string. */
+    public static void string(StringBuilder out, String value) {
         out.append('"');
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);

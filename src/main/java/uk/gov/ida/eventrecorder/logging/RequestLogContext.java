@@ -17,6 +17,11 @@ public final class RequestLogContext implements AutoCloseable {
         return new RequestLogContext();
     }
 
+    /** The current invocation's request id, or {@code null} outside one. */
+    public static String requestId() {
+        return MDC.get(REQUEST_ID);
+    }
+
     @Override
     public void close() {
         MDC.remove(REQUEST_ID);

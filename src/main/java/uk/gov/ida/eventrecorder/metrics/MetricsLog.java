@@ -1,19 +1,23 @@
 package uk.gov.ida.eventrecorder.metrics;
 
 import uk.gov.ida.eventrecorder.event.RejectionReason;
+import uk.gov.ida.eventrecorder.logging.Json;
+import uk.gov.ida.eventrecorder.logging.RequestLogContext;
 import uk.gov.ida.eventrecorder.pipeline.BatchOutcome;
 import uk.gov.ida.eventrecorder.pipeline.MessageOutcome;
 
 import java.io.PrintStream;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Writes CloudWatch Embedded Metric Format lines to stdout, which Lambda ships to CloudWatch Logs and CloudWatch
  * turns into metrics without an API call from the function
  * (<a href="https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html">
  * EMF specification</a>): per batch, one line of counts and latency by {@code Function} (with the messages given
- * an outage back-off, and 1 when the container's database circuit is open), and one line of
+ * an outage back-off, and 1 when the container's database circuit is open), which also carries the batch's trace
+ * (the message ids recorded: the on-call person's "what happened to this message"), and one line of
  * {@code EventsFailed} by {@code Function} and {@code Reason} for each reason that failed a message. The
  * template's dashboard plots exactly these (DashboardTest checks it).
  */
@@ -27,41 +31,101 @@ public final class MetricsLog {
 
     private final String namespace;
     private final String function;
-    private final PrintStream out;
+    private final PrintStream to;
+
+    /** Writes to stdout, whatever {@link System#out} is when a line is written (as the log lines do). */
+    public MetricsLog(String namespace, String function) {
+        this(namespace, function, null);
+    }
 
     public MetricsLog(String namespace, String function, PrintStream out) {
         this.namespace = namespace;
         this.function = function;
-        this.out = out;
+        this.to = out;
+    }
+
+    private PrintStream out() {
+        return to == null ? System.out : to;
     }
 
     /**
+     * Writes the batch's line: its metrics, and the trace of what it recorded, in one line (see the class comment).
+     *
      * @param backedOff   messages hidden for an outage back-off after this batch
      * @param circuitOpen the container's database circuit is open after this batch (batches fail at once)
      */
     public void batch(BatchOutcome outcome, long elapsedMillis, int backedOff, boolean circuitOpen) {
         long now = System.currentTimeMillis();
-        out.println(line(now, outcome.recorded(), outcome.duplicates(), outcome.failed(), elapsedMillis, backedOff,
+        StringBuilder line = new StringBuilder(1024);
+        line.append(line(now, outcome.recorded(), outcome.duplicates(), outcome.failed(), elapsedMillis, backedOff,
                 circuitOpen));
+        line.setLength(line.length() - 1);
+        trace(line, outcome);
+        out().println(line.append('}'));
         Map<RejectionReason, Integer> byReason = new EnumMap<>(RejectionReason.class);
         for (MessageOutcome o : outcome.outcomes()) {
             if (o.failed()) {
                 byReason.merge(o.reason(), 1, Integer::sum);
             }
         }
-        byReason.forEach((reason, count) -> out.println(failedLine(now, reason, count)));
+        byReason.forEach((reason, count) -> out().println(failedLine(now, reason, count)));
+    }
+
+    /**
+     * The batch's trace, appended to its metrics line: the invocation's request id, the SQS message ids recorded
+     * ({@code recorded}) and found already recorded ({@code duplicate}), and how many decrypted under each data key
+     * ({@code data_keys}, by position). A recorded message gets no line of its own (that was most of the log's
+     * bytes); a failed one still does, with its reason. Message ids only: never anything read from an event.
+     */
+    private static void trace(StringBuilder line, BatchOutcome outcome) {
+        String requestId = RequestLogContext.requestId();
+        if (requestId != null) {
+            line.append(",\"aws_request_id\":");
+            Json.string(line, requestId);
+        }
+        ids(line, "recorded", outcome, MessageOutcome.Status.RECORDED);
+        if (outcome.duplicates() > 0) {
+            ids(line, "duplicate", outcome, MessageOutcome.Status.DUPLICATE);
+        }
+        Map<Integer, Integer> byKey = new TreeMap<>();
+        for (MessageOutcome o : outcome.outcomes()) {
+            if (o.dataKey() > 0) {
+                byKey.merge(o.dataKey(), 1, Integer::sum);
+            }
+        }
+        if (!byKey.isEmpty()) {
+            line.append(",\"data_keys\":{");
+            byKey.forEach((key, count) -> line.append(line.charAt(line.length() - 1) == '{' ? "" : ",")
+                    .append('"').append(key).append("\":").append(count));
+            line.append('}');
+        }
+    }
+
+    private static void ids(StringBuilder line, String field, BatchOutcome outcome, MessageOutcome.Status status) {
+        line.append(",\"").append(field).append("\":[");
+        boolean first = true;
+        for (MessageOutcome o : outcome.outcomes()) {
+            if (o.status() == status) {
+                if (!first) {
+                    line.append(',');
+                }
+                Json.string(line, o.messageId());
+                first = false;
+            }
+        }
+        line.append(']');
     }
 
     String line(long timestamp, long recorded, long duplicates, long failed, long elapsedMillis, int backedOff,
                 boolean circuitOpen) {
         return "{\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
                 + escape(namespace) + "\",\"Dimensions\":[[\"Function\"]],\"Metrics\":["
-                + "{\"Name\":\"EventsRecorded\",\"Unit\":\"Count\"},"
-                + "{\"Name\":\"EventsDuplicate\",\"Unit\":\"Count\"},"
-                + "{\"Name\":\"EventsFailed\",\"Unit\":\"Count\"},"
+                + "{\"Name\":\"EventsRecorded\"},"
+                + "{\"Name\":\"EventsDuplicate\"},"
+                + "{\"Name\":\"EventsFailed\"},"
                 + "{\"Name\":\"BatchMillis\",\"Unit\":\"Milliseconds\"},"
-                + "{\"Name\":\"MessagesBackedOff\",\"Unit\":\"Count\"},"
-                + "{\"Name\":\"DatabaseCircuitOpen\",\"Unit\":\"Count\"}]}]},"
+                + "{\"Name\":\"MessagesBackedOff\"},"
+                + "{\"Name\":\"DatabaseCircuitOpen\"}]}]},"
                 + "\"Function\":\"" + escape(function) + "\",\"EventsRecorded\":" + recorded
                 + ",\"EventsDuplicate\":" + duplicates + ",\"EventsFailed\":" + failed
                 + ",\"BatchMillis\":" + elapsedMillis + ",\"MessagesBackedOff\":" + backedOff
@@ -73,7 +137,7 @@ public final class MetricsLog {
      * (events dated outside every prepared month), which the template alarms on.
      */
     public void partitions(int created, long rowsInDefault) {
-        out.println(partitionsLine(System.currentTimeMillis(), created, rowsInDefault));
+        out().println(partitionsLine(System.currentTimeMillis(), created, rowsInDefault));
     }
 
     String partitionsLine(long timestamp, int created, long rowsInDefault) {
@@ -88,7 +152,7 @@ public final class MetricsLog {
     String failedLine(long timestamp, RejectionReason reason, long failed) {
         return "{\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
                 + escape(namespace) + "\",\"Dimensions\":[[\"Function\",\"Reason\"]],\"Metrics\":["
-                + "{\"Name\":\"EventsFailed\",\"Unit\":\"Count\"}]}]},"
+                + "{\"Name\":\"EventsFailed\"}]}]},"
                 + "\"Function\":\"" + escape(function) + "\",\"Reason\":\"" + escape(reason.label())
                 + "\",\"EventsFailed\":" + failed + "}";
     }

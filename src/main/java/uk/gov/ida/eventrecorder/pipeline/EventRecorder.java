@@ -73,12 +73,17 @@ public final class EventRecorder {
     }
 
     /**
-     * One JSON log line per message: {@code message_id}, {@code event_id} (when known), {@code outcome}
-     * ({@code recorded}, {@code duplicate}, {@code failed}), and for a failure {@code reason} (the label the README
-     * lists) and {@code detail} (which field, why; never the event's content).
+     * A failed message's line ({@code WARN}): {@code message_id}, {@code event_id} (when known),
+     * {@code outcome=failed}, {@code reason} (the label the README lists) and {@code detail} (which field, why; never
+     * the event's content). Recorded and duplicate messages are traced by their batch's line
+     * ({@link uk.gov.ida.eventrecorder.metrics.MetricsLog#batch}); they get a line of their own only at {@code DEBUG}
+     * (the function's log level), for an investigation that wants one line per message.
      */
     static void log(MessageOutcome outcome) {
-        LoggingEventBuilder line = (outcome.failed() ? LOG.atWarn() : LOG.atInfo())
+        if (!outcome.failed() && !LOG.isDebugEnabled()) {
+            return;
+        }
+        LoggingEventBuilder line = (outcome.failed() ? LOG.atWarn() : LOG.atDebug())
                 .addKeyValue("message_id", outcome.messageId());
         if (outcome.eventId() != null) {
             line = line.addKeyValue("event_id", outcome.eventId());

@@ -98,13 +98,44 @@ class KeySourcesAndLogsTest {
                 .orElseThrow(() -> new AssertionError("no DecryptedEvents line: " + on));
         assertEquals(sent, decrypted.get("event"), "the event itself, as a JSON field");
         assertEquals("INFO", decrypted.path("level").asText());
-        assertTrue(off.stream().anyMatch(l -> l.path("outcome").asText().equals("recorded")
-                && l.path("event_id").asText().equals(event.eventId()) && l.has("message_id")
-                && l.path("data_key").asInt() == 1), off.toString());
-        assertTrue(on.stream().anyMatch(l -> l.path("outcome").asText().equals("duplicate")
-                && l.path("event_id").asText().equals(event.eventId())));
-        assertTrue(off.stream().anyMatch(l -> l.has("_aws") && l.path("EventsRecorded").asInt() == 1),
-                "an Embedded Metric Format line per batch");
+        JsonNode recorded = batchLine(off);
+        assertEquals(1, recorded.path("EventsRecorded").asInt(), "an Embedded Metric Format line per batch");
+        assertEquals(1, recorded.path("recorded").size(), "which carries the message id recorded: " + recorded);
+        assertEquals(1, recorded.path("data_keys").path("1").asInt(), "and the data key it decrypted under");
+        JsonNode duplicate = batchLine(on);
+        assertEquals(0, duplicate.path("recorded").size());
+        assertEquals(1, duplicate.path("duplicate").size(), "the second delivery, already recorded: " + duplicate);
+    }
+
+    @Test
+    void aBatchOfTheProducersMixCostsAtMostAHundredLogBytesAnEventAndEachMessageIsFoundInOneLine()
+            throws Exception {
+        List<String> sent = new ArrayList<>();
+        String output;
+        try (SqsClient sqs = fixture.servers.sqsClient()) {
+            TestQueue queue = TestQueue.standard(sqs);
+            for (var event : uk.gov.ida.eventrecorder.testing.EventMix.of(10, 7)) {
+                sent.add(queue.send(fixture.encrypt(event)));
+            }
+            // Everything the function writes, from its init to its answer.
+            output = captureStdout(() -> {
+                try (SqsEventHandler handler = new SqsEventHandler(fixture.environment())) {
+                    return new EventSourceMapping(sqs, queue, handler).pollOnce();
+                }
+            });
+        }
+
+        assertEquals(10, fixture.tables.count("audit.audit_events"));
+        int bytes = output.getBytes(StandardCharsets.UTF_8).length;
+        System.out.printf("log bytes for a recorded 10-message batch: %d, %.1f an event%n", bytes, bytes / 10.0);
+        assertTrue(bytes <= 1_000, "at most 100 bytes an event: " + bytes + "\n" + output);
+        for (String messageId : sent) {
+            assertEquals(1, output.lines().filter(l -> l.contains(messageId)).count(),
+                    "what happened to " + messageId + " is in one line: " + output);
+        }
+        JsonNode batch = batchLine(jsonLines(output));
+        assertFalse(batch.path("aws_request_id").asText().isEmpty(), batch.toString());
+        assertEquals(10, batch.path("recorded").size());
     }
 
     @Test
@@ -149,14 +180,14 @@ class KeySourcesAndLogsTest {
                     }
                     invocations.add(jsonLines(captureStdout(() -> handler.handleRequest(Map.of(),
                             LambdaContext.withTimeout(60_000)))).stream()
-                            .filter(l -> l.path("outcome").asText().equals("recorded")).toList());
+                            .filter(l -> l.has("recorded") && l.has("_aws")).toList());
                 }
             }
         }
 
         List<String> ids = new ArrayList<>();
         for (List<JsonNode> lines : invocations) {
-            assertEquals(80, lines.size());
+            assertEquals(80, lines.stream().mapToInt(l -> l.path("recorded").size()).sum(), lines.toString());
             List<String> distinct = lines.stream().map(l -> l.path("aws_request_id").asText()).distinct().toList();
             assertEquals(1, distinct.size(), "one request id on every loop's lines: " + distinct);
             assertFalse(distinct.get(0).isEmpty());
@@ -216,17 +247,21 @@ class KeySourcesAndLogsTest {
         assertEquals(1, fixture.tables.billing(underOld.eventId()).size());
         assertEquals(1, fixture.tables.fraud(underNew.eventId()).size());
         assertEquals(List.of(), fixture.tables.audit(underUnknown.eventId()));
-        Map<String, JsonNode> byKey = new java.util.HashMap<>();
-        for (JsonNode line : jsonLines(output)) {
-            if (line.has("outcome")) {
-                byKey.put(messageIds.get(line.path("message_id").asText()), line);
-            }
-        }
-        assertEquals(2, byKey.get("old").path("data_key").asInt(), "the old key is second");
-        assertEquals(1, byKey.get("new").path("data_key").asInt());
-        assertEquals("failed", byKey.get("unknown").path("outcome").asText());
-        assertEquals("padding/key", byKey.get("unknown").path("reason").asText());
-        assertTrue(byKey.get("unknown").path("detail").asText().contains("none of the 2 data keys"));
+        List<JsonNode> lines = jsonLines(output);
+        JsonNode batch = batchLine(lines);
+        assertEquals(1, batch.path("data_keys").path("1").asInt(), "the new key is first: " + batch);
+        assertEquals(1, batch.path("data_keys").path("2").asInt(), "the old key second, still in use: " + batch);
+        JsonNode unknown = lines.stream().filter(l -> l.path("outcome").asText().equals("failed")).findFirst()
+                .orElseThrow();
+        assertEquals("unknown", messageIds.get(unknown.path("message_id").asText()));
+        assertEquals("padding/key", unknown.path("reason").asText());
+        assertTrue(unknown.path("detail").asText().contains("none of the 2 data keys"));
+    }
+
+    /** The batch's metrics-and-trace line. */
+    private static JsonNode batchLine(List<JsonNode> lines) {
+        return lines.stream().filter(l -> l.has("_aws") && l.has("recorded")).findFirst()
+                .orElseThrow(() -> new AssertionError("no batch line: " + lines));
     }
 
     private static List<JsonNode> jsonLines(String output) throws Exception {
