@@ -10,6 +10,10 @@
 # With --runtime: only the cold start as Lambda reports it, under Lambda's runtime interface client (init, first
 # 10-message invocation, SnapStart restore to first batch; coldStart.runs, default 5; coldStart.initType=none or
 # coldStart.javaOptions=… alternate runs with another init type or other JVM options, for a ratio in one run).
+# With --fleet: cost per event (issue 21): eight event-source containers of the artifact under the runtime client fed
+# 10-message batches by an emulated event source, a do-nothing fleet on the same source, and the database's ceiling
+# for the same rows; events/s, CPU-ms and log bytes an event, cost per million events (fleet.containers, default 8;
+# fleet.events, default 8000; fleet.javaOptions=… or fleet.before=<artifact> add a recorder fleet to compare).
 # With --replay: the archive replay figures (property replay.megabytes, default 1024: the large archive's size).
 # With --growth [rows]: insert rate and WAL per event into empty tables and tables holding [rows] (default 10 million)
 # historic rows, before and after the partitioning migrations (property growth.seconds per measurement, default 60; about
@@ -52,6 +56,11 @@ case "${1:-}" in
     if [ -n "${1:-}" ] && [ "${1#-}" = "$1" ]; then rows=$1; shift; fi
     say "benchmarking growth with $rows historic rows a table"
     run uk.gov.ida.eventrecorder.bench.GrowthBenchmark -Dexec.appArgs="$rows" "$@" ;;
+  --fleet)
+    shift
+    package_if_missing
+    say "cost per event: fleets of the artifact under Lambda's runtime interface client, a do-nothing fleet, the database's ceiling"
+    run uk.gov.ida.eventrecorder.bench.FleetBenchmark -Dexec.jvmArgs="-Xss1m -Dsun.net.httpserver.nodelay=true" "$@" ;;
   --runtime)
     shift
     package_if_missing

@@ -35,14 +35,18 @@ import java.util.zip.ZipFile;
  */
 public final class LambdaRuntime implements AutoCloseable {
     private static final String API = "/2018-06-01/runtime";
+    /** The functions' JVM options, as the template gives them to Lambda (Globals, JAVA_TOOL_OPTIONS). */
+    public static final String TEMPLATE_JAVA_OPTIONS = templateJavaOptions();
     private static final String ARN = "arn:aws:lambda:eu-west-2:000000000000:function:event-recorder";
 
     /**
      * What an invocation answered: the handler's result as JSON, or an error.
      *
      * @param answeredNanos when the answer arrived ({@link System#nanoTime()})
+     * @param durationNanos from the {@code /next} that handed the event out to the answer: the invocation's duration
+     *                      as Lambda bills it
      */
-    public record Answer(String body, boolean error, long answeredNanos) {
+    public record Answer(String body, boolean error, long answeredNanos, long durationNanos) {
     }
 
     private record Pending(String requestId, String event) {
@@ -56,6 +60,7 @@ public final class LambdaRuntime implements AutoCloseable {
     });
     private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
     private final Map<String, CompletableFuture<Answer>> answers = new ConcurrentHashMap<>();
+    private final Map<String, Long> handedOut = new ConcurrentHashMap<>();
     private final CompletableFuture<Long> firstNext = new CompletableFuture<>();
     private final CompletableFuture<String> initError = new CompletableFuture<>();
     private final CompletableFuture<Long> restored = new CompletableFuture<>();
@@ -80,10 +85,36 @@ public final class LambdaRuntime implements AutoCloseable {
      */
     public static LambdaRuntime start(Path artifact, String handler, Map<String, String> environment,
                                       int concurrency) throws IOException {
+        return start(artifact, handler, environment, concurrency, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, String, Map, int)}, with {@code extraClasses} (test classes, e.g. a do-nothing handler)
+     * added to the task root beside the artifact's own, as if they had been packaged with it.
+     */
+    public static LambdaRuntime start(Path artifact, String handler, Map<String, String> environment,
+                                      int concurrency, List<Class<?>> extraClasses) throws IOException {
         Path taskRoot = unzip(artifact);
+        for (Class<?> extra : extraClasses) {
+            String file = extra.getName().replace('.', '/') + ".class";
+            Path target = taskRoot.resolve(file);
+            Files.createDirectories(target.getParent());
+            try (var in = extra.getClassLoader().getResourceAsStream(file)) {
+                Files.copy(java.util.Objects.requireNonNull(in, file), target);
+            }
+        }
         LambdaRuntime runtime = new LambdaRuntime(Files.createTempFile("lambda-runtime-", ".log"));
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));
+        // What Lambda's Java launcher gives every function's JVM before JAVA_TOOL_OPTIONS, from the function's memory
+        // (1,024 MB in the template): the heap at 85 %, metaspace 10 %, code cache 5 %, the serial collector
+        // (docs/TEST-SERVERS.md has where these come from). Without them this machine's JVM would take a quarter of
+        // 24 GB and G1 with its background threads, neither of which Lambda gives.
+        int memoryMb = Integer.parseInt(environment.getOrDefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024"));
+        command.addAll(List.of("-XX:MaxHeapSize=" + memoryMb * 1024 * 85 / 100 + "k",
+                "-XX:MaxMetaspaceSize=" + memoryMb * 1024 / 10 + "k",
+                "-XX:ReservedCodeCacheSize=" + memoryMb * 1024 / 20 + "k", "-XX:+UseSerialGC",
+                "-Djava.net.preferIPv4Stack=true"));
         if (Runtime.version().feature() >= 22) {
             command.add("--enable-native-access=ALL-UNNAMED"); // the client's JNI, without a warning on JDK 25
         }
@@ -98,12 +129,12 @@ public final class LambdaRuntime implements AutoCloseable {
         env.put("LAMBDA_TASK_ROOT", taskRoot.toString());
         env.put("AWS_LAMBDA_FUNCTION_NAME", "event-recorder");
         env.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
-        env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024");
+        env.putIfAbsent("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024");
         env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/event-recorder");
         env.put("AWS_LAMBDA_LOG_STREAM_NAME", "test");
         env.putIfAbsent("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"); // as Lambda sets it for a cold start
         // The template's JVM options (Globals JAVA_TOOL_OPTIONS), unless the caller gives others.
-        env.putIfAbsent("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+        env.putIfAbsent("JAVA_TOOL_OPTIONS", TEMPLATE_JAVA_OPTIONS);
         if (concurrency > 1) {
             env.put("AWS_LAMBDA_MAX_CONCURRENCY", Integer.toString(concurrency));
         }
@@ -140,6 +171,46 @@ public final class LambdaRuntime implements AutoCloseable {
         return (answer.answeredNanos() - restored.orTimeout(60, TimeUnit.SECONDS).join()) / 1_000_000;
     }
 
+    /** CPU time the function's process has used so far, all threads, user and system. */
+    public long cpuMillis() {
+        return process.toHandle().info().totalCpuDuration().map(java.time.Duration::toMillis).orElseThrow(
+                () -> new IllegalStateException("this platform does not report a process's CPU time"));
+    }
+
+    /**
+     * CPU time of the process's JIT compiler threads (C1, C2) so far: the part of {@link #cpuMillis()} that a longer
+     * life would amortize.
+     */
+    public long compilerCpuMillis() {
+        long ticks = 0;
+        try (var threads = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+            for (Path thread : (Iterable<Path>) threads::iterator) {
+                try {
+                    String stat = Files.readString(thread.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    }
+                } catch (IOException | RuntimeException gone) {
+                    // the thread ended while being read
+                }
+            }
+        } catch (IOException e) {
+            return 0; // not Linux
+        }
+        return ticks * 10; // USER_HZ = 100
+    }
+
+    /** Bytes the function has written to stdout and stderr so far: what Lambda would ship to CloudWatch Logs. */
+    public long logBytes() {
+        try {
+            return Files.size(log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Everything the function printed (its log). */
     public String output() {
         try {
@@ -162,6 +233,7 @@ public final class LambdaRuntime implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return;
                 }
+                handedOut.put(next.requestId(), System.nanoTime());
                 exchange.getResponseHeaders().add("Lambda-Runtime-Aws-Request-Id", next.requestId());
                 exchange.getResponseHeaders().add("Lambda-Runtime-Deadline-Ms",
                         Long.toString(System.currentTimeMillis() + 60_000));
@@ -176,8 +248,9 @@ public final class LambdaRuntime implements AutoCloseable {
                 String id = path.substring("/invocation/".length(), path.lastIndexOf('/'));
                 CompletableFuture<Answer> answer = answers.remove(id);
                 if (answer != null) {
+                    long now = System.nanoTime();
                     answer.complete(new Answer(new String(body, StandardCharsets.UTF_8), path.endsWith("/error"),
-                            System.nanoTime()));
+                            now, now - handedOut.getOrDefault(id, now)));
                 }
                 reply(exchange, 202, "{}".getBytes(StandardCharsets.UTF_8));
             } else if (path.equals("/init/error")) {
@@ -198,6 +271,17 @@ public final class LambdaRuntime implements AutoCloseable {
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }
+        }
+    }
+
+    private static String templateJavaOptions() {
+        try {
+            return Files.readAllLines(Path.of("template.yaml")).stream().map(String::strip)
+                    .filter(l -> l.startsWith("JAVA_TOOL_OPTIONS:")).findFirst()
+                    .map(l -> l.substring("JAVA_TOOL_OPTIONS:".length()).strip())
+                    .orElseThrow(() -> new IllegalStateException("template.yaml gives no JAVA_TOOL_OPTIONS"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -283,9 +367,12 @@ public final class LambdaRuntime implements AutoCloseable {
         return json.append('}').toString();
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
     private static String quote(String s) {
         try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(s);
+            return JSON.writeValueAsString(s);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
