@@ -26,17 +26,20 @@ public final class ConnectionPool {
                                         boolean requireSsl, Duration connectTimeout, Duration socketTimeout,
                                         String poolName, int maximumSize) {
         return open(settings, credentials, settings.sslMode().or(() -> Optional.ofNullable(requireSsl ? "require" : null)),
-                settings.sslRootCert(), connectTimeout, socketTimeout, poolName, maximumSize);
+                settings.sslRootCert(), connectTimeout, socketTimeout, Optional.empty(), poolName, maximumSize);
     }
 
     /**
      * @param sslMode     the driver's {@code sslmode} ({@code DatabaseConfig.sslMode()}); empty: the driver's default
      * @param sslRootCert the CA certificates file the server's certificate must chain to
+     * @param statementTimeout every session's {@code statement_timeout}, set at login: the server cancels a longer
+     *                         statement itself (57014, the connection kept), with no timer and no cancel request
+     *                         from the driver per statement
      */
     public static HikariDataSource open(DatabaseSettings settings, HikariCredentialsProvider credentials,
                                         Optional<String> sslMode, Optional<String> sslRootCert,
-                                        Duration connectTimeout, Duration socketTimeout, String poolName,
-                                        int maximumSize) {
+                                        Duration connectTimeout, Duration socketTimeout,
+                                        Optional<Duration> statementTimeout, String poolName, int maximumSize) {
         HikariConfig config = new HikariConfig();
         config.setPoolName(poolName);
         config.setJdbcUrl(settings.jdbcUrl());
@@ -61,6 +64,10 @@ public final class ConnectionPool {
         // A statement timeout's cancel request travels a connection of its own, and the statement's read waits for it:
         // on a silent network path the driver's default (10 s) would be added to every failed statement.
         config.addDataSourceProperty("cancelSignalTimeout", "2");
+        // In the login's startup packet: no round trip. A migration or maintenance statement that needs longer sets
+        // its own (SET LOCAL statement_timeout).
+        statementTimeout.ifPresent(t -> config.addDataSourceProperty("options",
+                "-c statement_timeout=" + Math.max(1, t.toMillis())));
         sslMode.ifPresent(mode -> config.addDataSourceProperty("sslmode", mode));
         sslRootCert.ifPresent(cert -> config.addDataSourceProperty("sslrootcert", cert));
         return new HikariDataSource(config);

@@ -61,7 +61,8 @@ public final class DatabaseLogin {
         Optional<String> rootCert = config.caBundle().map(bundle -> caFile(bundle, s3).toString())
                 .or(() -> config.settings().sslRootCert());
         return ConnectionPool.open(config.settings(), credentials, config.sslMode(), rootCert,
-                config.connectTimeout(), config.socketTimeout(), poolName, maximumSize);
+                config.connectTimeout(), config.socketTimeout(), Optional.of(config.statementTimeout()), poolName,
+                maximumSize);
     }
 
     /**

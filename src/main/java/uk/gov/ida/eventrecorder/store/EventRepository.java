@@ -94,6 +94,7 @@ public final class EventRepository {
     private final Supplier<? extends DataSource> dataSource;
     private final DatabaseCircuit circuit;
     private final int statementTimeoutSeconds;
+    private final boolean timedBySession;
     private final long connectTimeoutMillis;
     private final AtomicLong statements = new AtomicLong();
 
@@ -115,6 +116,18 @@ public final class EventRepository {
      */
     public EventRepository(Supplier<? extends DataSource> dataSource, DatabaseCircuit circuit,
                            Duration statementTimeout, Duration connectTimeout) {
+        this(dataSource, circuit, statementTimeout, connectTimeout, false);
+    }
+
+    /**
+     * @param timedBySession the pool's sessions already have {@code statementTimeout} as their
+     *                       {@code statement_timeout} ({@link ConnectionPool}): the server cancels a statement itself,
+     *                       and no statement needs the driver's query timeout, whose timer task per statement was the
+     *                       largest single CPU cost of a warm container's batch (FleetBenchmark's profile)
+     */
+    public EventRepository(Supplier<? extends DataSource> dataSource, DatabaseCircuit circuit,
+                           Duration statementTimeout, Duration connectTimeout, boolean timedBySession) {
+        this.timedBySession = timedBySession;
         this.dataSource = dataSource;
         this.circuit = circuit;
         this.statementTimeoutSeconds = (int) Math.max(1, (statementTimeout.toMillis() + 999) / 1000);
@@ -226,7 +239,7 @@ public final class EventRepository {
             // A statement behind a lock on a healthy network is cancelled by the server first, keeping its connection;
             // but only when that comes well before the network timeout: the cancel request is sent on a connection of
             // its own, and on a silent path the driver waits for it (cancelSignalTimeout) before giving up the read.
-            if (budget == Long.MAX_VALUE || budget > statementTimeoutSeconds * 1_000L + 3_000) {
+            if (!timedBySession && (budget == Long.MAX_VALUE || budget > statementTimeoutSeconds * 1_000L + 3_000)) {
                 statement.setQueryTimeout(statementTimeoutSeconds);
             }
             int p = 1;

@@ -112,6 +112,43 @@ class DatabaseFailureKindsTest {
     }
 
     @Test
+    void withTheTimeoutSetOnTheSessionTheServerCancelsAStuckStatementAndTheConnectionIsKept() throws Exception {
+        DatabaseSettings settings = database.settings();
+        DatabaseSettings asRole = new DatabaseSettings(settings.host(), settings.port(), settings.database(), role,
+                settings.password(), settings.sslMode(), settings.sslRootCert());
+        // As the functions' pool is opened (DatabaseLogin): statement_timeout in the login, no driver timer.
+        try (HikariDataSource timed = ConnectionPool.open(asRole, () -> Credentials.of(role, "ignored"),
+                settings.sslMode(), settings.sslRootCert(), Duration.ofMillis(500), Duration.ofSeconds(11),
+                java.util.Optional.of(Duration.ofMillis(800)), "session-timed", 1)) {
+            EventRepository sessionTimed = new EventRepository(() -> timed, new DatabaseCircuit(OPEN_FOR),
+                    Duration.ofMillis(800), Duration.ofMillis(500), true);
+            int backend;
+            try (Connection c = timed.getConnection(); Statement s = c.createStatement()) {
+                var rs = s.executeQuery("SELECT pg_backend_pid(), current_setting('statement_timeout')");
+                rs.next();
+                backend = rs.getInt(1);
+                assertEquals("800ms", rs.getString(2), "set at login");
+            }
+            try (Connection locker = database.dataSource().getConnection(); Statement s = locker.createStatement()) {
+                locker.setAutoCommit(false);
+                s.execute("LOCK TABLE audit.audit_events IN ACCESS EXCLUSIVE MODE");
+                long started = System.nanoTime();
+                DatabaseUnavailableException e = assertThrows(DatabaseUnavailableException.class,
+                        () -> sessionTimed.record(batch(10)));
+                long millis = (System.nanoTime() - started) / 1_000_000;
+                assertTrue(e.getMessage().contains("SQLSTATE 57014"), e.getMessage());
+                assertTrue(millis < 5_000, "cancelled by the server's timeout, not the 11 s socket timeout: " + millis);
+                locker.rollback();
+            }
+            try (Connection c = timed.getConnection(); Statement s = c.createStatement()) {
+                var rs = s.executeQuery("SELECT pg_backend_pid()");
+                rs.next();
+                assertEquals(backend, rs.getInt(1), "the same session: a cancelled statement keeps its connection");
+            }
+        }
+    }
+
+    @Test
     void aRoleOutOfConnectionSlotsFailsTheBatchAtOnce() throws Exception {
         database.admin("ALTER ROLE " + role + " CONNECTION LIMIT 0");
 
