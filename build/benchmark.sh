@@ -8,7 +8,8 @@
 # options, against a warmed sequential do-nothing consumer (both SDK HTTP clients measured), local and with 3 ms added
 # each way to SQS (properties drain.concurrency, default 1,2,4,8,16; drain.delayMs, default 3).
 # With --runtime: only the cold start as Lambda reports it, under Lambda's runtime interface client (init, first
-# 10-message invocation, SnapStart restore to first batch; coldStart.runs, default 5; coldStart.initType=none or
+# 10-message invocation, SnapStart restore to first batch; coldStart.runs, default 5; coldStart.initType=none,
+# coldStart.handler=class::method or
 # coldStart.javaOptions=… alternate runs with another init type or other JVM options, for a ratio in one run).
 # With --fleet: cost per event (issue 21): eight event-source containers of the artifact under the runtime client fed
 # 10-message batches by an emulated event source, a do-nothing fleet on the same source, and the database's ceiling

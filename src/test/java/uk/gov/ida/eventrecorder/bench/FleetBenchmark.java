@@ -51,7 +51,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class FleetBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String RECORDER = "uk.gov.ida.eventrecorder.lambda.SqsEventHandler::handleRequest";
+    private static final String RECORDER = LambdaRuntime.EVENT_SOURCE_HANDLER;
     private static final AtomicInteger EMPTY_RECEIVES = new AtomicInteger();
     private static final String NOTHING = DoNothingHandler.class.getName() + "::handleRequest";
 
@@ -108,6 +108,11 @@ public final class FleetBenchmark {
                     env.put("JAVA_TOOL_OPTIONS", options);
                     fleets.add(1, fleet("recorder fleet, " + options, artifact, RECORDER, env, containers, warmup,
                             events, fixture, sqs, queue, recorded));
+                }
+                String handler = System.getProperty("fleet.handler");
+                if (handler != null) {
+                    fleets.add(1, fleet("recorder fleet, " + handler, artifact, handler, templateOptions, containers,
+                            warmup, events, fixture, sqs, queue, recorded));
                 }
                 String before = System.getProperty("fleet.before");
                 if (before != null) {

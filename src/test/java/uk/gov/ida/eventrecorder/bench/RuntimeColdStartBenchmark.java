@@ -46,8 +46,10 @@ public final class RuntimeColdStartBenchmark {
                 if (options != null && run % 2 == 1) {
                     env.put("JAVA_TOOL_OPTIONS", options);
                 }
-                try (LambdaRuntime lambda = LambdaRuntime.start(artifact,
-                        "uk.gov.ida.eventrecorder.lambda.SqsEventHandler::handleRequest", env, 1)) {
+                // -DcoldStart.handler=… alternates runs between the template's handler and this one.
+                String handler = System.getProperty("coldStart.handler") != null && run % 2 == 1
+                        ? System.getProperty("coldStart.handler") : LambdaRuntime.EVENT_SOURCE_HANDLER;
+                try (LambdaRuntime lambda = LambdaRuntime.start(artifact, handler, env, 1)) {
                     init[run] = lambda.initMillis();
                     long t0 = System.nanoTime();
                     LambdaRuntime.Answer answer = lambda.invoke(LambdaRuntime.sqsEvent(batch, queue.arn()));
@@ -62,14 +64,15 @@ public final class RuntimeColdStartBenchmark {
                 }
             }
         }
-        if (System.getProperty("coldStart.initType") != null || System.getProperty("coldStart.javaOptions") != null) {
+        if (System.getProperty("coldStart.initType") != null || System.getProperty("coldStart.javaOptions") != null
+                || System.getProperty("coldStart.handler") != null) {
             long[][] split = {new long[(runs + 1) / 2], new long[runs / 2]};
             for (int run = 0; run < runs; run++) {
                 split[run % 2][run / 2] = total[run];
             }
             System.out.printf("alternating: on-demand init + first, median %d ms %s; %s: median %d ms %s%n",
                     median(split[0]), Arrays.toString(split[0]), System.getProperty("coldStart.initType",
-                            System.getProperty("coldStart.javaOptions")),
+                            System.getProperty("coldStart.javaOptions", System.getProperty("coldStart.handler"))),
                     median(split[1]), Arrays.toString(split[1]));
         }
         System.out.printf("cold start under the runtime client, JDK %s, %d fresh processes: init %s ms, first "
@@ -87,7 +90,7 @@ public final class RuntimeColdStartBenchmark {
                 env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1 "
                         + "-Dorg.crac.Core.Compat=com.amazonaws.services.lambda.crac");
                 try (LambdaRuntime lambda = LambdaRuntime.start(artifact,
-                        "uk.gov.ida.eventrecorder.lambda.SqsEventHandler::handleRequest", env, 1)) {
+                        LambdaRuntime.EVENT_SOURCE_HANDLER, env, 1)) {
                     LambdaRuntime.Answer answer = lambda.invoke(LambdaRuntime.sqsEvent(batch, queue.arn()));
                     if (answer.error() || !answer.body().equals("{\"batchItemFailures\":[]}")) {
                         throw new IllegalStateException("the batch failed: " + answer.body() + lambda.output());

@@ -65,7 +65,7 @@ class RuntimeClientIT {
         List<Message> received = receive(queue, 10);
 
         try (LambdaRuntime lambda = LambdaRuntime.start(ARTIFACT,
-                "uk.gov.ida.eventrecorder.lambda.SqsEventHandler::handleRequest", fixture.processEnvironment(), 1)) {
+                LambdaRuntime.EVENT_SOURCE_HANDLER, fixture.processEnvironment(), 1)) {
             long t0 = System.nanoTime();
             LambdaRuntime.Answer answer = lambda.invoke(LambdaRuntime.sqsEvent(received, queue.arn()));
             long firstMillis = (System.nanoTime() - t0) / 1_000_000;
@@ -99,7 +99,7 @@ class RuntimeClientIT {
         List<Message> received = receive(queue, 3);
 
         try (LambdaRuntime lambda = LambdaRuntime.start(ARTIFACT,
-                "uk.gov.ida.eventrecorder.lambda.SqsEventHandler::handleRequest", env, 1)) {
+                LambdaRuntime.EVENT_SOURCE_HANDLER, env, 1)) {
             LambdaRuntime.Answer answer = lambda.invoke(LambdaRuntime.sqsEvent(received, queue.arn()));
 
             assertFalse(answer.error(), "failed messages, not a failed invocation: " + answer.body());
@@ -183,7 +183,7 @@ class RuntimeClientIT {
         env.put("DB_CONNECTION_STRING", env.get("DB_CONNECTION_STRING").replace("port=" + settings.port(),
                 "port=" + java.net.URI.create(latency.endpoint()).getPort()));
         try (LambdaRuntime lambda = LambdaRuntime.start(ARTIFACT,
-                "uk.gov.ida.eventrecorder.lambda.SqsEventHandler::handleRequest", env, 8)) {
+                LambdaRuntime.EVENT_SOURCE_HANDLER, env, 8)) {
             // Warm: the first invocation of each handler thread builds nothing the others have not.
             List<java.util.concurrent.CompletableFuture<LambdaRuntime.Answer>> warm = new ArrayList<>();
             for (int i = 0; i < 8; i++) {

@@ -26,11 +26,13 @@ class TemplateTest {
     private final JsonNode globals = template.root.path("Globals").path("Function");
 
     @Test
-    void everyFunctionsHandlerIsARequestHandlerClassWithANoArgumentConstructor() throws Exception {
+    void everyFunctionsHandlerIsAHandlerClassWithANoArgumentConstructor() throws Exception {
         assertTrue(template.functions().size() >= 2);
         for (JsonNode function : template.functions().values()) {
             Class<?> handler = Class.forName(Template.handlerClass(function));
-            assertTrue(RequestHandler.class.isAssignableFrom(handler), handler + " is a RequestHandler");
+            assertTrue(RequestHandler.class.isAssignableFrom(handler)
+                    || com.amazonaws.services.lambda.runtime.RequestStreamHandler.class.isAssignableFrom(handler),
+                    handler + " is a RequestHandler or a RequestStreamHandler");
             handler.getConstructor();
             assertTrue(function.path("Properties").path("Handler").asText().endsWith("::handleRequest"));
         }

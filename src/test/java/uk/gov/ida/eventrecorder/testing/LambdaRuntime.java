@@ -37,6 +37,8 @@ public final class LambdaRuntime implements AutoCloseable {
     private static final String API = "/2018-06-01/runtime";
     /** The functions' JVM options, as the template gives them to Lambda (Globals, JAVA_TOOL_OPTIONS). */
     public static final String TEMPLATE_JAVA_OPTIONS = templateJavaOptions();
+    /** The SQS event-source function's {@code Handler}, as the template deploys it. */
+    public static final String EVENT_SOURCE_HANDLER = templateHandler(".SqsEvent");
     private static final String ARN = "arn:aws:lambda:eu-west-2:000000000000:function:event-recorder";
 
     /**
@@ -271,6 +273,17 @@ public final class LambdaRuntime implements AutoCloseable {
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }
+        }
+    }
+
+    private static String templateHandler(String containing) {
+        try {
+            return Files.readAllLines(Path.of("template.yaml")).stream().map(String::strip)
+                    .filter(l -> l.startsWith("Handler:") && l.contains(containing)).findFirst()
+                    .map(l -> l.substring("Handler:".length()).strip())
+                    .orElseThrow(() -> new IllegalStateException("template.yaml has no handler like " + containing));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
