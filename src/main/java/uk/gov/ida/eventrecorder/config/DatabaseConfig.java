@@ -84,6 +84,16 @@ public record DatabaseConfig(DatabaseSettings settings, Optional<String> encrypt
         return statementTimeout.plusSeconds(10).withNanos(0);
     }
 
+    /**
+     * Whether each session gets the statement timeout at login (the startup packet's {@code options}), so that no
+     * statement needs the driver's per-statement timer. Not through RDS Proxy, which refuses a login with command-line
+     * options ("RDS Proxy currently doesn't support command-line options"); a proxy endpoint is named
+     * {@code <name>.proxy-<id>.<region>.rds.amazonaws.com}, and there the driver's query timeout is kept.
+     */
+    public boolean timesStatementsBySession() {
+        return !settings.host().contains(".proxy-");
+    }
+
     /** Neither a password in the connection string nor an encrypted one: log in with an RDS IAM token. */
     public boolean usesIamAuthentication() {
         return settings.password().isEmpty() && encryptedPassword.isEmpty();

@@ -56,7 +56,7 @@ public final class Dependencies implements AutoCloseable {
         // The pool is opened by the repository's first statement, behind the circuit: a KMS-encrypted password that
         // cannot be decrypted fails batches as a database failure (backed off), not the handler.
         this.repository = new Lazy<>(() -> new EventRepository(dataSource, circuit.get(),
-                database.statementTimeout(), database.connectTimeout(), true));
+                database.statementTimeout(), database.connectTimeout(), database.timesStatementsBySession()));
         this.dataKeys = new Lazy<>(() -> new DataKeys(() -> new DataKeySource(kmsSecrets(), s3)
                 .load(dataKey.orElseThrow(() -> new ConfigurationException("ENCRYPTION_KEY",
                         "is required to decrypt queue messages"))), circuitOpen));

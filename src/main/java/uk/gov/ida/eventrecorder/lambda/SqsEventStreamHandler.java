@@ -40,6 +40,11 @@ public final class SqsEventStreamHandler implements RequestStreamHandler, AutoCl
         this(new SqsEventHandler());
     }
 
+    /** With the given environment instead of the process's (local runs, tests). */
+    public SqsEventStreamHandler(Map<String, String> environment) {
+        this(new SqsEventHandler(environment));
+    }
+
     SqsEventStreamHandler(SqsEventHandler handler) {
         this.handler = handler;
         try {

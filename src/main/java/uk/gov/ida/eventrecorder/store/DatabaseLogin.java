@@ -61,7 +61,7 @@ public final class DatabaseLogin {
         Optional<String> rootCert = config.caBundle().map(bundle -> caFile(bundle, s3).toString())
                 .or(() -> config.settings().sslRootCert());
         return ConnectionPool.open(config.settings(), credentials, config.sslMode(), rootCert,
-                config.connectTimeout(), config.socketTimeout(), Optional.of(config.statementTimeout()), poolName,
+                config.connectTimeout(), config.socketTimeout(), config.timesStatementsBySession() ? Optional.of(config.statementTimeout()) : Optional.empty(), poolName,
                 maximumSize);
     }
 

@@ -43,10 +43,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>the <b>database's ceiling</b>: as many plain JDBC clients, warmed, outside any handler's JVM, writing the same
  *   rows in the recorder's statement shape (its repository: unnest arrays, one transaction per 10 events).</li>
  * </ul>
- * Each fleet is warmed with {@code fleet.warmup} events (default 1,600) before {@code fleet.events} (default 8,000)
- * of the producers' mix are timed. Printed: events/s and ratios; the functions' CPU-ms per event (their processes'
- * CPU time over the timed events) and billed milliseconds per batch; log bytes per event (everything the function
- * processes wrote, init included); and a cost per million events from those figures. Ends by checking that every
+ * Each fleet is warmed with {@code fleet.warmup} events (default 8,000: a thousand a container) before
+ * {@code fleet.events} (default 8,000) of the producers' mix are timed; {@code fleet.rounds} (default 2) rounds of
+ * every fleet, the last counted. Printed: events/s and ratios; CPU-ms per event of the functions (their processes'
+ * CPU time over the timed events, and of it their JIT compilers'), of PostgreSQL, of this JVM (the queue server and
+ * the emulated event source) and of the machine; billed milliseconds per batch; log bytes per event (everything the
+ * function processes wrote, init included); and a cost per million events from those figures. Ends by checking that every
  * event the recorder fleets and the ceiling were given is recorded exactly once.
  */
 public final class FleetBenchmark {
@@ -78,7 +80,7 @@ public final class FleetBenchmark {
     public static void main(String[] args) throws Exception {
         int containers = Integer.getInteger("fleet.containers", 8);
         int events = Integer.getInteger("fleet.events", 8_000);
-        int warmup = Integer.getInteger("fleet.warmup", 1_600);
+        int warmup = Integer.getInteger("fleet.warmup", 8_000);
         Path artifact = Path.of(System.getProperty("artifact.path", "target/event-recorder-lambda.jar"));
         RecorderFixture fixture = new RecorderFixture();
         fixture.database.truncateAll();

@@ -10,6 +10,7 @@ import uk.gov.ida.eventrecorder.config.DatabaseConfig;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -35,5 +36,18 @@ class RdsProxyTest {
         assertTrue(token.startsWith(PROXY + ":5432/?"), "signed for the proxy endpoint");
         assertTrue(token.contains("DBUser=event_recorder") && token.contains("Action=connect"), "an RDS connect token");
         assertEquals("jdbc:postgresql://" + PROXY + ":5432/events", config.settings().jdbcUrl());
+    }
+
+    @Test
+    void throughAProxyTheStatementTimeoutIsTheDriversNotALoginOptionWhichTheProxyRefuses() {
+        DatabaseConfig proxied = DatabaseConfig.fromEnvironment(Map.of(
+                "DB_CONNECTION_STRING", "host=" + PROXY + " port=5432 dbname=events user=event_recorder",
+                "AWS_REGION", "eu-west-2"));
+        DatabaseConfig direct = DatabaseConfig.fromEnvironment(Map.of("DB_CONNECTION_STRING",
+                "host=events.c1a2b3c4d5e6.eu-west-2.rds.amazonaws.com port=5432 dbname=events user=event_recorder",
+                "AWS_REGION", "eu-west-2"));
+
+        assertFalse(proxied.timesStatementsBySession());
+        assertTrue(direct.timesStatementsBySession());
     }
 }
