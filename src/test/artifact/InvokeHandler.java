@@ -23,6 +23,13 @@ public class InvokeHandler {
     public static void main(String[] args) throws Exception {
         Class<?> handlerClass = Class.forName(args[0]);
         Object handler = handlerClass.getConstructor().newInstance();
+        if (handler instanceof com.amazonaws.services.lambda.runtime.RequestStreamHandler stream) {
+            // Lambda hands a stream handler the event's bytes and sends back what it writes.
+            java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+            stream.handleRequest(Files.newInputStream(Path.of(args[1])), answer, null);
+            System.out.println("RESULT=" + answer.toString(java.nio.charset.StandardCharsets.UTF_8));
+            System.exit(0);
+        }
         Method handle = null;
         for (Method m : handlerClass.getMethods()) {
             if (m.getName().equals("handleRequest") && !m.isBridge() && m.getParameterCount() == 2) {
