@@ -118,7 +118,9 @@ public final class FleetBenchmark {
                 }
                 String before = System.getProperty("fleet.before");
                 if (before != null) {
-                    fleets.add(1, fleet("recorder fleet, " + before, Path.of(before), RECORDER,
+                    // An earlier build may name another handler (-Dfleet.beforeHandler).
+                    fleets.add(1, fleet("recorder fleet, " + before, Path.of(before),
+                            System.getProperty("fleet.beforeHandler", RECORDER),
                             fixture.processEnvironment(), containers, warmup, events, fixture, sqs, queue, recorded));
                 }
             }
