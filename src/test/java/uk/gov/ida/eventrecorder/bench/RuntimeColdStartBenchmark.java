@@ -33,7 +33,12 @@ public final class RuntimeColdStartBenchmark {
         try (SqsClient sqs = fixture.servers.sqsClient()) {
             TestQueue queue = TestQueue.standard(sqs);
             for (int run = 0; run < runs; run++) {
-                List<Message> batch = batch(fixture, ids, 42 + run);
+                // -DcoldStart.handler=… alternates runs between the template's handler and this one
+                // (DoNothingHandler: the floor, what the runtime client and a JVM cost without the recorder).
+                String handler = System.getProperty("coldStart.handler") != null && run % 2 == 1
+                        ? System.getProperty("coldStart.handler") : LambdaRuntime.EVENT_SOURCE_HANDLER;
+                boolean nothing = handler.startsWith(DoNothingHandler.class.getName());
+                List<Message> batch = batch(fixture, nothing ? new ArrayList<>() : ids, 42 + run);
                 Map<String, String> env = fixture.processEnvironment();
                 // -DcoldStart.initType=X alternates runs between Lambda's on-demand init and X (e.g. none), in one
                 // run of the machine, for a ratio that its noise does not decide.
@@ -46,10 +51,8 @@ public final class RuntimeColdStartBenchmark {
                 if (options != null && run % 2 == 1) {
                     env.put("JAVA_TOOL_OPTIONS", options);
                 }
-                // -DcoldStart.handler=… alternates runs between the template's handler and this one.
-                String handler = System.getProperty("coldStart.handler") != null && run % 2 == 1
-                        ? System.getProperty("coldStart.handler") : LambdaRuntime.EVENT_SOURCE_HANDLER;
-                try (LambdaRuntime lambda = LambdaRuntime.start(artifact, handler, env, 1)) {
+                try (LambdaRuntime lambda = LambdaRuntime.start(artifact, handler, env, 1,
+                        nothing ? List.of(DoNothingHandler.class) : List.of())) {
                     init[run] = lambda.initMillis();
                     long t0 = System.nanoTime();
                     LambdaRuntime.Answer answer = lambda.invoke(LambdaRuntime.sqsEvent(batch, queue.arn()));
