@@ -59,7 +59,7 @@ public final class MetricsLog {
         StringBuilder line = new StringBuilder(1024);
         line.append(line(now, outcome.recorded(), outcome.duplicates(), outcome.failed(), elapsedMillis, backedOff,
                 circuitOpen));
-        line.setLength(line.length() - 1);
+        line.setLength(line.length() - 1); // reopen the object: the trace's fields go in the same line
         trace(line, outcome);
         out().println(line.append('}'));
         Map<RejectionReason, Integer> byReason = new EnumMap<>(RejectionReason.class);
