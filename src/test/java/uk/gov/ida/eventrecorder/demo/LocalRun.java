@@ -154,8 +154,23 @@ public final class LocalRun implements Callable<Integer> {
         long audit = fixture.tables.count("audit.audit_events");
         long billing = fixture.tables.count("billing.billing_events");
         long fraud = fixture.tables.count("billing.fraud_events");
-        long duplicatesLogged = Files.lines(log).filter(l -> l.contains(" duplicate event_id=")).count();
-        long failuresLogged = Files.lines(log).filter(l -> l.contains(" failed message_id=")).count();
+        // The functions' JSON lines: each batch's line lists the message ids found already recorded; each failed
+        // message has a line of its own.
+        long duplicatesLogged = 0;
+        long failuresLogged = 0;
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : Files.readAllLines(log)) {
+            if (!line.startsWith("{")) {
+                continue;
+            }
+            com.fasterxml.jackson.databind.JsonNode node = json.readTree(line);
+            if (node.has("_aws")) {
+                duplicatesLogged += node.path("duplicate").size();
+            }
+            if (node.path("outcome").asText().equals("failed")) {
+                failuresLogged++;
+            }
+        }
         out.println();
         out.println("Summary");
         out.printf("  events sent            %,d (+ %,d duplicates, %,d invalid)%n", events, sent.duplicates(), sent.invalid());
