@@ -1,5 +1,7 @@
 package uk.gov.ida.eventrecorder.bench;
 
+import uk.gov.ida.eventrecorder.testing.ProcStat;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,13 +22,16 @@ final class Cpu {
         }
     }
 
-    /** {@code self}: this JVM's CPU (the emulated event source and the queue server), in milliseconds. */
+    /**
+     * {@code busy}, {@code total}: the machine's jiffies; {@code postgres} and {@code self} (this JVM: the emulated
+     * event source and the queue server): milliseconds.
+     */
     record Mark(long busy, long total, long postgres, long self) {
         Use since() {
             Mark now = mark();
             return new Use(Math.round((now.busy - busy) * MILLIS_A_TICK),
                     Math.round((now.total - total) * MILLIS_A_TICK),
-                    Math.round((now.postgres - postgres) * MILLIS_A_TICK), now.self - self);
+                    now.postgres - postgres, now.self - self);
         }
     }
 
@@ -53,25 +58,10 @@ final class Cpu {
     }
 
     private static long postgres() throws IOException {
-        long ticks = 0;
         try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
-            for (Path p : (Iterable<Path>) processes::iterator) {
-                if (!p.getFileName().toString().chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                try {
-                    String stat = Files.readString(p.resolve("stat"));
-                    int close = stat.lastIndexOf(')');
-                    if (!stat.substring(stat.indexOf('(') + 1, close).equals("postgres")) {
-                        continue;
-                    }
-                    String[] f = stat.substring(close + 2).split(" ");
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
-                } catch (IOException | RuntimeException gone) {
-                    // the process ended while being read
-                }
-            }
+            return processes.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .map(p -> ProcStat.read(p.resolve("stat"))).flatMap(java.util.Optional::stream)
+                    .filter(p -> p.name().equals("postgres")).mapToLong(ProcStat::cpuMillis).sum();
         }
-        return ticks;
     }
 }

@@ -36,9 +36,11 @@ import java.util.zip.ZipFile;
 public final class LambdaRuntime implements AutoCloseable {
     private static final String API = "/2018-06-01/runtime";
     /** The functions' JVM options, as the template gives them to Lambda (Globals, JAVA_TOOL_OPTIONS). */
-    public static final String TEMPLATE_JAVA_OPTIONS = templateJavaOptions();
+    public static final String TEMPLATE_JAVA_OPTIONS = template().path("Globals").path("Function")
+            .path("Environment").path("Variables").path("JAVA_TOOL_OPTIONS").asText();
     /** The SQS event-source function's {@code Handler}, as the template deploys it. */
-    public static final String EVENT_SOURCE_HANDLER = templateHandler(".SqsEvent");
+    public static final String EVENT_SOURCE_HANDLER = template().path("Resources").path("RecordEventsFunction")
+            .path("Properties").path("Handler").asText();
     private static final String ARN = "arn:aws:lambda:eu-west-2:000000000000:function:event-recorder";
 
     /**
@@ -184,24 +186,13 @@ public final class LambdaRuntime implements AutoCloseable {
      * life would amortize.
      */
     public long compilerCpuMillis() {
-        long ticks = 0;
         try (var threads = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
-            for (Path thread : (Iterable<Path>) threads::iterator) {
-                try {
-                    String stat = Files.readString(thread.resolve("stat"));
-                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                    if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
-                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-                    }
-                } catch (IOException | RuntimeException gone) {
-                    // the thread ended while being read
-                }
-            }
+            return threads.map(t -> ProcStat.read(t.resolve("stat"))).flatMap(java.util.Optional::stream)
+                    .filter(t -> t.name().startsWith("C1 Compiler") || t.name().startsWith("C2 Compiler"))
+                    .mapToLong(ProcStat::cpuMillis).sum();
         } catch (IOException e) {
             return 0; // not Linux
         }
-        return ticks * 10; // USER_HZ = 100
     }
 
     /** Bytes the function has written to stdout and stderr so far: what Lambda would ship to CloudWatch Logs. */
@@ -276,23 +267,10 @@ public final class LambdaRuntime implements AutoCloseable {
         }
     }
 
-    private static String templateHandler(String containing) {
+    private static com.fasterxml.jackson.databind.JsonNode template() {
         try {
-            return Files.readAllLines(Path.of("template.yaml")).stream().map(String::strip)
-                    .filter(l -> l.startsWith("Handler:") && l.contains(containing)).findFirst()
-                    .map(l -> l.substring("Handler:".length()).strip())
-                    .orElseThrow(() -> new IllegalStateException("template.yaml has no handler like " + containing));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String templateJavaOptions() {
-        try {
-            return Files.readAllLines(Path.of("template.yaml")).stream().map(String::strip)
-                    .filter(l -> l.startsWith("JAVA_TOOL_OPTIONS:")).findFirst()
-                    .map(l -> l.substring("JAVA_TOOL_OPTIONS:".length()).strip())
-                    .orElseThrow(() -> new IllegalStateException("template.yaml gives no JAVA_TOOL_OPTIONS"));
+            return new com.fasterxml.jackson.databind.ObjectMapper(
+                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(Path.of("template.yaml").toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
