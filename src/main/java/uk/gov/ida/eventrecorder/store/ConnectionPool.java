@@ -64,8 +64,9 @@ public final class ConnectionPool {
         // A statement timeout's cancel request travels a connection of its own, and the statement's read waits for it:
         // on a silent network path the driver's default (10 s) would be added to every failed statement.
         config.addDataSourceProperty("cancelSignalTimeout", "2");
-        // In the login's startup packet: no round trip. A migration or maintenance statement that needs longer sets
-        // its own (SET LOCAL statement_timeout).
+        // In the login's startup packet: no round trip. It bounds every statement on the pool, migrations and
+        // maintenance too, which the socket timeout (this plus ten seconds) already bounded: now the server cancels
+        // first and the connection is kept.
         statementTimeout.ifPresent(t -> config.addDataSourceProperty("options",
                 "-c statement_timeout=" + Math.max(1, t.toMillis())));
         sslMode.ifPresent(mode -> config.addDataSourceProperty("sslmode", mode));

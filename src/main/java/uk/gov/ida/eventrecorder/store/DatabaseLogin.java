@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -60,9 +61,10 @@ public final class DatabaseLogin {
         }
         Optional<String> rootCert = config.caBundle().map(bundle -> caFile(bundle, s3).toString())
                 .or(() -> config.settings().sslRootCert());
+        Optional<Duration> sessionStatementTimeout = config.timesStatementsBySession()
+                ? Optional.of(config.statementTimeout()) : Optional.empty();
         return ConnectionPool.open(config.settings(), credentials, config.sslMode(), rootCert,
-                config.connectTimeout(), config.socketTimeout(), config.timesStatementsBySession() ? Optional.of(config.statementTimeout()) : Optional.empty(), poolName,
-                maximumSize);
+                config.connectTimeout(), config.socketTimeout(), sessionStatementTimeout, poolName, maximumSize);
     }
 
     /**
