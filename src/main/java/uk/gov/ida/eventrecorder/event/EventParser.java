@@ -18,7 +18,6 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -42,9 +41,6 @@ public final class EventParser {
      * a longer key is refused here, as the row's fault, rather than by the database.
      */
     public static final int MAX_KEY_BYTES = 1_000;
-    /** PostgreSQL's {@code timestamp} runs from 4713 BC (year -4712) to 294276 AD. */
-    private static final LocalDateTime EARLIEST = LocalDateTime.of(-4712, 1, 1, 0, 0);
-    private static final LocalDateTime LATEST = LocalDateTime.of(294276, 12, 31, 23, 59, 59, 999_999_000);
 
     // One mapper for the container: building one costs milliseconds of cold start. Source snippets are kept out of
     // error messages, which are logged, because events carry personal data. A key given twice is refused (which
@@ -345,12 +341,7 @@ public final class EventParser {
             throw new InvalidMessageException(RejectionReason.TYPE, "'timestamp' must be epoch milliseconds or an "
                     + "ISO-8601 string, not " + nodeType(node));
         }
-        LocalDateTime utc = LocalDateTime.ofInstant(instant, ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
-        if (utc.isBefore(EARLIEST) || utc.isAfter(LATEST)) {
-            throw new InvalidMessageException(RejectionReason.TIMESTAMP_RANGE, "'timestamp' is "
-                    + (utc.isBefore(EARLIEST) ? "before" : "after") + " PostgreSQL's range (4713 BC to 294276 AD)");
-        }
-        return utc;
+        return TimestampRange.utc("timestamp", instant);
     }
 
     /** ISO-8601 with an offset or zone; without one the time is taken as UTC; all digits: epoch milliseconds. */

@@ -7,13 +7,15 @@ import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 
 import java.io.IOException;
+import uk.gov.ida.eventrecorder.event.TimestampRange;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -107,12 +109,21 @@ public final class FraudCsv {
             return null;
         }
         for (DateTimeFormatter format : FORMATS) {
+            LocalDateTime local;
             try {
-                return LocalDateTime.parse(value, format).atZone(zone).withZoneSameInstant(ZoneOffset.UTC)
-                        .toLocalDateTime();
+                local = LocalDateTime.parse(value, format);
             } catch (DateTimeParseException next) {
-                // try the next format
+                continue; // try the next format
             }
+            // The queue's rule, before anything converts it: the driver would store a date before 4713 BC as
+            // -infinity, and the server refuses one after 294276 AD with a message that quotes it.
+            Instant instant = local.atZone(zone).toInstant();
+            String outside = TimestampRange.outside(instant);
+            if (outside != null) {
+                failures.add(new ValidationFailure(row, "timestamp", TimestampRange.LABEL + ": " + outside));
+                return null;
+            }
+            return TimestampRange.utc("timestamp", instant);
         }
         failures.add(new ValidationFailure(row, "timestamp", "is not a date and time (" + value.length()
                 + " characters): use "

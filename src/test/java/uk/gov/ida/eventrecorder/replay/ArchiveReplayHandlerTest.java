@@ -95,6 +95,27 @@ class ArchiveReplayHandlerTest {
     }
 
     @Test
+    void aTimestampBeyondEveryDateTypeIsOneInvalidLineAndTheLinesAroundItAreRecorded() throws Exception {
+        // A valid ISO instant that, with its offset, lies beyond LocalDateTime's years: it used to escape the parser
+        // as a DateTimeException, stopping the import at that line on every retry
+        EventBuilder before = EventBuilder.billing();
+        EventBuilder beyond = EventBuilder.otherSession().timestampIso("+999999999-12-31T23:59:59-01:00");
+        EventBuilder after = EventBuilder.fraud();
+        String key = put("replay/far.jsonl", before, beyond, after);
+
+        Map<String, Object> result = handler.handleRequest(S3Events.objectCreated(bucket, key, 1), null);
+
+        assertEquals(Map.of("lines", 3L, "recorded", 2L, "duplicates", 0L, "failed", 1L, "deleted", false),
+                result.get(key));
+        JsonNode report = JSON.readTree(s3.getObjectAsBytes(r -> r.bucket(bucket).key(key + ".report.json")).asUtf8String());
+        assertEquals(2, report.get("failures").get(0).get("line").asInt());
+        assertEquals("timestamp out of range", report.get("failures").get(0).get("reason").asText());
+        assertEquals(1, fixture.tables.audit(before.eventId()).size());
+        assertEquals(1, fixture.tables.audit(after.eventId()).size());
+        assertEquals(0, fixture.tables.audit(beyond.eventId()).size());
+    }
+
+    @Test
     void replayingTheSameArchiveAgainRecordsNothingTwice() {
         EventBuilder a = EventBuilder.billing();
         EventBuilder b = EventBuilder.fraud();
