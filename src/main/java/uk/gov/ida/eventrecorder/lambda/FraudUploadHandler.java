@@ -38,7 +38,7 @@ public final class FraudUploadHandler implements RequestHandler<S3Event, Map<Str
             Map<String, Object> results = new LinkedHashMap<>();
             for (S3Import.S3Object object : S3Import.objects(event)) {
                 FraudUploadProcessor.Outcome outcome = S3Import.run(object,
-                        () -> processor.get().process(object.bucket(), object.key()));
+                        () -> processor.get().process(object.upload()));
                 Map<String, Object> result = new LinkedHashMap<>();
                 result.put("passed", outcome.passed());
                 result.put("movedTo", outcome.movedTo());
@@ -46,6 +46,9 @@ public final class FraudUploadHandler implements RequestHandler<S3Event, Map<Str
                 result.put("failures", outcome.failures().size());
                 if (outcome.duplicate()) {
                     result.put("duplicate", true);
+                }
+                if (outcome.replaced()) {
+                    result.put("replaced", true);
                 }
                 results.put(object.key(), result);
             }

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotificatio
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import uk.gov.ida.eventrecorder.FailureClass;
+import uk.gov.ida.eventrecorder.upload.UploadedObject;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,8 +26,15 @@ final class S3Import {
     private S3Import() {
     }
 
-    /** An object a notification names; the key URL-decoded, as S3 encodes it in notifications. */
-    record S3Object(String bucket, String key) {
+    /**
+     * An object a notification names; the key URL-decoded, as S3 encodes it in notifications, and the PUT's version
+     * id, ETag and sequencer, which tell one upload from another under the same key.
+     */
+    record S3Object(String bucket, String key, String versionId, String eTag, String sequencer) {
+        UploadedObject upload() {
+            return new UploadedObject(bucket, key, versionId, eTag, sequencer);
+        }
+
         @Override
         public String toString() {
             return "s3://" + bucket + "/" + key;
@@ -39,7 +47,9 @@ final class S3Import {
             return objects;
         }
         for (S3EventNotification.S3EventNotificationRecord record : event.getRecords()) {
-            objects.add(new S3Object(record.getS3().getBucket().getName(), record.getS3().getObject().getUrlDecodedKey()));
+            S3EventNotification.S3ObjectEntity object = record.getS3().getObject();
+            objects.add(new S3Object(record.getS3().getBucket().getName(), object.getUrlDecodedKey(),
+                    object.getVersionId(), object.geteTag(), object.getSequencer()));
         }
         return objects;
     }

@@ -81,7 +81,7 @@ public enum SqlFailure {
      * ({@code invalid input syntax for type timestamp: "…"}), which is event content. The SQLSTATE, its class and the
      * schema's names (column, constraint) say enough.
      */
-    static String describeRow(SQLException e) {
+    public static String describeRow(SQLException e) {
         String state = String.valueOf(e.getSQLState());
         String kind = state.startsWith("22") ? "data exception: a value the column cannot hold"
                 : state.startsWith("23") ? "integrity constraint violation"

@@ -12,6 +12,8 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.Tag;
 import software.amazon.awssdk.services.s3.model.TaggingDirective;
 
+import uk.gov.ida.eventrecorder.store.SqlFailure;
+
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,53 +47,70 @@ public final class FraudUploadProcessor {
     /**
      * What became of one upload.
      *
-     * @param duplicate an earlier import of the same object (another notification, a retry) had already stored its
+     * @param duplicate an earlier import of the same PUT (another notification, a retry) had already stored its
      *                  outcome, or moved it away: nothing was stored now
+     * @param replaced  on an unversioned bucket, a later PUT under the same key replaced this one before it could be
+     *                  read: nothing was stored, and that PUT's own notification imports it
      */
     public record Outcome(String key, boolean passed, String movedTo, Long sessionId, int rows,
-                          List<ValidationFailure> failures, boolean duplicate) {
+                          List<ValidationFailure> failures, boolean duplicate, boolean replaced) {
     }
 
     /**
      * @throws uk.gov.ida.eventrecorder.DependencyException S3 or the database failed: nothing was stored, the object
      *                                                      stays where it is, and the import can simply run again
+     * @throws FraudUploadException                         the database refused a row that validation passed:
+     *                                                      nothing was stored, the object stays
      */
-    public Outcome process(String bucket, String key) {
+    public Outcome process(UploadedObject upload) {
+        HeadObjectResponse head;
         try {
-            return importObject(bucket, key);
+            head = s3.headObject(r -> r.bucket(upload.bucket()).key(upload.key())
+                    .applyMutation(h -> pinned(upload, h::versionId, null)));
         } catch (S3Exception e) {
             if (e.statusCode() != 404) {
                 throw e;
             }
-            // Moved away by another import of the same object (S3 delivers notifications at least once; Lambda
-            // retries; two containers may hold the same notification): that import stored it.
-            LOG.info("fraud upload s3://{}/{} is no longer there: imported and moved by another delivery of its "
-                    + "notification", bucket, key);
-            return new Outcome(key, false, null, null, 0, List.of(), true);
+            // Moved away by another import of the same PUT (S3 delivers notifications at least once; Lambda retries;
+            // two containers may hold the same notification): that import stored it. A version is only ever deleted
+            // by that move.
+            LOG.info("fraud upload {} is no longer there: imported and moved by another delivery of its notification",
+                    upload);
+            return new Outcome(upload.key(), false, null, null, 0, List.of(), true, false);
         }
+        if (!upload.versioned() && upload.eTag() != null && !upload.eTag().equals(unquoted(head.eTag()))) {
+            // Unversioned: the key holds another PUT now. This one's bytes are gone; that one's notification imports
+            // it. Only a versioned bucket keeps both (the template's is).
+            LOG.warn("fraud upload {} was replaced by a later upload under the same key before it could be read: "
+                    + "nothing stored for it; the later upload is imported by its own notification", upload);
+            return new Outcome(upload.key(), false, null, null, 0, List.of(), false, true);
+        }
+        return importObject(upload, head);
     }
 
-    private Outcome importObject(String bucket, String key) {
-        HeadObjectResponse head = s3.headObject(r -> r.bucket(bucket).key(key));
+    private Outcome importObject(UploadedObject upload, HeadObjectResponse head) {
+        String bucket = upload.bucket();
+        String key = upload.key();
         Map<String, String> tagMap = new HashMap<>();
-        for (Tag tag : s3.getObjectTagging(r -> r.bucket(bucket).key(key)).tagSet()) {
+        for (Tag tag : s3.getObjectTagging(r -> r.bucket(bucket).key(key)
+                .applyMutation(t -> pinned(upload, t::versionId, null))).tagSet()) {
             tagMap.put(tag.key(), tag.value());
         }
         UploadTags tags = UploadTags.from(tagMap);
-        String name = key.substring(key.lastIndexOf('/') + 1);
+        String name = upload.fileName();
         if (!tags.missingRequired().isEmpty()) {
             // No session can be opened without them (its idp and user columns are required): the log is the record.
-            String moved = move(bucket, key, "error/" + name);
-            LOG.error("fraud upload s3://{}/{} refused: missing tag(s) {}; the uploader must tag the object with idp "
-                    + "and username. Moved to {}", bucket, key, tags.missingRequired(), moved);
+            String moved = move(upload, head, "error/");
+            LOG.error("fraud upload {} refused: missing tag(s) {}; the uploader must tag the object with idp "
+                    + "and username. Moved to {}", upload, tags.missingRequired(), moved);
             return new Outcome(key, false, moved, null, 0, List.of(new ValidationFailure(0, "tags",
-                    "missing tag(s) " + tags.missingRequired())), false);
+                    "missing tag(s) " + tags.missingRequired())), false, false);
         }
-        String sourceObject = identity(bucket, key, head);
+        String sourceObject = identity(upload, head);
         try {
             FraudUploadRepository.Session session = repository.claim(sourceObject, name, tags.idp(), tags.username());
             if (session.finished()) {
-                return duplicate(bucket, key, name, session);
+                return duplicate(upload, head, session);
             }
             List<ValidationFailure> failures = new ArrayList<>(tags.problems());
             List<FraudRow> rows = List.of();
@@ -99,70 +118,107 @@ public final class FraudUploadProcessor {
                 failures.add(new ValidationFailure(0, "file", String.format("the file is %,d bytes; the limit is "
                         + "%,d bytes: split it into smaller uploads", head.contentLength(), maxBytes)));
             } else if (failures.isEmpty()) {
-                // The version read is the one the session names, even if the key is overwritten meanwhile.
+                // The bytes read are the PUT's the session names, even if the key is overwritten meanwhile.
                 ResponseBytes<GetObjectResponse> object = s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)
-                        .applyMutation(g -> pinned(g, head)));
+                        .applyMutation(g -> pinned(upload, g::versionId, () -> g.ifMatch(head.eTag()))));
                 FraudCsv.Result result = csv.read(object.asByteArray(), tags);
                 failures.addAll(result.failures());
                 rows = result.rows();
             }
             boolean passed = failures.isEmpty();
             if (!repository.finish(session.id(), tags.idp(), rows, failures)) {
-                // Another container finished the same object between our claim and now.
-                return duplicate(bucket, key, name, repository.claim(sourceObject, name, tags.idp(), tags.username()));
+                // Another container finished the same PUT between our claim and now.
+                return duplicate(upload, head, repository.claim(sourceObject, name, tags.idp(), tags.username()));
             }
-            String moved = move(bucket, key, (passed ? "success/" : "error/") + name);
-            LOG.info("fraud upload s3://{}/{} from idp={} user={}: session={} {} rows={} failures={} moved to {}",
-                    bucket, key, tags.idp(), tags.username(), session.id(), passed ? "PASSED" : "FAILED validation",
+            String moved = move(upload, head, passed ? "success/" : "error/");
+            LOG.info("fraud upload {} from idp={} user={}: session={} {} rows={} failures={} moved to {}",
+                    upload, tags.idp(), tags.username(), session.id(), passed ? "PASSED" : "FAILED validation",
                     rows.size(), failures.size(), moved);
             failures.stream().limit(20).forEach(f -> LOG.warn("fraud upload {} row {} field {}: {}", name, f.row(),
                     f.field(), f.message()));
-            return new Outcome(key, passed, moved, session.id(), passed ? rows.size() : 0, failures, false);
+            return new Outcome(key, passed, moved, session.id(), passed ? rows.size() : 0, failures, false, false);
         } catch (SQLException e) {
             // A row the database refused after validation passed it: not a dependency failure, but not known to be
-            // the file's fault either. Nothing was stored; the object stays for a retry and the on-failure destination.
-            throw new IllegalStateException("fraud upload s3://" + bucket + "/" + key + ": the database refused a row "
-                    + "(SQLSTATE " + e.getSQLState() + "); nothing stored, the object stays", e);
+            // the file's fault either. Nothing was stored; the object stays for a retry and the on-failure
+            // destination. PostgreSQL's message quotes the row, so it is described by SQLSTATE, column and
+            // constraint, and the driver's exception is not kept as the cause (the runtime prints a whole chain).
+            throw new FraudUploadException("fraud upload " + upload + ": the database refused a row ("
+                    + SqlFailure.describeRow(e) + "); nothing stored, the object stays");
         }
     }
 
-    /** An earlier import stored this object's outcome: only make sure it was moved (that import may have stopped). */
-    private Outcome duplicate(String bucket, String key, String name, FraudUploadRepository.Session session) {
-        String moved = move(bucket, key, (session.passed() ? "success/" : "error/") + name);
-        LOG.info("fraud upload s3://{}/{}: already imported as session {} ({}); nothing stored again, moved to {}",
-                bucket, key, session.id(), session.passed() ? "passed" : "failed validation", moved);
-        return new Outcome(key, session.passed(), moved, session.id(), 0, List.of(), true);
+    /** An earlier import stored this PUT's outcome: only make sure it was moved (that import may have stopped). */
+    private Outcome duplicate(UploadedObject upload, HeadObjectResponse head, FraudUploadRepository.Session session) {
+        String moved = move(upload, head, session.passed() ? "success/" : "error/");
+        LOG.info("fraud upload {}: already imported as session {} ({}); nothing stored again, moved to {}",
+                upload, session.id(), session.passed() ? "passed" : "failed validation", moved);
+        return new Outcome(upload.key(), session.passed(), moved, session.id(), 0, List.of(), true, false);
     }
 
     /**
-     * The object's identity: its version id where the bucket is versioned, else its ETag (the same content uploaded
-     * again under the same key is the same upload).
+     * The PUT's identity ({@code upload_sessions.source_object}): its version id where the bucket is versioned; else
+     * its ETag and the notification's sequencer, so the same bytes put again are a new upload; a notification
+     * without a sequencer falls back to the ETag alone.
      */
-    static String identity(String bucket, String key, HeadObjectResponse head) {
-        return "s3://" + bucket + "/" + key + (head.versionId() != null && !head.versionId().equals("null")
-                ? "?versionId=" + head.versionId() : "#" + head.eTag());
+    static String identity(UploadedObject upload, HeadObjectResponse head) {
+        String base = "s3://" + upload.bucket() + "/" + upload.key();
+        if (upload.versioned()) {
+            return base + "?versionId=" + upload.versionId();
+        }
+        String eTag = upload.eTag() != null ? upload.eTag() : unquoted(head.eTag());
+        return base + "#" + eTag + (upload.sequencer() != null ? "@" + upload.sequencer() : "");
     }
 
-    private static void pinned(GetObjectRequest.Builder get, HeadObjectResponse head) {
-        if (head.versionId() != null && !head.versionId().equals("null")) {
-            get.versionId(head.versionId());
-        } else if (head.eTag() != null) {
-            get.ifMatch(head.eTag());
+    /** Names the version read on a versioned bucket; otherwise runs {@code unversioned} (a condition), if any. */
+    private static void pinned(UploadedObject upload, java.util.function.Consumer<String> versionId,
+                               Runnable unversioned) {
+        if (upload.versioned()) {
+            versionId.accept(upload.versionId());
+        } else if (unversioned != null) {
+            unversioned.run();
         }
     }
 
-    /** Copies then deletes; an object already gone was moved by another import of the same notification. */
-    private String move(String bucket, String key, String target) {
+    private static String unquoted(String eTag) {
+        return eTag == null ? null : eTag.replace("\"", "");
+    }
+
+    /**
+     * Copies the PUT that was imported to {@code prefix} + its path below {@code upload/} (so two IDPs' {@code x.csv}
+     * keep apart), with its tags and server-side encryption, then deletes only that PUT: on a versioned bucket the
+     * version read; otherwise the object if it still has the ETag read (S3's conditional delete). A newer upload
+     * under the key is left alone for its own notification. An object already gone was moved by another import of
+     * the same notification.
+     */
+    private String move(UploadedObject upload, HeadObjectResponse head, String prefix) {
+        String bucket = upload.bucket();
+        String key = upload.key();
+        String target = prefix + upload.pathBelowPrefix();
         try {
             s3.copyObject(r -> r.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket).destinationKey(target)
-                    .taggingDirective(TaggingDirective.COPY).serverSideEncryption(ServerSideEncryption.AES256));
+                    .taggingDirective(TaggingDirective.COPY).serverSideEncryption(ServerSideEncryption.AES256)
+                    .applyMutation(c -> pinned(upload, c::sourceVersionId, () -> c.copySourceIfMatch(head.eTag()))));
         } catch (S3Exception e) {
-            if (e.statusCode() != 404) {
+            if (e.statusCode() == 404) {
+                return target; // NoSuchKey: the other import moved it there first
+            }
+            if (e.statusCode() == 412) {
+                LOG.warn("fraud upload {}: imported, but a later upload replaced it under its key before it was "
+                        + "archived; the later upload is left for its own notification", upload);
+                return null;
+            }
+            throw e;
+        }
+        try {
+            s3.deleteObject(r -> r.bucket(bucket).key(key)
+                    .applyMutation(d -> pinned(upload, d::versionId, () -> d.ifMatch(head.eTag()))));
+        } catch (S3Exception e) {
+            if (e.statusCode() != 412 && e.statusCode() != 404) {
                 throw e;
             }
-            return target; // NoSuchKey: the other import moved it there first
+            LOG.warn("fraud upload {}: archived to {}, and a later upload under its key is left for its own "
+                    + "notification", upload, target);
         }
-        s3.deleteObject(r -> r.bucket(bucket).key(key));
         return target;
     }
 }

@@ -60,7 +60,7 @@ class FraudUploadHandlerTest {
 
         Map<String, Object> result = handler.handleRequest(S3Events.objectCreated(bucket, key, csv.length()), null);
 
-        assertEquals(Map.of("passed", true, "movedTo", "success/2018-07.csv", "rows", 3, "failures", 0), result.get(key));
+        assertEquals(Map.of("passed", true, "movedTo", "success/idp-a/2018-07.csv", "rows", 3, "failures", 0), result.get(key));
         Map<String, Object> session = single("SELECT * FROM idp_data.upload_sessions");
         assertEquals("2018-07.csv", session.get("source_file_name"));
         assertEquals("https://idp-a.example", session.get("idp_entity_id"));
@@ -86,9 +86,9 @@ class FraudUploadHandlerTest {
         assertEquals(0, fixture.tables.query("SELECT * FROM idp_data.idp_fraud_event_contraindicators "
                 + "WHERE idp_fraud_events_id = ?", events.get(1).get("id")).size());
         assertGone(key);
-        HeadObjectResponse moved = s3.headObject(r -> r.bucket(bucket).key("success/2018-07.csv"));
+        HeadObjectResponse moved = s3.headObject(r -> r.bucket(bucket).key("success/idp-a/2018-07.csv"));
         assertEquals(ServerSideEncryption.AES256, moved.serverSideEncryption());
-        assertEquals(Map.of("idp", "https://idp-a.example", "username", "alice"), tagsOf("success/2018-07.csv"));
+        assertEquals(Map.of("idp", "https://idp-a.example", "username", "alice"), tagsOf("success/idp-a/2018-07.csv"));
     }
 
     @Test
@@ -114,6 +114,33 @@ class FraudUploadHandlerTest {
         assertTrue(((String) failures.get(2).get("message")).startsWith("has 7 columns; expected 8"));
         assertGone(key);
         s3.headObject(r -> r.bucket(bucket).key("error/bad.csv"));
+    }
+
+    @Test
+    void rowsDatedOutsidePostgresqlsRangeFailValidationWithTheQueuesReasonAndNothingIsStored() {
+        // Before: the first row was stored as -infinity (the driver sends a date before 4713 BC so), and the second
+        // failed the invocation with the database's message, which quotes the value
+        String csv = HEADER
+                + "2018-07-01 12:00,ev-1,FID01,A01,5,req-1,192.0.2.1,pid-1\r\n"
+                + "-5000-01-01T00:00:00,ev-2,FID02,A01,5,req-2,192.0.2.2,pid-2\r\n"
+                + "+300000-01-01T00:00:00,ev-3,FID03,A01,5,req-3,192.0.2.3,pid-3\r\n"
+                + "+999999999-12-31T23:00:00,ev-4,FID04,A01,5,req-4,192.0.2.4,pid-4\r\n";
+        String key = upload("upload/idp-a/far.csv", csv, tags("https://idp-a.example", "alice", "America/New_York",
+                null, null));
+
+        Map<String, Object> result = handler.handleRequest(S3Events.objectCreated(bucket, key, csv.length()), null);
+
+        assertEquals(Map.of("passed", false, "movedTo", "error/idp-a/far.csv", "rows", 0, "failures", 3),
+                result.get(key));
+        assertEquals(0, fixture.tables.count("idp_data.idp_fraud_events"), "nothing stored, nothing altered");
+        List<Map<String, Object>> failures = fixture.tables.query("SELECT row, field, message FROM "
+                + "idp_data.upload_session_validation_failures ORDER BY row");
+        assertEquals(List.of(3L, 4L, 5L), failures.stream().map(f -> f.get("row")).toList());
+        assertEquals("timestamp out of range: before PostgreSQL's range (4713 BC to 294276 AD)",
+                failures.get(0).get("message"));
+        assertEquals("timestamp out of range: after PostgreSQL's range (4713 BC to 294276 AD)",
+                failures.get(1).get("message"));
+        assertEquals("timestamp", failures.get(2).get("field"));
     }
 
     @Test
