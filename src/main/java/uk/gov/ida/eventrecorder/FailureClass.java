@@ -2,6 +2,7 @@ package uk.gov.ida.eventrecorder;
 
 import software.amazon.awssdk.core.exception.SdkException;
 import uk.gov.ida.eventrecorder.event.InvalidMessageException;
+import uk.gov.ida.eventrecorder.event.RejectionReason;
 
 /**
  * The one failure policy of every entry point: is a failure about the content (of a message, a line, an uploaded
@@ -31,11 +32,23 @@ public enum FailureClass {
         if (failure instanceof InvalidMessageException) {
             return CONTENT;
         }
+        if (failure instanceof ReportedFailure reported) {
+            return reported.failureClass();
+        }
         if (failure instanceof DependencyException || failure instanceof SdkException) {
             // An AWS call that failed after the SDK's own retries (S3 or SQS unreachable, throttled, refused).
             return DEPENDENCY;
         }
         return UNKNOWN;
+    }
+
+    /** The class of a queue message's rejection: only a dependency's failure earns the outage back-off. */
+    public static FailureClass of(RejectionReason reason) {
+        return switch (reason) {
+            case DATABASE_UNAVAILABLE, KEY_UNAVAILABLE -> DEPENDENCY;
+            case UNEXPECTED -> UNKNOWN;
+            default -> CONTENT;
+        };
     }
 
     /** True for what must be tried again later rather than reported as final: an import handler throws it. */

@@ -31,12 +31,9 @@ public enum RejectionReason {
         this.label = label;
     }
 
+    /** Decided by the one failure policy, {@link FailureClass#of(RejectionReason)}. */
     public FailureClass failureClass() {
-        return switch (this) {
-            case DATABASE_UNAVAILABLE, KEY_UNAVAILABLE -> FailureClass.DEPENDENCY;
-            case UNEXPECTED -> FailureClass.UNKNOWN;
-            default -> FailureClass.CONTENT;
-        };
+        return FailureClass.of(this);
     }
 
     public String label() {

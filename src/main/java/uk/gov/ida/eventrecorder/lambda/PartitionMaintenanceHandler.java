@@ -3,6 +3,8 @@ package uk.gov.ida.eventrecorder.lambda;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import org.slf4j.Logger;
+import uk.gov.ida.eventrecorder.ReportedFailure;
+import uk.gov.ida.eventrecorder.store.DatabaseUnavailableException;
 import org.slf4j.LoggerFactory;
 import uk.gov.ida.eventrecorder.config.MaintenanceConfig;
 import uk.gov.ida.eventrecorder.logging.RequestLogContext;
@@ -62,8 +64,12 @@ public final class PartitionMaintenanceHandler implements RequestHandler<Map<Str
             result.put("rowsInDefaultPartition", state.rowsInDefault());
             return result;
         } catch (SQLException e) {
-            throw new IllegalStateException("partition maintenance failed on " + config.database().settings()
-                    + ": SQLSTATE " + e.getSQLState() + ": " + e.getMessage(), e);
+            // The one failure policy: the database failed (a lock it waited for, a lost connection). The scheduled
+            // invocation fails, so the next hour's run (and the missing-figure alarm) takes it up.
+            throw ReportedFailure.withoutContent(new DatabaseUnavailableException("partition maintenance failed on "
+                    + config.database().settings() + " (SQLSTATE " + e.getSQLState() + ")", e));
+        } catch (RuntimeException e) {
+            throw ReportedFailure.withoutContent(e);
         }
     }
 

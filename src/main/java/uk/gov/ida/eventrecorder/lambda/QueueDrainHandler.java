@@ -2,6 +2,7 @@ package uk.gov.ida.eventrecorder.lambda;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
+import uk.gov.ida.eventrecorder.ReportedFailure;
 import uk.gov.ida.eventrecorder.config.RecorderConfig;
 import uk.gov.ida.eventrecorder.logging.RequestLogContext;
 import uk.gov.ida.eventrecorder.metrics.MetricsLog;
@@ -60,6 +61,8 @@ public final class QueueDrainHandler implements RequestHandler<Map<String, Objec
                     (outcome, millis, backedOff) -> metrics.batch(outcome, millis, backedOff,
                             container.databaseCircuitOpen()));
             return summary.asMap();
+        } catch (RuntimeException e) {
+            throw ReportedFailure.withoutContent(e);
         }
     }
 

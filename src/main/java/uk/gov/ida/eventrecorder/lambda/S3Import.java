@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotificatio
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import uk.gov.ida.eventrecorder.FailureClass;
+import uk.gov.ida.eventrecorder.ReportedFailure;
 import uk.gov.ida.eventrecorder.upload.UploadedObject;
 
 import java.time.Duration;
@@ -68,7 +69,8 @@ final class S3Import {
                     .log("import of {} failed ({} failure: {}); the invocation fails so that Lambda retries it, then "
                             + "sends it to the on-failure destination", object, failure.name().toLowerCase(
                             java.util.Locale.ROOT), what);
-            throw e;
+            // Lambda prints the whole chain it is given: it gets the failure without its causes' messages.
+            throw ReportedFailure.withoutContent(e);
         }
     }
 }

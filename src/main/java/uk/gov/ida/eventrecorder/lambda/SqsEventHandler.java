@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import uk.gov.ida.eventrecorder.ReportedFailure;
 import uk.gov.ida.eventrecorder.config.RecorderConfig;
 import uk.gov.ida.eventrecorder.logging.RequestLogContext;
 import uk.gov.ida.eventrecorder.metrics.MetricsLog;
@@ -66,7 +67,12 @@ public final class SqsEventHandler implements RequestHandler<SQSEvent, SQSBatchR
                 queueArn = record.getEventSourceArn();
                 fifo |= queueArn != null && queueArn.endsWith(".fifo");
             }
-            BatchOutcome outcome = container.pipeline().process(messages, fifo, Invocation.deadline(context));
+            BatchOutcome outcome;
+            try {
+                outcome = container.pipeline().process(messages, fifo, Invocation.deadline(context));
+            } catch (RuntimeException e) {
+                throw ReportedFailure.withoutContent(e);
+            }
             int backedOff = outcome.anyDependencyFailure() && queueArn != null ? backOff(queueArn, messages, outcome) : 0;
             metrics.batch(outcome, (System.nanoTime() - started) / 1_000_000, backedOff,
                     container.databaseCircuitOpen());

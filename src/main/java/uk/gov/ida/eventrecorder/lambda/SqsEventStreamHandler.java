@@ -9,6 +9,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
+import uk.gov.ida.eventrecorder.ReportedFailure;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,7 +58,12 @@ public final class SqsEventStreamHandler implements RequestStreamHandler, AutoCl
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        SQSBatchResponse response = handler.handleRequest(read(input), context);
+        SQSBatchResponse response;
+        try {
+            response = handler.handleRequest(read(input), context);
+        } catch (RuntimeException e) {
+            throw ReportedFailure.withoutContent(e);
+        }
         try (JsonGenerator out = JSON.createGenerator(output)) {
             out.writeStartObject();
             out.writeArrayFieldStart("batchItemFailures");

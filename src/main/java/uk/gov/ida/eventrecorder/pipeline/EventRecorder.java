@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
 import uk.gov.ida.eventrecorder.Deadline;
+import uk.gov.ida.eventrecorder.ReportedFailure;
 import uk.gov.ida.eventrecorder.event.AuditEvent;
 import uk.gov.ida.eventrecorder.event.RejectionReason;
 import uk.gov.ida.eventrecorder.store.DatabaseUnavailableException;
@@ -48,6 +49,18 @@ public final class EventRecorder {
                 outcomes.add(MessageOutcome.failed(sources.get(k), events.get(k).eventId(),
                         RejectionReason.DATABASE_UNAVAILABLE, e.getMessage()));
             }
+            return outcomes;
+        } catch (RuntimeException e) {
+            // Unknown (a bug that some event's content meets): the README's table says the message fails alone, so
+            // each event is tried on its own and only the one(s) that meet it fail, retried, then dead-lettered.
+            if (events.size() > 1) {
+                for (int k = 0; k < events.size(); k++) {
+                    outcomes.addAll(record(List.of(events.get(k)), List.of(sources.get(k)), deadline));
+                }
+                return outcomes;
+            }
+            outcomes.add(MessageOutcome.failed(sources.get(0), events.get(0).eventId(), RejectionReason.UNEXPECTED,
+                    ReportedFailure.describe(e)));
             return outcomes;
         }
         for (int k = 0; k < events.size(); k++) {

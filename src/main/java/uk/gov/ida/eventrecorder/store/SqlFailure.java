@@ -100,9 +100,60 @@ public enum SqlFailure {
         return detail.toString();
     }
 
-    static String describe(SQLException e) {
-        String message = e.getMessage() == null ? "" : e.getMessage();
-        int newline = message.indexOf('\n');
-        return "SQLSTATE " + e.getSQLState() + ": " + (newline < 0 ? message : message.substring(0, newline));
+    /**
+     * A failure of the database, in words that quote nothing the statement carried. The driver's text cannot be
+     * passed on: a batch's {@code Batch entry 0 INSERT … VALUES ('…')} holds every value of the row, and a server
+     * message's {@code Detail} quotes the failing row. So: the SQLSTATE and its condition, the schema's names
+     * (table, column, constraint) the server reported, and the driver's first line only for a failure of the
+     * connection or login itself (classes 08, 28, 53, 57 and 3D), which is about the server, never a row.
+     */
+    public static String describe(SQLException e) {
+        String state = e.getSQLState();
+        StringBuilder out = new StringBuilder("SQLSTATE ").append(state);
+        String condition = CONDITIONS.get(state);
+        if (condition != null) {
+            out.append(" (").append(condition).append(')');
+        }
+        SQLException server = !(e instanceof PSQLException) && e.getNextException() != null ? e.getNextException() : e;
+        if (server instanceof PSQLException p && p.getServerErrorMessage() != null) {
+            var message = p.getServerErrorMessage();
+            if (message.getTable() != null) {
+                out.append(", table ").append(message.getSchema() != null ? message.getSchema() + "." : "")
+                        .append(message.getTable());
+            }
+            if (message.getColumn() != null) {
+                out.append(", column ").append(message.getColumn());
+            }
+            if (message.getConstraint() != null) {
+                out.append(", constraint ").append(message.getConstraint());
+            }
+        }
+        if (state == null || state.startsWith("08") || state.startsWith("28") || state.startsWith("53")
+                || state.startsWith("57") || state.startsWith("3D")) {
+            String text = e.getMessage() == null ? "" : e.getMessage();
+            int newline = text.indexOf('\n');
+            out.append(": ").append(newline < 0 ? text : text.substring(0, newline));
+        }
+        return out.toString();
     }
+
+    /** The conditions an operator meets most, by name (PostgreSQL's error codes appendix). */
+    private static final java.util.Map<String, String> CONDITIONS = java.util.Map.ofEntries(
+            java.util.Map.entry("23514", "check_violation"),
+            java.util.Map.entry("23505", "unique_violation"),
+            java.util.Map.entry("23503", "foreign_key_violation"),
+            java.util.Map.entry("23502", "not_null_violation"),
+            java.util.Map.entry("25006", "read_only_sql_transaction"),
+            java.util.Map.entry("40001", "serialization_failure"),
+            java.util.Map.entry("40P01", "deadlock_detected"),
+            java.util.Map.entry("42501", "insufficient_privilege"),
+            java.util.Map.entry("42P01", "undefined_table"),
+            java.util.Map.entry("42703", "undefined_column"),
+            java.util.Map.entry("53100", "disk_full"),
+            java.util.Map.entry("53200", "out_of_memory"),
+            java.util.Map.entry("53300", "too_many_connections"),
+            java.util.Map.entry("55P03", "lock_not_available"),
+            java.util.Map.entry("57014", "query_canceled"),
+            java.util.Map.entry("57P01", "admin_shutdown"),
+            java.util.Map.entry("57P03", "cannot_connect_now"));
 }

@@ -159,6 +159,45 @@ class RuntimeClientIT {
     }
 
     @Test
+    void aFailedImportReachesTheRuntimeWithItsClassAndSqlstateButNoValueOfItsRows() throws Exception {
+        // Given a database that refuses a fraud row by a named CHECK (a dependency failure: the schema, not the file):
+        // PostgreSQL's message for it carries "Detail: Failing row contains (…)", the row's values
+        String marker = "MARKER-" + UUID.randomUUID();
+        String bucket = "uploads-" + UUID.randomUUID().toString().substring(0, 8);
+        String key = "upload/idp-a/refused.csv";
+        String csv = "timestamp,idp_event_id,fid_code,contra_indicators,contra_score,request_id,client_ip_address,pid\r\n"
+                + "2018-07-01 12:00,ev-1,FID01,A01,5,req-1,198.51.100.7," + marker + "\r\n";
+        fixture.database.admin("ALTER TABLE idp_data.idp_fraud_events ADD CONSTRAINT runtime_test_refuses_marker "
+                + "CHECK (pid NOT LIKE 'MARKER-%')");
+        try (S3Client s3 = fixture.servers.s3Client()) {
+            s3.createBucket(r -> r.bucket(bucket));
+            s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromString(csv));
+            s3.putObjectTagging(r -> r.bucket(bucket).key(key).tagging(t -> t.tagSet(
+                    software.amazon.awssdk.services.s3.model.Tag.builder().key("idp").value("idp-a").build(),
+                    software.amazon.awssdk.services.s3.model.Tag.builder().key("username").value("alice").build())));
+            try (LambdaRuntime lambda = LambdaRuntime.start(ARTIFACT,
+                    "uk.gov.ida.eventrecorder.lambda.FraudUploadHandler::handleRequest", fixture.processEnvironment(), 1)) {
+                // When Lambda's runtime client runs the import, which fails
+                LambdaRuntime.Answer answer = lambda.invoke(LambdaRuntime.s3Event(bucket, key, csv.length()));
+
+                // Then the error it reports, and everything the function printed (the runtime prints the whole
+                // chain), name the failure's class and SQLSTATE, and no value of the row
+                assertTrue(answer.error(), answer.body());
+                String printed = answer.body() + lambda.output();
+                assertTrue(printed.contains("DatabaseUnavailableException: database failure, SQLSTATE 23514 "
+                        + "(check_violation), table idp_data.idp_fraud_events, constraint runtime_test_refuses_marker"),
+                        printed);
+                assertFalse(printed.contains(marker), "a row's value reached the runtime: " + printed);
+                assertFalse(printed.contains("198.51.100.7"), printed);
+            }
+            s3.headObject(r -> r.bucket(bucket).key(key)); // the upload stays, for Lambda's retries
+        } finally {
+            fixture.database.admin("ALTER TABLE idp_data.idp_fraud_events DROP CONSTRAINT runtime_test_refuses_marker");
+        }
+        assertEquals(0, fixture.tables.count("idp_data.idp_fraud_events"));
+    }
+
+    @Test
     void eightInvocationsAtOnceInOneProcessEachGetAConnectionAndRecordEveryEventOnce() throws Exception {
         int batches = 48;
         TestQueue queue = TestQueue.standard(sqs);

@@ -341,6 +341,11 @@ public final class LambdaRuntime implements AutoCloseable {
 
     /** What S3 sends for an ObjectCreated notification: the key URL-encoded (a space as {@code +}). */
     public static String s3Event(String bucket, String key, long size) {
+        return s3Event(bucket, key, size, null);
+    }
+
+    /** @param eTag the PUT's ETag, as S3 sends it with the notification's sequencer; null for none */
+    public static String s3Event(String bucket, String key, long size, String eTag) {
         String encoded = java.net.URLEncoder.encode(key, StandardCharsets.UTF_8).replace("%2F", "/");
         return "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"awsRegion\":\"eu-west-2\","
                 + "\"eventTime\":\"2026-11-29T12:00:00.000Z\",\"eventName\":\"ObjectCreated:Put\","
@@ -348,8 +353,8 @@ public final class LambdaRuntime implements AutoCloseable {
                 + "\"192.0.2.1\"},\"responseElements\":{\"x-amz-request-id\":\"R\",\"x-amz-id-2\":\"I\"},"
                 + "\"s3\":{\"s3SchemaVersion\":\"1.0\",\"configurationId\":\"c\",\"bucket\":{\"name\":" + quote(bucket)
                 + ",\"ownerIdentity\":{\"principalId\":\"O\"},\"arn\":\"arn:aws:s3:::" + bucket + "\"},"
-                + "\"object\":{\"key\":" + quote(encoded) + ",\"size\":" + size + ",\"eTag\":\"e\","
-                + "\"sequencer\":\"0055AED6DCD90281E5\"}}}]}";
+                + "\"object\":{\"key\":" + quote(encoded) + ",\"size\":" + size
+                + (eTag == null ? "" : ",\"eTag\":" + quote(eTag) + ",\"sequencer\":\"0055AED6DCD90281E5\"") + "}}}]}";
     }
 
     private static String object(Map<String, String> map) {
