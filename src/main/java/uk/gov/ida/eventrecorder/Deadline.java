@@ -1,5 +1,6 @@
 package uk.gov.ida.eventrecorder;
 
+import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
@@ -41,5 +42,45 @@ public final class Deadline {
 
     public boolean bounded() {
         return remainingMillis() != Long.MAX_VALUE;
+    }
+
+    // The invocation a thread is working for. The outside calls made before an invocation's first statement (KMS
+    // for the data keys or the password, S3 for a key object or the CA bundle) sit deep inside lazily built
+    // dependencies, shared by every entry point and command: they read their bound here rather than have a deadline
+    // threaded through every constructor. Set only for the duration of an invocation, on its own threads.
+    private static final ThreadLocal<Deadline> CURRENT = new ThreadLocal<>();
+
+    /** While the returned scope is open, {@link #current()} on this thread is this deadline. */
+    public Scope enter() {
+        Deadline outer = CURRENT.get();
+        CURRENT.set(this);
+        return () -> {
+            if (outer == null) {
+                CURRENT.remove();
+            } else {
+                CURRENT.set(outer);
+            }
+        };
+    }
+
+    /** The deadline of the invocation this thread works for; {@link #NONE} outside one (a command, a warm-up). */
+    public static Deadline current() {
+        Deadline deadline = CURRENT.get();
+        return deadline == null ? NONE : deadline;
+    }
+
+    /**
+     * How long an outside call may take now: its own bound, or the time left before the reserve if that is shorter
+     * (at least a millisecond, so that a call with no time left fails at once rather than unbounded).
+     */
+    public Duration bound(Duration own) {
+        long left = remainingMillis();
+        return left >= own.toMillis() ? own : Duration.ofMillis(Math.max(1, left));
+    }
+
+    /** An entered deadline; closing it restores the thread's previous one. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
     }
 }

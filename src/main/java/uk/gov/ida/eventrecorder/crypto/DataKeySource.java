@@ -2,6 +2,7 @@ package uk.gov.ida.eventrecorder.crypto;
 
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
+import uk.gov.ida.eventrecorder.OutsideCall;
 import uk.gov.ida.eventrecorder.config.KeyLocation;
 
 import javax.crypto.SecretKey;
@@ -37,7 +38,8 @@ public final class DataKeySource {
             source = "the data key in s3://" + object.bucket() + "/" + object.key();
             String text;
             try {
-                text = s3.get().getObjectAsBytes(r -> r.bucket(object.bucket()).key(object.key()))
+                text = s3.get().getObjectAsBytes(r -> r.bucket(object.bucket()).key(object.key())
+                        .overrideConfiguration(OutsideCall.within(OutsideCall.S3)))
                         .asString(StandardCharsets.US_ASCII);
             } catch (SdkException e) {
                 throw new SecretUnavailableException("could not read " + source + ": " + e.getMessage(), e);

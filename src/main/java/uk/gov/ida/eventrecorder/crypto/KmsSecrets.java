@@ -3,6 +3,7 @@ package uk.gov.ida.eventrecorder.crypto;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.kms.KmsClient;
+import uk.gov.ida.eventrecorder.OutsideCall;
 import software.amazon.awssdk.services.kms.model.KmsException;
 
 import java.util.Base64;
@@ -42,7 +43,8 @@ public final class KmsSecrets {
             throw new SecretUnavailableException(source + " is not valid base64");
         }
         try {
-            return kms.decrypt(r -> r.ciphertextBlob(SdkBytes.fromByteArray(blob)).applyMutation(d -> {
+            return kms.decrypt(r -> r.ciphertextBlob(SdkBytes.fromByteArray(blob))
+                    .overrideConfiguration(OutsideCall.within(OutsideCall.KMS)).applyMutation(d -> {
                 if (bindPurpose) {
                     d.encryptionContext(Map.of(SecretPurpose.CONTEXT_KEY, purpose.value()));
                 }

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.S3Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import uk.gov.ida.eventrecorder.Deadline;
 import uk.gov.ida.eventrecorder.config.ImportConfig;
 import uk.gov.ida.eventrecorder.logging.RequestLogContext;
 import uk.gov.ida.eventrecorder.pipeline.EventRecorder;
@@ -52,8 +53,9 @@ public final class ArchiveReplayHandler implements RequestHandler<S3Event, Map<S
                     LOG.info("ignoring s3://{}/{}: a replay report, not an archive", bucket, key);
                     continue;
                 }
-                ReplayReport report = S3Import.run(object,
-                        () -> replayer.get().replay(bucket, key, Invocation.importDeadline(context)));
+                Deadline deadline = Invocation.importDeadline(context);
+                ReplayReport report = S3Import.run(object, deadline,
+                        () -> replayer.get().replay(bucket, key, deadline));
                 Map<String, Object> result = new LinkedHashMap<>(Map.of("lines", report.lines(),
                         "recorded", report.recordedCount(), "duplicates", report.duplicateCount(),
                         "failed", report.failedCount(), "deleted", report.complete()));

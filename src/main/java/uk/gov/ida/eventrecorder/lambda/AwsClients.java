@@ -7,6 +7,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import uk.gov.ida.eventrecorder.OutsideCall;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -26,10 +27,10 @@ public final class AwsClients {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
     static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(3);
-    static final Duration KMS_CALL_TIMEOUT = Duration.ofSeconds(6);
-    static final Duration SQS_CALL_TIMEOUT = Duration.ofSeconds(6);
+    static final Duration KMS_CALL_TIMEOUT = OutsideCall.KMS;
+    static final Duration SQS_CALL_TIMEOUT = OutsideCall.SQS;
     /** S3 moves whole objects (fraud uploads up to 20 MiB, copies); a stalled read still fails after READ_TIMEOUT. */
-    static final Duration S3_CALL_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration S3_CALL_TIMEOUT = OutsideCall.S3;
 
     private final Optional<Region> region;
 

@@ -37,7 +37,7 @@ public final class FraudUploadHandler implements RequestHandler<S3Event, Map<Str
         try (RequestLogContext ignored = RequestLogContext.of(context)) {
             Map<String, Object> results = new LinkedHashMap<>();
             for (S3Import.S3Object object : S3Import.objects(event)) {
-                FraudUploadProcessor.Outcome outcome = S3Import.run(object,
+                FraudUploadProcessor.Outcome outcome = S3Import.run(object, Invocation.importDeadline(context),
                         () -> processor.get().process(object.upload()));
                 Map<String, Object> result = new LinkedHashMap<>();
                 result.put("passed", outcome.passed());

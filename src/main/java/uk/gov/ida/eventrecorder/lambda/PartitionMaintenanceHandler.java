@@ -3,6 +3,7 @@ package uk.gov.ida.eventrecorder.lambda;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import org.slf4j.Logger;
+import uk.gov.ida.eventrecorder.Deadline;
 import uk.gov.ida.eventrecorder.ReportedFailure;
 import uk.gov.ida.eventrecorder.store.DatabaseUnavailableException;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,7 @@ public final class PartitionMaintenanceHandler implements RequestHandler<Map<Str
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> scheduledEvent, Context context) {
         try (RequestLogContext ignored = RequestLogContext.of(context);
+             Deadline.Scope within = Invocation.deadline(context).enter();
              Connection connection = dependencies.dataSource().getConnection()) {
             int created = AuditPartitions.prepare(connection, config.database().statementTimeout());
             AuditPartitions.State state = AuditPartitions.state(connection);

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import uk.gov.ida.eventrecorder.Deadline;
 import uk.gov.ida.eventrecorder.FailureClass;
 import uk.gov.ida.eventrecorder.ReportedFailure;
 import uk.gov.ida.eventrecorder.upload.UploadedObject;
@@ -56,8 +57,8 @@ final class S3Import {
     }
 
     /** Runs one object's import; a retriable failure is logged with its class and ends the invocation. */
-    static <T> T run(S3Object object, Supplier<T> importing) {
-        try {
+    static <T> T run(S3Object object, Deadline deadline, Supplier<T> importing) {
+        try (Deadline.Scope ignored = deadline.enter()) {
             return importing.get();
         } catch (RuntimeException e) {
             FailureClass failure = FailureClass.of(e);

@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import uk.gov.ida.eventrecorder.Deadline;
 import uk.gov.ida.eventrecorder.ReportedFailure;
 import uk.gov.ida.eventrecorder.config.RecorderConfig;
 import uk.gov.ida.eventrecorder.logging.RequestLogContext;
@@ -68,8 +69,9 @@ public final class SqsEventHandler implements RequestHandler<SQSEvent, SQSBatchR
                 fifo |= queueArn != null && queueArn.endsWith(".fifo");
             }
             BatchOutcome outcome;
-            try {
-                outcome = container.pipeline().process(messages, fifo, Invocation.deadline(context));
+            Deadline deadline = Invocation.deadline(context);
+            try (Deadline.Scope within = deadline.enter()) {
+                outcome = container.pipeline().process(messages, fifo, deadline);
             } catch (RuntimeException e) {
                 throw ReportedFailure.withoutContent(e);
             }

@@ -196,6 +196,14 @@ public final class QueueDrainer {
 
     /** @return true if it stopped only because it had taken {@code maxBatches}: there may be more to drain */
     private boolean loop(Deadline deadline, BatchListener onBatch, Tally tally, long maxBatches) {
+        // Each loop may run on its own thread: the outside calls it makes before its first statement are bounded by
+        // the invocation's deadline there too.
+        try (Deadline.Scope ignored = deadline.enter()) {
+            return loopWithin(deadline, onBatch, tally, maxBatches);
+        }
+    }
+
+    private boolean loopWithin(Deadline deadline, BatchListener onBatch, Tally tally, long maxBatches) {
         for (long taken = 0; tally.stopAll() == null; taken++) {
             if (taken == maxBatches) {
                 return true;

@@ -12,6 +12,7 @@ import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
 
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
+import uk.gov.ida.eventrecorder.OutsideCall;
 import uk.gov.ida.eventrecorder.config.CaBundle;
 
 import java.io.IOException;
@@ -81,7 +82,8 @@ public final class DatabaseLogin {
             return file;
         }
         try {
-            byte[] pem = s3.get().getObjectAsBytes(r -> r.bucket(bundle.bucket()).key(bundle.key())).asByteArray();
+            byte[] pem = s3.get().getObjectAsBytes(r -> r.bucket(bundle.bucket()).key(bundle.key())
+                    .overrideConfiguration(OutsideCall.within(OutsideCall.S3))).asByteArray();
             Path file = Files.createTempFile("db-ca-", ".pem");
             Files.write(file, pem);
             return file;

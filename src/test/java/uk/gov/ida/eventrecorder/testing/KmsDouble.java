@@ -40,6 +40,7 @@ public final class KmsDouble implements AutoCloseable {
     private final SecretKeySpec masterKey;
     private final SecureRandom random = new SecureRandom();
     private final AtomicBoolean outage = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicLong stallMillis = new java.util.concurrent.atomic.AtomicLong();
     private final AtomicInteger decryptCalls = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger plaintextsReleased = new AtomicInteger();
@@ -50,6 +51,12 @@ public final class KmsDouble implements AutoCloseable {
         masterKey = new SecretKeySpec(key, "AES");
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
+        // A request per thread, as KMS answers them: one stalled request must not hold up the others.
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "kms-double");
+            t.setDaemon(true);
+            return t;
+        }));
         server.start();
     }
 
@@ -59,6 +66,11 @@ public final class KmsDouble implements AutoCloseable {
 
     public void outage(boolean on) {
         outage.set(on);
+    }
+
+    /** A slow KMS: each request waits this long before it is answered ({@code 0}: none). */
+    public void stall(long millis) {
+        stallMillis.set(millis);
     }
 
     /** Decrypts that answered with a plaintext: secrets released (a refused ciphertext releases none). */
@@ -90,6 +102,14 @@ public final class KmsDouble implements AutoCloseable {
             requests.incrementAndGet();
             String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
             JsonNode request = JSON.readTree(exchange.getRequestBody().readAllBytes());
+            long stall = stallMillis.get();
+            if (stall > 0) {
+                try {
+                    Thread.sleep(stall);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (outage.get()) {
                 reply(exchange, 500, error("KMSInternalException", "injected outage"));
                 return;
