@@ -16,6 +16,9 @@
 # for the same rows; events/s, CPU-ms and log bytes an event, cost per million events (fleet.containers, default 8;
 # fleet.events, default 8000; fleet.javaOptions=… or fleet.before=<artifact> add a recorder fleet to compare).
 # With --replay: the archive replay figures (property replay.megabytes, default 1024: the large archive's size).
+# With --catch-up [rows]: partition catch-up beside a recorder writing this month's events at full rate, with [rows]
+# (default 5 million) in the default partition: the recorder's batch latency without a catch-up and during one, for
+# the maintenance as it was and as it is (about 10 minutes at 5 million rows).
 # With --growth [rows]: insert rate and WAL per event into empty tables and tables holding [rows] (default 10 million)
 # historic rows, before and after the partitioning migrations (property growth.seconds per measurement, default 60; about
 # 25 minutes and 25 GB of disk at 10 million rows).
@@ -51,6 +54,12 @@ case "${1:-}" in
     package_if_missing
     say "benchmarking the drain handler in fresh JVMs against the queue's ceiling, local and with added latency"
     run uk.gov.ida.eventrecorder.bench.DrainBenchmark "$@" ;;
+  --catch-up)
+    shift
+    rows=5000000
+    if [ -n "${1:-}" ] && [ "${1#-}" = "$1" ]; then rows=$1; shift; fi
+    say "partition catch-up with $rows rows in the default partition, a recorder beside it"
+    run uk.gov.ida.eventrecorder.bench.CatchUpBenchmark -Dexec.appArgs="$rows" "$@" ;;
   --growth)
     shift
     rows=10000000

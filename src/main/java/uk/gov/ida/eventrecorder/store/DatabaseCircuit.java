@@ -29,6 +29,8 @@ import java.time.Duration;
 public final class DatabaseCircuit {
     private static final Logger LOG = LoggerFactory.getLogger(DatabaseCircuit.class);
 
+    /** The longest a statement waits for the maintenance to attach its row's month (README, "Partitions"). */
+    static final Duration ATTACH_WAIT = Duration.ofSeconds(5);
     private final CircuitBreaker<Object> breaker;
     private final FailsafeExecutor<Object> executor;
     private final Duration openFor;
@@ -49,8 +51,14 @@ public final class DatabaseCircuit {
                 "database connection failed ({}); retrying once on a fresh connection");
         RetryPolicy<Object> raceAgain = retry(SqlFailure.RACE, 2,
                 "statement lost a race with another transaction ({}); trying it again");
+        RetryPolicy<Object> afterTheAttach = RetryPolicy.builder()
+                .handleIf(failure -> failure instanceof SQLException s && SqlFailure.of(s) == SqlFailure.ATTACHING)
+                .withDelay(Duration.ofMillis(10)).withMaxDuration(ATTACH_WAIT)
+                .withMaxRetries(-1)
+                .onRetry(e -> LOG.info("the row's month is being attached as a partition; trying again"))
+                .build();
         // The breaker is outermost: a statement that fails, is retried and fails again counts as one failure.
-        this.executor = Failsafe.with(breaker).compose(reconnectOnce).compose(raceAgain);
+        this.executor = Failsafe.with(breaker).compose(reconnectOnce).compose(raceAgain).compose(afterTheAttach);
     }
 
     /**

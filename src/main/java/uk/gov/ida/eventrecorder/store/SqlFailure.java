@@ -33,6 +33,13 @@ public enum SqlFailure {
      */
     RACE,
     /**
+     * The row's month is being attached as a partition this moment: the maintenance keeps it out of the default
+     * partition by a CHECK ({@link AuditPartitions#EXCLUSION_PREFIX}) for the second or so that takes. Nothing is
+     * wrong with the row or the database: the statement is tried again after a short wait, for a few seconds at most,
+     * and then lands in the new partition.
+     */
+    ATTACHING,
+    /**
      * Everything else is about the database, not the row: no connection to be had (the pool timed out), disk full
      * (53100), out of memory (53200), too many connections (53300), statement timeout (57014), a revoked
      * privilege (42501), a missing table (42P01), a race still lost after its retries, … and a named CHECK
@@ -55,7 +62,7 @@ public enum SqlFailure {
             // A partition's own constraint (no constraint name): the statement routed its row to the default partition,
             // then waited for the lock the partition maintenance held while it attached the row's month. Planned
             // again, the row goes to the new partition: a lost race, not an outage.
-            return partitionConstraint(e) ? RACE : DATABASE;
+            return partitionConstraint(e) ? RACE : maintenanceExclusion(e) ? ATTACHING : DATABASE;
         }
         if (state.startsWith("22") || state.startsWith("23") || state.equals("54000")) {
             return ROW;
@@ -68,6 +75,17 @@ public enum SqlFailure {
             return RECONNECT;
         }
         return DATABASE;
+    }
+
+    /**
+     * The maintenance's CHECK that keeps a month out of the default partition for the seconds it takes to attach that
+     * month ({@link AuditPartitions#EXCLUSION_PREFIX}): a late event of that month lost a race with the attach.
+     */
+    private static boolean maintenanceExclusion(SQLException e) {
+        SQLException server = !(e instanceof PSQLException) && e.getNextException() != null ? e.getNextException() : e;
+        return server instanceof PSQLException p && p.getServerErrorMessage() != null
+                && p.getServerErrorMessage().getConstraint() != null
+                && p.getServerErrorMessage().getConstraint().startsWith(AuditPartitions.EXCLUSION_PREFIX);
     }
 
     private static boolean partitionConstraint(SQLException e) {
