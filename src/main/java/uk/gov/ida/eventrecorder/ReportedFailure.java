@@ -28,8 +28,8 @@ public class ReportedFailure extends RecorderException {
      * A dependency failure stays a {@link DependencyException} naming its dependency.
      */
     public static RuntimeException withoutContent(Throwable failure) {
-        if (failure instanceof ReportedFailure || failure instanceof Dependency) {
-            return (RuntimeException) failure;
+        if (failure instanceof ReportedFailure || failure instanceof Dependency || ownWordsOnly(failure)) {
+            return (RuntimeException) failure; // the recorder's own words all the way down: nothing to redact
         }
         FailureClass failureClass = FailureClass.of(failure);
         // The original's class leads the message: the runtime names the reported type, this keeps the real one.
@@ -40,6 +40,15 @@ public class ReportedFailure extends RecorderException {
                 : new ReportedFailure(message, failureClass, redacted(failure.getCause()));
         reported.setStackTrace(failure.getStackTrace());
         return reported;
+    }
+
+    private static boolean ownWordsOnly(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (!(t instanceof RecorderException)) {
+                return false;
+            }
+        }
+        return failure instanceof RuntimeException;
     }
 
     /** A class name, with the SQLSTATE or the AWS error code and HTTP status where there is one. */

@@ -145,19 +145,36 @@ final class DlqCommand implements Runnable {
                                 + "); moving by receive, send, delete");
                     }
                 }
-                QueueRedrive.Result result = new QueueRedrive(sqs, from, to).run();
+                QueueRedrive.Result result = new QueueRedrive(sqs, from, to, arn(sqs, to)).run();
                 out.println("moved " + result.moved() + " message(s) from " + from + " to " + to + "; "
                         + result.unsent() + " could not be sent and stay in the source; " + result.notDeleted()
                         + " were sent but could not be deleted from the source (a later redrive sends them again; "
-                        + "the recorder records each once)");
-                return result.unsent() == 0 && result.notDeleted() == 0 ? 0 : 1;
+                        + "the recorder records each once); " + result.notDeadLettered() + " were not dead-lettered "
+                        + "from " + to + " (sent to the dead-letter queue directly: not moved, they stay)");
+                return result.unsent() == 0 && result.notDeleted() == 0 && result.notDeadLettered() == 0 ? 0 : 1;
             }
         }
 
+        /**
+         * SQS's own move, with no destination: each message goes back to the queue it was dead-lettered from, and a
+         * message that was sent to the dead-letter queue directly has none, so it is not moved. Used only when
+         * {@code --to} is that queue (its redrive policy names {@code --from}).
+         */
         private long moveTask(SqsClient sqs, PrintWriter out) throws InterruptedException {
             String sourceArn = arn(sqs, from);
-            String handle = sqs.startMessageMoveTask(r -> r.sourceArn(sourceArn).destinationArn(arn(sqs, to)))
-                    .taskHandle();
+            String redrivePolicy = sqs.getQueueAttributes(r -> r.queueUrl(to).attributeNames(
+                    QueueAttributeName.REDRIVE_POLICY)).attributes().getOrDefault(QueueAttributeName.REDRIVE_POLICY, "");
+            if (!redrivePolicy.contains("\"" + sourceArn + "\"")) {
+                throw SqsException.builder().awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails
+                        .builder().errorCode(to + " does not dead-letter into " + from).build()).build();
+            }
+            long foreign = new QueueRedrive(sqs, from, to, arn(sqs, to)).notDeadLetteredFromDestination();
+            if (foreign > 0) {
+                throw SqsException.builder().awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails
+                        .builder().errorCode(foreign + " message(s) in " + from + " were not dead-lettered from " + to
+                                + ", and a move task would move them too").build()).build();
+            }
+            String handle = sqs.startMessageMoveTask(r -> r.sourceArn(sourceArn)).taskHandle();
             out.println("message move task started: " + handle);
             while (true) {
                 var task = sqs.listMessageMoveTasks(r -> r.sourceArn(sourceArn).maxResults(1)).results().get(0);

@@ -10,6 +10,7 @@ import uk.gov.ida.eventrecorder.RecorderException;
 import uk.gov.ida.eventrecorder.config.DatabaseConfig;
 import uk.gov.ida.eventrecorder.config.KeyLocation;
 import uk.gov.ida.eventrecorder.store.AuditPartitions;
+import uk.gov.ida.eventrecorder.store.DatabaseRole;
 import uk.gov.ida.eventrecorder.store.SchemaMigrations;
 
 import javax.crypto.SecretKey;
@@ -41,15 +42,31 @@ final class DoctorCommand implements Callable<Integer> {
             + "is found from its redrive policy")
     String queueUrl;
 
+    @Option(names = "--function", defaultValue = "recorder", description = "whose login this is, for the privilege "
+            + "check: recorder (the queue functions, the default), replay, fraud-upload, maintenance or export. The "
+            + "data key and queue checks are the recorder's only")
+    String function;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     private PrintWriter out;
     private int failures;
+    private DatabaseRole role;
 
     @Override
     public Integer call() {
         out = spec.commandLine().getOut();
+        role = java.util.Arrays.stream(DatabaseRole.values()).filter(r -> r.functionName().equals(function))
+                .findFirst().orElse(null);
+        if (role == null) {
+            fail("configuration", "--function " + function + " is not a function of the recorder",
+                    "give recorder, replay, fraud-upload, maintenance or export");
+            return 1;
+        }
+        if (role != DatabaseRole.RECORDER) {
+            return databaseOnly();
+        }
         Operator operator;
         try {
             operator = Operator.fromEnvironment();
@@ -71,6 +88,24 @@ final class DoctorCommand implements Callable<Integer> {
         return failures == 0 ? 0 : 1;
     }
 
+    /** A function that decrypts no queue message: its configuration is the database's, and its login is checked. */
+    private int databaseOnly() {
+        DatabaseConfig database;
+        try {
+            database = DatabaseConfig.fromSystemEnvironment();
+        } catch (RecorderException e) {
+            fail("configuration", e.getMessage(), "set it as the README's configuration table says");
+            return 1;
+        }
+        pass("configuration", "database " + where(database) + " (the " + function + " function: no data key, no queue)");
+        try (var dependencies = new uk.gov.ida.eventrecorder.lambda.Dependencies(database, java.util.Optional.empty(),
+                java.time.Duration.ZERO, "event-recorder-operator", 3)) {
+            checkDatabase(database, dependencies::dataSource);
+        }
+        out.println(failures == 0 ? "all checks passed" : failures + " check(s) failed");
+        return failures == 0 ? 0 : 1;
+    }
+
     private void checkDataKeys(Operator operator) {
         try {
             List<SecretKey> keys = operator.keys();
@@ -87,12 +122,15 @@ final class DoctorCommand implements Callable<Integer> {
     }
 
     private void checkDatabase(Operator operator) {
-        DatabaseConfig database = operator.config().database();
+        checkDatabase(operator.config().database(), operator::dataSource);
+    }
+
+    private void checkDatabase(DatabaseConfig database, java.util.function.Supplier<HikariDataSource> dataSource) {
         String method = database.settings().password().isPresent() ? "password"
                 : database.encryptedPassword().isPresent() ? "KMS-encrypted password" : "RDS IAM token";
         // Three connections: the schema check's Flyway takes two of its own while this one is held.
         try {
-            HikariDataSource pool = operator.dataSource();
+            HikariDataSource pool = dataSource.get();
             try (Connection connection = pool.getConnection()) {
             pass("database login", "logged in to " + where(database) + " with a " + method);
             checkTls(database, connection);
@@ -168,34 +206,22 @@ final class DoctorCommand implements Callable<Integer> {
         }
     }
 
+    /** Both ways: every privilege the function uses, and none it does not (README, "Database privileges"). */
     private void checkPrivileges(Connection connection, String user) throws SQLException {
-        Map<String, String> checks = Map.of(
-                "USAGE ON SCHEMA audit", "has_schema_privilege('audit', 'USAGE')",
-                "USAGE ON SCHEMA billing", "has_schema_privilege('billing', 'USAGE')",
-                "INSERT ON audit.audit_events", "has_table_privilege('audit.audit_events', 'INSERT')",
-                "INSERT ON billing.billing_events", "has_table_privilege('billing.billing_events', 'INSERT')",
-                "INSERT ON billing.fraud_events", "has_table_privilege('billing.fraud_events', 'INSERT')",
-                "SELECT (event_id, time_stamp) ON audit.audit_events",
-                "has_column_privilege('audit.audit_events', 'event_id', 'SELECT') "
-                        + "AND has_column_privilege('audit.audit_events', 'time_stamp', 'SELECT')");
-        List<String> missing = new ArrayList<>();
-        try (Statement s = connection.createStatement()) {
-            for (Map.Entry<String, String> check : checks.entrySet()) {
-                try (ResultSet rs = s.executeQuery("SELECT " + check.getValue())) {
-                    rs.next();
-                    if (!rs.getBoolean(1)) {
-                        missing.add(check.getKey());
-                    }
-                }
-            }
+        DatabaseRole.Check check = role.check(connection);
+        if (!check.missing().isEmpty()) {
+            fail("privileges", user + " lacks what the " + function + " function uses: "
+                    + String.join("; ", check.missing()), "as the schema owner: GRANT " + check.missing().get(0)
+                    + " TO " + user + " (and the rest; README, \"Database privileges\")");
         }
-        if (missing.isEmpty()) {
-            pass("privileges", user + " has every privilege the recorder needs");
-        } else {
-            missing.sort(String::compareTo);
-            fail("privileges", user + " lacks " + String.join("; ", missing),
-                    "as the schema owner: GRANT " + missing.get(0) + " TO " + user + " (and the rest; README, "
-                            + "\"Database privileges\")");
+        if (!check.excess().isEmpty()) {
+            fail("privileges", user + " holds more than the " + function + " function uses: "
+                    + String.join("; ", check.excess()), "as the schema owner: REVOKE " + check.excess().get(0)
+                    + " FROM " + user + " (and the rest), or give the function its own role (README, \"Database "
+                    + "privileges\")");
+        }
+        if (check.exact()) {
+            pass("privileges", user + " has every privilege the " + function + " function uses, and no other");
         }
     }
 

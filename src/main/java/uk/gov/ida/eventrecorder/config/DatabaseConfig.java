@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * How to reach and log in to the database: all that the migration command needs, and part of what the handlers do.
  *
- * @param settings          {@code DB_CONNECTION_STRING}
+ * @param settings          {@code DB_CONNECTION_STRING}, its user replaced by {@code DB_USER} where that is set
  * @param encryptedPassword {@code ENCRYPTED_DATABASE_PASSWORD}: base64 KMS ciphertext of the password
  * @param region            {@code AWS_REGION} (set by Lambda), for signing RDS IAM tokens
  * @param connectTimeout    {@code DB_CONNECT_TIMEOUT_MS}: how long to wait for a connection (default 5000)
@@ -32,7 +32,13 @@ public record DatabaseConfig(DatabaseSettings settings, Optional<String> encrypt
 
     public static DatabaseConfig fromEnvironment(Map<String, String> environment) {
         Env env = new Env(environment);
-        DatabaseSettings settings = DatabaseSettings.parse(environment.get(Variable.DB_CONNECTION_STRING.name()));
+        DatabaseSettings parsed = DatabaseSettings.parse(environment.get(Variable.DB_CONNECTION_STRING.name()));
+        // Each function logs in as its own role (README, "Database privileges"): one connection string, its user
+        // named per function.
+        DatabaseSettings settings = env.optional(Variable.DB_USER).filter(u -> !u.isBlank())
+                .map(user -> new DatabaseSettings(parsed.host(), parsed.port(), parsed.database(), user,
+                        parsed.password(), parsed.sslMode(), parsed.sslRootCert()))
+                .orElse(parsed);
         Optional<String> encryptedPassword = env.optional(Variable.ENCRYPTED_DATABASE_PASSWORD);
         if (encryptedPassword.isPresent() && settings.password().isPresent()) {
             throw new ConfigurationException("ENCRYPTED_DATABASE_PASSWORD",

@@ -6,6 +6,8 @@ package uk.gov.ida.eventrecorder.config;
  */
 public enum Variable {
     DB_CONNECTION_STRING("libpq keyword/value string or postgresql:// URI of the database"),
+    DB_USER("the database role this function logs in as, instead of DB_CONNECTION_STRING's user: each function "
+            + "its own role, with only the privileges it uses"),
     DB_CA_BUNDLE("the CA certificates the database's certificate must chain to: a file (e.g. /var/task/rds-ca.pem) "
             + "or s3://bucket/key; with one, TLS is verify-full unless DB_CONNECTION_STRING sets sslmode"),
     ENCRYPTED_DATABASE_PASSWORD("base64 KMS ciphertext of the database password; without it (and without a "

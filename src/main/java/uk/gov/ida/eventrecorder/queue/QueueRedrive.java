@@ -33,13 +33,21 @@ public final class QueueRedrive {
      * @param notDeleted sent, but their delete failed: they are still in the source and will be sent again by the
      *                 next redrive (recorded once)
      */
-    public record Result(long moved, long unsent, long notDeleted) {
+    public record Result(long moved, long unsent, long notDeleted, long notDeadLettered) {
     }
 
-    public QueueRedrive(SqsClient sqs, String from, String to) {
+    private final String toArn;
+
+    /**
+     * @param toArn the destination's ARN: only messages SQS dead-lettered from it are moved. Anything else in the
+     *              dead-letter queue (a body someone sent there, which the destination's producers-only policy would
+     *              have refused) stays, counted as {@code notDeadLettered}
+     */
+    public QueueRedrive(SqsClient sqs, String from, String to, String toArn) {
         this.sqs = sqs;
         this.from = from;
         this.to = to;
+        this.toArn = toArn;
     }
 
     public Result run() {
@@ -51,17 +59,30 @@ public final class QueueRedrive {
         long moved = 0;
         long notDeleted = 0;
         Set<String> unsent = new HashSet<>();
+        Set<String> notDeadLettered = new HashSet<>();
         while (true) {
-            List<Message> batch = receive(unsent, 0);
+            List<Message> batch = receive(unsent, notDeadLettered, 0);
             if (batch.isEmpty()) {
                 // A short poll asks a sample of SQS's servers and can come back empty while messages remain; a long
                 // poll asks every one. Only an empty long poll ends the redrive.
-                batch = receive(unsent, QueueDrainer.CONFIRM_EMPTY_WAIT_SECONDS);
+                batch = receive(unsent, notDeadLettered, QueueDrainer.CONFIRM_EMPTY_WAIT_SECONDS);
                 if (batch.isEmpty()) {
-                    return new Result(moved, unsent.size(), notDeleted);
+                    return new Result(moved, unsent.size(), notDeleted, notDeadLettered.size());
                 }
             }
-            List<Message> sending = batch;
+            List<Message> sending = new ArrayList<>();
+            for (Message m : batch) {
+                // SQS notes the queue a message was dead-lettered from; a message sent to the dead-letter queue
+                // directly has none, and is not sent on (it stays, visible again after the receive's timeout).
+                if (toArn.equals(m.attributes().get(MessageSystemAttributeName.DEAD_LETTER_QUEUE_SOURCE_ARN))) {
+                    sending.add(m);
+                } else {
+                    notDeadLettered.add(m.messageId());
+                }
+            }
+            if (sending.isEmpty()) {
+                continue;
+            }
             List<SendMessageBatchRequestEntry> sends = new ArrayList<>();
             for (int i = 0; i < sending.size(); i++) {
                 Message m = sending.get(i);
@@ -89,10 +110,48 @@ public final class QueueRedrive {
         }
     }
 
-    private List<Message> receive(Set<String> unsent, int waitSeconds) {
+    /**
+     * How many messages of the source were not dead-lettered from the destination, looked at without moving any:
+     * each is received (hidden for a moment) and made visible again at once. SQS's own move task cannot be told to
+     * leave them, so it is used only when there are none.
+     */
+    public long notDeadLetteredFromDestination() {
+        Set<String> seen = new HashSet<>();
+        long foreign = 0;
+        List<software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry> release = new ArrayList<>();
+        try {
+            while (true) {
+                List<Message> batch = receive(seen, Set.of(), 0);
+                if (batch.isEmpty()) {
+                    batch = receive(seen, Set.of(), QueueDrainer.CONFIRM_EMPTY_WAIT_SECONDS);
+                    if (batch.isEmpty()) {
+                        return foreign;
+                    }
+                }
+                for (Message m : batch) {
+                    seen.add(m.messageId());
+                    if (!toArn.equals(m.attributes().get(MessageSystemAttributeName.DEAD_LETTER_QUEUE_SOURCE_ARN))) {
+                        foreign++;
+                    }
+                    release.add(software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry
+                            .builder().id(Integer.toString(release.size())).receiptHandle(m.receiptHandle())
+                            .visibilityTimeout(0).build());
+                }
+            }
+        } finally {
+            for (int i = 0; i < release.size(); i += 10) {
+                List<software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry> part =
+                        release.subList(i, Math.min(release.size(), i + 10));
+                sqs.changeMessageVisibilityBatch(r -> r.queueUrl(from).entries(part));
+            }
+        }
+    }
+
+    private List<Message> receive(Set<String> unsent, Set<String> notDeadLettered, int waitSeconds) {
         return sqs.receiveMessage(r -> r.queueUrl(from).maxNumberOfMessages(10).visibilityTimeout(VISIBILITY_SECONDS)
                         .waitTimeSeconds(waitSeconds).messageAttributeNames("All")
                         .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages()
-                .stream().filter(m -> !unsent.contains(m.messageId())).toList();
+                .stream().filter(m -> !unsent.contains(m.messageId()) && !notDeadLettered.contains(m.messageId()))
+                .toList();
     }
 }

@@ -182,6 +182,11 @@ public final class AuditPartitions {
                 s.execute("ALTER TABLE audit.audit_events_default VALIDATE CONSTRAINT " + m.exclusion());
             }
         }
+        if (live) {
+            // What was recorded into the month since it was filled (the other months' work took that long): moved in
+            // steps again, so that the lock below is held for a last step's rows only.
+            fillMonth(c, from, to, timeout);
+        }
         inShortTransaction(c, timeout, s -> {
             if (live) {
                 // No new row of the month may slip into the default partition between the move and the attach.

@@ -59,7 +59,7 @@ public final class CatchUpBenchmark {
 
     private static void run(DatabaseSettings admin, long rows, String label, CatchUp catchUp) throws Exception {
         String name = "catchup_" + Long.toHexString(System.nanoTime());
-        execute(admin, "CREATE DATABASE " + name);
+        GrowthBenchmark.execute(admin, "CREATE DATABASE " + name);
         DatabaseSettings settings = new DatabaseSettings(admin.host(), admin.port(), name, admin.user(),
                 admin.password(), admin.sslMode(), admin.sslRootCert());
         try (HikariDataSource db = TestDatabase.open(settings, 2)) {
@@ -84,7 +84,7 @@ public final class CatchUpBenchmark {
                     recorder.failures.get(), recorder.timeouts.get());
             check(db, recorder);
         } finally {
-            execute(admin, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            GrowthBenchmark.execute(admin, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
         }
     }
 
@@ -247,13 +247,6 @@ public final class CatchUpBenchmark {
         void stop() throws InterruptedException {
             done.set(true);
             thread.join();
-        }
-    }
-
-    private static void execute(DatabaseSettings settings, String sql) throws SQLException {
-        try (Connection c = java.sql.DriverManager.getConnection(settings.jdbcUrl(), settings.user(),
-                settings.password().orElse(null)); Statement s = c.createStatement()) {
-            s.execute(sql);
         }
     }
 }

@@ -338,7 +338,8 @@ public final class GrowthBenchmark {
         }
     }
 
-    private static void execute(DatabaseSettings settings, String sql) throws SQLException {
+    /** One statement as {@code settings}' user, on a connection of its own (CREATE/DROP DATABASE). */
+    static void execute(DatabaseSettings settings, String sql) throws SQLException {
         try (Connection c = java.sql.DriverManager.getConnection(settings.jdbcUrl(), settings.user(),
                 settings.password().orElse(null)); Statement s = c.createStatement()) {
             s.execute(sql);

@@ -43,11 +43,15 @@ class FunctionSecretsTest {
                 .path("Environment").path("Variables");
         assertEquals("MaintenanceEncryptedDatabasePassword",
                 maintenance.path("ENCRYPTED_DATABASE_PASSWORD").path("Ref").asText());
-        for (String function : new String[]{"RecordEventsFunction", "DrainEventsFunction", "ArchiveReplayFunction",
-                "FraudUploadFunction"}) {
-            assertEquals("EncryptedDatabasePassword", template.functions().get(function).path("Properties")
+        // Each role its own password: a function holds only the password of the role it logs in as.
+        Map<String, String> passwords = Map.of("RecordEventsFunction", "EncryptedDatabasePassword",
+                "DrainEventsFunction", "EncryptedDatabasePassword",
+                "ArchiveReplayFunction", "ReplayEncryptedDatabasePassword",
+                "FraudUploadFunction", "FraudUploadEncryptedDatabasePassword");
+        for (Map.Entry<String, String> e : passwords.entrySet()) {
+            assertEquals(e.getValue(), template.functions().get(e.getKey()).path("Properties")
                     .path("Environment").path("Variables").path("ENCRYPTED_DATABASE_PASSWORD").path("Ref").asText(),
-                    function + " holds the functions' password, not the owner's");
+                    e.getKey() + " holds its own role's password, not another's");
         }
     }
 

@@ -51,8 +51,19 @@ class OperatorCommandsIT {
             env.put("QUEUE_URL", queue.url());
             // The test server is on this machine: without TLS, which the doctor accepts only there.
             env.put("DB_CONNECTION_STRING", env.get("DB_CONNECTION_STRING") + " sslmode=disable");
+            // Logged in as a role with exactly the recorder's privileges (README, "Database privileges"), by DB_USER.
+            String role = "doctor_ok_" + UUID.randomUUID().toString().substring(0, 8);
+            fixture.database.admin("CREATE ROLE " + role + " LOGIN", "GRANT USAGE ON SCHEMA audit, billing TO " + role,
+                    "GRANT INSERT ON audit.audit_events, billing.billing_events, billing.fraud_events TO " + role,
+                    "GRANT SELECT (event_id, time_stamp) ON audit.audit_events TO " + role);
+            env.put("DB_USER", role);
 
-            Run run = cli(env, null, "doctor");
+            Run run;
+            try {
+                run = cli(env, null, "doctor");
+            } finally {
+                fixture.database.admin("DROP OWNED BY " + role, "DROP ROLE " + role);
+            }
 
             System.out.println(run.output());
             assertEquals(0, run.exit(), run.output());
@@ -98,7 +109,8 @@ class OperatorCommandsIT {
         String until = String.valueOf(fixture.tables.query("SELECT audit.partitions_prepared_until() AS u")
                 .get(0).get("u"));
         try {
-            Run warned = cli(localEnvironment(), null, "doctor");
+            // As the maintenance's login (the tables' owner): the partitions are its work.
+            Run warned = cli(localEnvironment(), null, "doctor", "--function", "maintenance");
 
             assertEquals(0, warned.exit(), "recorded events are not a failure: " + warned.output());
             assertTrue(warned.output().contains("! default partition: 1 event(s) in audit.audit_events_default"),
@@ -110,7 +122,7 @@ class OperatorCommandsIT {
                     + "AND c.relname ~ '^audit_events_[0-9]{4}_[0-9]{2}$'")) {
                 fixture.database.admin("DROP TABLE audit." + row.get("name"));
             }
-            Run failed = cli(localEnvironment(), null, "doctor");
+            Run failed = cli(localEnvironment(), null, "doctor", "--function", "maintenance");
 
             assertEquals(1, failed.exit(), failed.output());
             assertTrue(failed.output().contains("✗ partitions: audit.audit_events has monthly partitions only until"),
@@ -158,6 +170,23 @@ class OperatorCommandsIT {
     }
 
     @Test
+    void doctorFailsALoginThatHoldsMoreThanItsFunctionUses() throws Exception {
+        // The test server's administrator, as the fraud upload's login: it may do everything, which is the fault
+        Map<String, String> env = fixture.processEnvironment();
+        env.remove("ENCRYPTION_KEY");
+        env.put("DB_CONNECTION_STRING", env.get("DB_CONNECTION_STRING") + " sslmode=disable");
+
+        Run run = cli(env, null, "doctor", "--function", "fraud-upload");
+
+        assertEquals(1, run.exit(), run.output());
+        assertTrue(run.output().contains("holds more than the fraud-upload function uses: "), run.output());
+        assertTrue(run.output().contains("USAGE ON SCHEMA audit"), run.output());
+        assertTrue(run.output().contains("REVOKE "), run.output());
+        assertFalse(run.output().contains("✓ data key") || run.output().contains("✗ data key"),
+                "the fraud upload holds no data key: " + run.output());
+    }
+
+    @Test
     void doctorNamesAMissingPrivilegeAndTheGrantThatFixesIt() throws Exception {
         String role = "doctor_" + UUID.randomUUID().toString().substring(0, 8);
         fixture.tables.query("SELECT 1 AS one");
@@ -172,8 +201,8 @@ class OperatorCommandsIT {
             Run run = cli(env, null, "doctor");
 
             assertEquals(1, run.exit());
-            assertTrue(run.output().contains("✗ privileges: " + role + " lacks INSERT ON billing.fraud_events"),
-                    run.output());
+            assertTrue(run.output().contains("✗ privileges: " + role + " lacks what the recorder function uses: "
+                    + "INSERT ON billing.fraud_events"), run.output());
             assertTrue(run.output().contains("GRANT INSERT ON billing.fraud_events TO " + role), run.output());
         } finally {
             fixture.database.admin("DROP OWNED BY " + role, "DROP ROLE " + role);
@@ -293,17 +322,20 @@ class OperatorCommandsIT {
         try (SqsClient sqs = fixture.servers.sqsClient()) {
             TestQueue queue = TestQueue.standard(sqs);
             for (int i = 0; i < 12; i++) {
-                queue.sendToDeadLetterQueue(fixture.encrypt(EventBuilder.otherSession()), null);
+                queue.send(fixture.encrypt(EventBuilder.otherSession()));
             }
+            queue.deadLetterAll();
+            queue.sendToDeadLetterQueue("forged", null); // sent there directly: never dead-lettered from the queue
 
             Run run = cli(fixture.processEnvironment(), null, "dlq", "redrive", "--from", queue.deadLetterUrl(),
                     "--to", queue.url());
 
             System.out.println(run.output());
-            assertEquals(0, run.exit(), run.output());
             assertTrue(run.output().contains("moved 12 message(s)"), run.output());
-            assertEquals(0, queue.deadLettered());
+            assertEquals(1, queue.inDeadLetterQueue(), "the forged body stays in the dead-letter queue");
             assertEquals(12, queue.visible());
+            assertEquals(1, run.exit(), "not everything was moved: " + run.output());
+            assertTrue(run.output().contains("1 were not dead-lettered"), run.output());
         }
     }
 
@@ -315,8 +347,9 @@ class OperatorCommandsIT {
             for (int i = 0; i < 6; i++) {
                 String body = fixture.encrypt(EventBuilder.otherSession());
                 sent.add(body);
-                queue.sendToDeadLetterQueue(body, i % 2 == 0 ? "group-a" : "group-b");
+                queue.send(body, i % 2 == 0 ? "group-a" : "group-b");
             }
+            queue.deadLetterAll();
 
             Run run = cli(fixture.processEnvironment(), null, "dlq", "redrive", "--by-copy",
                     "--from", queue.deadLetterUrl(), "--to", queue.url());

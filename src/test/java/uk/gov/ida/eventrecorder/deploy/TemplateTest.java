@@ -245,12 +245,54 @@ class TemplateTest {
     }
 
     @Test
+    void theImportBucketIsVersionedSoThatEachUploadIsItsOwnPut() {
+        JsonNode bucket = template.root.path("Resources").path("ImportBucket").path("Properties");
+        assertEquals("Enabled", bucket.path("VersioningConfiguration").path("Status").asText());
+    }
+
+    @Test
+    void theDeadLetterQueueRefusesEverySenderSqsDeadLettersIntoItItself() {
+        JsonNode policy = template.root.path("Resources").path("EventDeadLetterQueuePolicy");
+        assertFalse(policy.has("Condition"), "always there, unlike the producers' policy");
+        assertEquals("EventDeadLetterQueue", policy.path("Properties").path("Queues").get(0).path("Ref").asText());
+        JsonNode statement = policy.path("Properties").path("PolicyDocument").path("Statement").get(0);
+        assertEquals("Deny", statement.path("Effect").asText());
+        assertEquals("*", statement.path("Principal").asText());
+        assertEquals("sqs:SendMessage", statement.path("Action").asText());
+        assertFalse(statement.has("Condition"), "no sender is excepted");
+    }
+
+    @Test
+    void eachFunctionLogsInAsItsOwnRoleAndMayConnectAsThatRoleOnly() {
+        Map<String, String> roles = Map.of("RecordEventsFunction", "DbUser", "DrainEventsFunction", "DbUser",
+                "ArchiveReplayFunction", "ReplayDbUser", "FraudUploadFunction", "FraudUploadDbUser",
+                "PartitionMaintenanceFunction", "MaintenanceDbUser");
+        for (Map.Entry<String, String> e : roles.entrySet()) {
+            JsonNode function = template.functions().get(e.getKey()).path("Properties");
+            assertEquals(e.getValue(), function.path("Environment").path("Variables").path("DB_USER").path("Ref")
+                    .asText(), e.getKey());
+            List<String> connects = new ArrayList<>();
+            function.path("Policies").forEach(p -> p.path("Statement").forEach(statement -> {
+                if (statement.path("Action").toString().contains("rds-db:connect")) {
+                    connects.add(statement.path("Resource").path("Fn::Sub").asText());
+                }
+            }));
+            assertEquals(List.of("arn:aws:rds-db:${AWS::Region}:${AWS::AccountId}:dbuser:${DbResourceId}/${"
+                    + e.getValue() + "}"), connects, e.getKey());
+        }
+        assertEquals(5, roles.size(), "every function");
+        assertEquals(5, template.functions().size());
+    }
+
+    @Test
     void importFunctionsHaveLeastPrivilege() {
         Map<String, Set<String>> expected = Map.of(
                 "ArchiveReplayFunction", Set.of("kms:Decrypt", "rds-db:connect", "s3:GetObject", "s3:DeleteObject",
                         "s3:PutObject", "s3:GetObjectTagging", "s3:PutObjectTagging", "sqs:SendMessage"),
                 "FraudUploadFunction", Set.of("kms:Decrypt", "rds-db:connect", "s3:GetObject", "s3:GetObjectTagging",
-                        "s3:DeleteObject", "s3:PutObject", "s3:PutObjectTagging", "sqs:SendMessage"));
+                        "s3:DeleteObject", "s3:PutObject", "s3:PutObjectTagging", "sqs:SendMessage",
+                        // the notified PUT by its version (the bucket is versioned)
+                        "s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:DeleteObjectVersion"));
         for (Map.Entry<String, Set<String>> e : expected.entrySet()) {
             Set<String> actions = new HashSet<>();
             template.functions().get(e.getKey()).path("Properties").path("Policies").forEach(p ->

@@ -152,34 +152,66 @@ class QueueDrainerTest {
 
     @Test
     void aRedriveDoesNotStopAtAnEmptyShortPollAndCountsWhatItDeleted() {
-        TestQueue dlq = TestQueue.standard(sqs);
-        TestQueue target = TestQueue.standard(sqs);
+        TestQueue queue = TestQueue.standard(sqs);
         for (int i = 0; i < 23; i++) {
-            dlq.send(fixture.encrypt(EventBuilder.otherSession()));
+            queue.send(fixture.encrypt(EventBuilder.otherSession()));
         }
+        queue.deadLetterAll();
 
-        QueueRedrive.Result result = new QueueRedrive(new SqsWrapper(sqs).blindShortPolls(), dlq.url(), target.url())
-                .run();
+        QueueRedrive.Result result = new QueueRedrive(new SqsWrapper(sqs).blindShortPolls(), queue.deadLetterUrl(),
+                queue.url(), arn(queue.url())).run();
 
-        assertEquals(new QueueRedrive.Result(23, 0, 0), result);
-        assertEquals(0, dlq.visible() + dlq.inFlight());
-        assertEquals(23, target.visible());
+        assertEquals(new QueueRedrive.Result(23, 0, 0, 0), result);
+        assertEquals(0, queue.deadLettered());
+        assertEquals(23, queue.visible());
     }
 
     @Test
     void aRedriveCountsOnlyTheMessagesTheSourceQueueReallyDeleted() {
-        TestQueue dlq = TestQueue.standard(sqs);
-        TestQueue target = TestQueue.standard(sqs);
+        TestQueue queue = TestQueue.standard(sqs);
         for (int i = 0; i < 12; i++) {
-            dlq.send(fixture.encrypt(EventBuilder.otherSession()));
+            queue.send(fixture.encrypt(EventBuilder.otherSession()));
         }
+        queue.deadLetterAll();
 
-        QueueRedrive.Result result = new QueueRedrive(new SqsWrapper(sqs).refuseDeletes(2), dlq.url(), target.url())
-                .run();
+        QueueRedrive.Result result = new QueueRedrive(new SqsWrapper(sqs).refuseDeletes(2), queue.deadLetterUrl(),
+                queue.url(), arn(queue.url())).run();
 
-        assertEquals(new QueueRedrive.Result(10, 0, 2), result, "two were sent but are still in the source");
-        assertEquals(2, dlq.visible() + dlq.inFlight());
-        assertEquals(12, target.visible(), "sent; the recorder records the second copy as a duplicate");
+        assertEquals(new QueueRedrive.Result(10, 0, 2, 0), result, "two were sent but are still in the source");
+        assertEquals(2, queue.deadLettered() + inFlight(queue.deadLetterUrl()));
+        assertEquals(12, queue.visible(), "sent; the recorder records the second copy as a duplicate");
+    }
+
+    @Test
+    void aRedriveMovesOnlyWhatSqsDeadLetteredFromTheDestinationNeverABodySentToTheDeadLetterQueue() {
+        // Given a message that failed its receives, and a forged body sent to the dead-letter queue directly (by
+        // someone the producers-only policy of the event queue would refuse)
+        TestQueue queue = TestQueue.standard(sqs);
+        String real = fixture.encrypt(EventBuilder.otherSession());
+        queue.send(real);
+        queue.deadLetterAll();
+        queue.sendToDeadLetterQueue("forged", null);
+
+        // When the dead-letter queue is redriven into the event queue
+        QueueRedrive.Result result = new QueueRedrive(sqs, queue.deadLetterUrl(), queue.url(), arn(queue.url())).run();
+
+        // Then only the dead-lettered message moved; the forged one stays where it was sent, counted
+        assertEquals(new QueueRedrive.Result(1, 0, 0, 1), result);
+        List<String> moved = sqs.receiveMessage(r -> r.queueUrl(queue.url()).maxNumberOfMessages(10)).messages()
+                .stream().map(software.amazon.awssdk.services.sqs.model.Message::body).toList();
+        assertEquals(List.of(real), moved);
+        assertEquals(1, queue.deadLettered() + inFlight(queue.deadLetterUrl()));
+    }
+
+    private String arn(String url) {
+        return sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.QUEUE_ARN)).attributes()
+                .get(software.amazon.awssdk.services.sqs.model.QueueAttributeName.QUEUE_ARN);
+    }
+
+    private int inFlight(String url) {
+        var name = software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE;
+        return Integer.parseInt(sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(name)).attributes().get(name));
     }
 
     @Test

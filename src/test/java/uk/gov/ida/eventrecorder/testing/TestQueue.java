@@ -64,7 +64,21 @@ public final class TestQueue {
         return dlqUrl;
     }
 
-    /** Puts a message straight into the dead-letter queue, as if it had failed its receives. */
+    /**
+     * Fails every message of the queue until SQS itself moves it to the dead-letter queue: received with no
+     * visibility timeout, more often than the redrive policy's maxReceiveCount. Such a message carries its source
+     * queue (DeadLetterQueueSourceArn), as one that failed in the recorder does.
+     */
+    public void deadLetterAll() {
+        for (int round = 0; round < 500 && visible() + inFlight() > 0; round++) {
+            sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10).visibilityTimeout(0).waitTimeSeconds(0));
+        }
+        if (visible() + inFlight() > 0) {
+            throw new IllegalStateException("messages still in " + url + " after 500 receives");
+        }
+    }
+
+    /** Puts a message straight into the dead-letter queue: a forged one, as sent by someone who may send there. */
     public void sendToDeadLetterQueue(String body, String groupId) {
         sqs.sendMessage(r -> {
             r.queueUrl(dlqUrl).messageBody(body);
@@ -80,6 +94,11 @@ public final class TestQueue {
 
     public int inFlight() {
         return count(url, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE);
+    }
+
+    /** Messages in the dead-letter queue, those hidden by a receive included. */
+    public int inDeadLetterQueue() {
+        return deadLettered() + count(dlqUrl, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE);
     }
 
     public int deadLettered() {

@@ -1,0 +1,214 @@
+package uk.gov.ida.eventrecorder.deploy;
+
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.zaxxer.hikari.HikariDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.Tag;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import uk.gov.ida.eventrecorder.DependencyException;
+import uk.gov.ida.eventrecorder.config.DatabaseSettings;
+import uk.gov.ida.eventrecorder.lambda.ArchiveReplayHandler;
+import uk.gov.ida.eventrecorder.lambda.FraudUploadHandler;
+import uk.gov.ida.eventrecorder.lambda.PartitionMaintenanceHandler;
+import uk.gov.ida.eventrecorder.lambda.SqsEventHandler;
+import uk.gov.ida.eventrecorder.store.DatabaseRole;
+import uk.gov.ida.eventrecorder.store.SchemaMigrations;
+import uk.gov.ida.eventrecorder.testing.EventBuilder;
+import uk.gov.ida.eventrecorder.testing.EventSourceMapping;
+import uk.gov.ida.eventrecorder.testing.RecorderFixture;
+import uk.gov.ida.eventrecorder.testing.S3Events;
+import uk.gov.ida.eventrecorder.testing.Tables;
+import uk.gov.ida.eventrecorder.testing.TestDatabase;
+import uk.gov.ida.eventrecorder.testing.TestQueue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The roles exactly as the README's "Database privileges" creates them, in a database of their own: the
+ * administrator's SQL, {@code migrate} as the owner, the owner's grants. Then each role holds exactly what its
+ * function uses ({@link DatabaseRole}, what {@code doctor --function} checks), and each function, run as its role,
+ * does its work; a function run as another's role is refused.
+ */
+class DatabaseRolesTest {
+    private final RecorderFixture fixture = new RecorderFixture();
+    private final String database = "roles_" + Long.toHexString(System.nanoTime());
+    private final List<AutoCloseable> cleanUp = new ArrayList<>();
+
+    @BeforeEach
+    void createTheRolesAsTheReadmeSays() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        dropRoles();
+        fixture.database.admin("CREATE DATABASE " + database);
+        cleanUp.add(() -> {
+            fixture.database.admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            dropRoles();
+        });
+        try (HikariDataSource admin = TestDatabase.open(as(fixture.database.settings().user()), 1)) {
+            run(admin, block(readme, "roles: as the administrator"));
+            // This machine's logins: the roles take the test server's password, where it has one.
+            if (fixture.database.settings().password().isPresent()) {
+                for (DatabaseRole role : DatabaseRole.values()) {
+                    run(admin, "ALTER ROLE " + role.defaultName() + " PASSWORD '"
+                            + fixture.database.settings().password().get().replace("'", "''") + "'");
+                }
+            }
+        }
+        try (HikariDataSource owner = TestDatabase.open(as(DatabaseRole.MAINTENANCE.defaultName()), 2)) {
+            SchemaMigrations.apply(owner);
+            run(owner, block(readme, "roles: as the owner, after migrate"));
+        }
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = cleanUp.size() - 1; i >= 0; i--) {
+            cleanUp.get(i).close();
+        }
+    }
+
+    @Test
+    void eachRoleHoldsEveryPrivilegeItsFunctionUsesAndNoneItDoesNot() throws Exception {
+        for (DatabaseRole role : DatabaseRole.values()) {
+            try (HikariDataSource login = TestDatabase.open(as(role.defaultName()), 1);
+                 Connection c = login.getConnection()) {
+                DatabaseRole.Check check = role.check(c);
+                assertTrue(check.exact(), role + ": " + check);
+            }
+        }
+        // ...and the check can fail: the recorder's role is not the fraud upload's, nor the export's
+        try (HikariDataSource login = TestDatabase.open(as(DatabaseRole.RECORDER.defaultName()), 1);
+             Connection c = login.getConnection()) {
+            DatabaseRole.Check asFraudUpload = DatabaseRole.FRAUD_UPLOAD.check(c);
+            assertTrue(asFraudUpload.missing().contains("INSERT ON idp_data.idp_fraud_events"), asFraudUpload.toString());
+            assertTrue(asFraudUpload.excess().contains("USAGE ON SCHEMA audit"), asFraudUpload.toString());
+            assertTrue(DatabaseRole.EXPORT.check(c).excess().contains("INSERT ON audit.audit_events"));
+        }
+    }
+
+    @Test
+    void eachFunctionDoesItsWorkAsItsOwnRole() throws Exception {
+        Tables tables = tables();
+        // The queue: a batch with a billing and a fraud event, one of them redelivered
+        try (SqsClient sqs = fixture.servers.sqsClient();
+             SqsEventHandler handler = new SqsEventHandler(environment(DatabaseRole.RECORDER))) {
+            TestQueue queue = TestQueue.standard(sqs, 5, 30);
+            EventBuilder billing = EventBuilder.billing();
+            EventBuilder fraud = EventBuilder.fraud();
+            queue.send(fixture.encrypt(billing));
+            queue.send(fixture.encrypt(fraud));
+            queue.send(fixture.encrypt(billing));
+            EventSourceMapping mapping = new EventSourceMapping(sqs, queue, handler);
+            for (SQSBatchResponse response : mapping.pollUntilEmpty()) {
+                assertEquals(List.of(), response.getBatchItemFailures());
+            }
+            assertEquals(1, tables.billing(billing.eventId()).size());
+            assertEquals(1, tables.fraud(fraud.eventId()).size());
+            assertEquals(2, tables.count("audit.audit_events"));
+        }
+        try (S3Client s3 = fixture.servers.s3Client()) {
+            String bucket = "roles-" + UUID.randomUUID().toString().substring(0, 8);
+            s3.createBucket(r -> r.bucket(bucket));
+            // The replay
+            EventBuilder replayed = EventBuilder.otherSession();
+            s3.putObject(r -> r.bucket(bucket).key("replay/a.jsonl"),
+                    RequestBody.fromString("{\"document\":" + replayed.json() + "}\n"));
+            try (ArchiveReplayHandler handler = new ArchiveReplayHandler(environment(DatabaseRole.REPLAY))) {
+                Map<String, Object> result = handler.handleRequest(S3Events.objectCreated(bucket, "replay/a.jsonl", 1),
+                        null);
+                assertEquals(1L, ((Map<?, ?>) result.get("replay/a.jsonl")).get("recorded"), result.toString());
+            }
+            assertEquals(1, tables.audit(replayed.eventId()).size());
+            // The fraud upload, and the recorder's role refused the same work
+            String key = "upload/idp-a/roles.csv";
+            var put = s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromString("timestamp,idp_event_id,"
+                    + "fid_code,contra_indicators,contra_score,request_id,client_ip_address,pid\r\n"
+                    + "2018-07-01 12:00,ev-1,FID01,\"A01,A01\",5,req-1,192.0.2.1,pid-1\r\n"));
+            s3.putObjectTagging(r -> r.bucket(bucket).key(key).tagging(t -> t.tagSet(
+                    Tag.builder().key("idp").value("idp-a").build(), Tag.builder().key("username").value("u").build())));
+            var notification = S3Events.objectCreated(bucket, key, 1, put);
+            try (FraudUploadHandler wrongRole = new FraudUploadHandler(environment(DatabaseRole.RECORDER))) {
+                DependencyException refused = assertThrows(DependencyException.class,
+                        () -> wrongRole.handleRequest(notification, null));
+                assertTrue(refused.getMessage().contains("42501"), refused.getMessage());
+            }
+            try (FraudUploadHandler handler = new FraudUploadHandler(environment(DatabaseRole.FRAUD_UPLOAD))) {
+                Map<String, Object> result = handler.handleRequest(notification, null);
+                assertEquals(true, ((Map<?, ?>) result.get(key)).get("passed"), result.toString());
+                Map<String, Object> again = handler.handleRequest(notification, null);
+                assertEquals(true, ((Map<?, ?>) again.get(key)).get("duplicate"), again.toString());
+            }
+            assertEquals(1, tables.count("idp_data.idp_fraud_events"));
+            assertEquals(2L, ((Number) tables.query("SELECT count FROM idp_data.idp_fraud_event_contraindicators")
+                    .get(0).get("count")).longValue());
+        }
+        // The maintenance, as the owner
+        try (PartitionMaintenanceHandler handler = new PartitionMaintenanceHandler(
+                environment(DatabaseRole.MAINTENANCE))) {
+            Map<String, Object> result = handler.handleRequest(Map.of(), null);
+            assertEquals(0L, result.get("rowsInDefaultPartition"), result.toString());
+        }
+    }
+
+    private Tables tables() {
+        HikariDataSource admin = TestDatabase.open(as(fixture.database.settings().user()), 1);
+        cleanUp.add(admin);
+        return new Tables(admin);
+    }
+
+    /** The function's environment, in the roles' database, logging in as its role by {@code DB_USER}. */
+    private Map<String, String> environment(DatabaseRole role) {
+        Map<String, String> env = fixture.environment();
+        DatabaseSettings settings = fixture.database.settings();
+        env.put("DB_CONNECTION_STRING", fixture.database.connectionString()
+                .replace("dbname=" + settings.database(), "dbname=" + database));
+        env.put("DB_USER", role.defaultName());
+        env.put("METRICS_NAMESPACE", "EventRecorderTest");
+        return env;
+    }
+
+    private DatabaseSettings as(String user) {
+        DatabaseSettings s = fixture.database.settings();
+        return new DatabaseSettings(s.host(), s.port(), database, user, s.password(), s.sslMode(), s.sslRootCert());
+    }
+
+    /** The SQL block that follows {@code <!-- marker -->} in the README. */
+    private static String block(String readme, String marker) {
+        Matcher m = Pattern.compile(Pattern.quote("<!-- " + marker + " -->") + "\\s*```sql\\n(.*?)```",
+                Pattern.DOTALL).matcher(readme);
+        assertTrue(m.find(), "the README has the block " + marker);
+        return m.group(1);
+    }
+
+    private static void run(HikariDataSource db, String sql) throws Exception {
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private void dropRoles() {
+        for (DatabaseRole role : DatabaseRole.values()) {
+            try {
+                fixture.database.admin("DROP OWNED BY " + role.defaultName(), "DROP ROLE " + role.defaultName());
+            } catch (RuntimeException absent) {
+                // not there (or owning objects in a database already gone)
+            }
+        }
+    }
+}
