@@ -198,6 +198,35 @@ class RuntimeClientIT {
     }
 
     @Test
+    void anUploadsNotificationReachesTheImportWithItsPutsIdentityThroughTheRuntimesOwnSerializer() throws Exception {
+        // The runtime client builds the S3Event from S3's JSON itself: the ETag and sequencer must survive it, or a
+        // corrected upload of the same bytes would be taken for a repeat of the first
+        String bucket = "uploads-" + UUID.randomUUID().toString().substring(0, 8);
+        String key = "upload/idp-a/identity.csv";
+        String csv = "timestamp,idp_event_id,fid_code,contra_indicators,contra_score,request_id,client_ip_address,pid\r\n"
+                + "2018-07-01 12:00,ev-1,FID01,A01,5,req-1,192.0.2.1,pid-1\r\n";
+        try (S3Client s3 = fixture.servers.s3Client()) {
+            s3.createBucket(r -> r.bucket(bucket));
+            String eTag = s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromString(csv)).eTag()
+                    .replace("\"", "");
+            s3.putObjectTagging(r -> r.bucket(bucket).key(key).tagging(t -> t.tagSet(
+                    software.amazon.awssdk.services.s3.model.Tag.builder().key("idp").value("idp-a").build(),
+                    software.amazon.awssdk.services.s3.model.Tag.builder().key("username").value("alice").build())));
+            try (LambdaRuntime lambda = LambdaRuntime.start(ARTIFACT,
+                    "uk.gov.ida.eventrecorder.lambda.FraudUploadHandler::handleRequest", fixture.processEnvironment(), 1)) {
+                LambdaRuntime.Answer answer = lambda.invoke(LambdaRuntime.s3Event(bucket, key, csv.length(), eTag));
+
+                assertFalse(answer.error(), answer.body() + lambda.output());
+                assertEquals("success/idp-a/identity.csv", JSON.readTree(answer.body()).path(key).path("movedTo")
+                        .asText(), answer.body());
+            }
+            assertEquals(List.of("s3://" + bucket + "/" + key + "#" + eTag + "@0055AED6DCD90281E5"),
+                    fixture.tables.query("SELECT source_object FROM idp_data.upload_sessions").stream()
+                            .map(r -> r.get("source_object")).toList(), "keyed by the PUT: its ETag and sequencer");
+        }
+    }
+
+    @Test
     void eightInvocationsAtOnceInOneProcessEachGetAConnectionAndRecordEveryEventOnce() throws Exception {
         int batches = 48;
         TestQueue queue = TestQueue.standard(sqs);
