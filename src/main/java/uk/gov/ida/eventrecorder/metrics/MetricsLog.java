@@ -1,5 +1,6 @@
 package uk.gov.ida.eventrecorder.metrics;
 
+import uk.gov.ida.eventrecorder.config.LogSettings;
 import uk.gov.ida.eventrecorder.event.RejectionReason;
 import uk.gov.ida.eventrecorder.logging.Json;
 import uk.gov.ida.eventrecorder.logging.RequestLogContext;
@@ -32,16 +33,25 @@ public final class MetricsLog {
     private final String namespace;
     private final String function;
     private final PrintStream to;
+    /** {@code "level":"…"}: each metric line is a log line Lambda's log-level filter keeps (see LogSettings). */
+    private final String levelField;
 
     /** Writes to stdout, whatever {@link System#out} is when a line is written (as the log lines do). */
     public MetricsLog(String namespace, String function) {
-        this(namespace, function, null);
+        this(namespace, function, null, LogSettings.fromSystemEnvironment());
     }
 
-    public MetricsLog(String namespace, String function, PrintStream out) {
+    public MetricsLog(String namespace, String function, PrintStream out, LogSettings logs) {
         this.namespace = namespace;
         this.function = function;
         this.to = out;
+        this.levelField = "\"level\":\"" + logs.metricsLevel() + "\",";
+        if (!logs.metricsLevel().equals("INFO")) {
+            org.slf4j.LoggerFactory.getLogger(MetricsLog.class).warn("the application log level {} would drop the "
+                    + "metric lines, which Lambda counts as INFO: they are written at {} so that the metrics, the "
+                    + "dashboard, the alarms and the batches' trace go on (the template allows TRACE, DEBUG, INFO)",
+                    logs.applicationLevel(), logs.metricsLevel());
+        }
     }
 
     private PrintStream out() {
@@ -118,7 +128,7 @@ public final class MetricsLog {
 
     String line(long timestamp, long recorded, long duplicates, long failed, long elapsedMillis, int backedOff,
                 boolean circuitOpen) {
-        return "{\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
+        return "{" + levelField + "\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
                 + escape(namespace) + "\",\"Dimensions\":[[\"Function\"]],\"Metrics\":["
                 + "{\"Name\":\"EventsRecorded\"},"
                 + "{\"Name\":\"EventsDuplicate\"},"
@@ -141,7 +151,7 @@ public final class MetricsLog {
     }
 
     String partitionsLine(long timestamp, int created, long rowsInDefault) {
-        return "{\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
+        return "{" + levelField + "\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
                 + escape(namespace) + "\",\"Dimensions\":[[\"Function\"]],\"Metrics\":["
                 + "{\"Name\":\"PartitionsCreated\",\"Unit\":\"Count\"},"
                 + "{\"Name\":\"RowsInDefaultPartition\",\"Unit\":\"Count\"}]}]},"
@@ -150,7 +160,7 @@ public final class MetricsLog {
     }
 
     String failedLine(long timestamp, RejectionReason reason, long failed) {
-        return "{\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
+        return "{" + levelField + "\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
                 + escape(namespace) + "\",\"Dimensions\":[[\"Function\",\"Reason\"]],\"Metrics\":["
                 + "{\"Name\":\"EventsFailed\"}]}]},"
                 + "\"Function\":\"" + escape(function) + "\",\"Reason\":\"" + escape(reason.label())

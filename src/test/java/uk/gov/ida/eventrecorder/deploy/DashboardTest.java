@@ -31,6 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * can never silently show nothing; and it plots every metric the code emits.
  */
 class DashboardTest {
+    private static final uk.gov.ida.eventrecorder.config.LogSettings INFO =
+            uk.gov.ida.eventrecorder.config.LogSettings.fromEnvironment(Map.of());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{([^}]+)}");
     private static final Pattern SEARCH = Pattern.compile("SEARCH\\('\\{([^}]*)}\\s+MetricName=\"([^\"]+)\"");
@@ -103,7 +105,7 @@ class DashboardTest {
     void theDefaultPartitionAlarmWatchesTheMetricTheMaintenanceFunctionWritesUnderItsDimension() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-            new MetricsLog(namespace, MetricsLog.MAINTENANCE_FUNCTION, print).partitions(1, 2);
+            new MetricsLog(namespace, MetricsLog.MAINTENANCE_FUNCTION, print, INFO).partitions(1, 2);
         }
         JsonNode emf = JSON.readTree(out.toString(StandardCharsets.UTF_8));
         JsonNode alarm = template.root.path("Resources").path("DefaultPartitionAlarm").path("Properties");
@@ -150,7 +152,7 @@ class DashboardTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
             for (String function : List.of(MetricsLog.EVENT_SOURCE_FUNCTION, MetricsLog.DRAIN_FUNCTION)) {
-                new MetricsLog(namespace, function, print).batch(new BatchOutcome(outcomes), 12, 3, true);
+                new MetricsLog(namespace, function, print, INFO).batch(new BatchOutcome(outcomes), 12, 3, true);
             }
         }
         Set<Metric> metrics = new HashSet<>();

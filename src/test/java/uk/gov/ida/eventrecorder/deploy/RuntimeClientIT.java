@@ -227,6 +227,38 @@ class RuntimeClientIT {
     }
 
     @Test
+    void atAnApplicationLogLevelOfWarnTheBatchesMetricLineStillPassesLambdasFilter() throws Exception {
+        // An operator quietens the logs to WARN in the console: Lambda then drops every line below WARN, and counts a
+        // line without a level as INFO
+        TestQueue queue = TestQueue.standard(sqs, 5, 30);
+        EventBuilder event = EventBuilder.billing();
+        queue.send(fixture.encrypt(event));
+        List<Message> received = receive(queue, 1);
+        Map<String, String> env = fixture.processEnvironment();
+        env.put("AWS_LAMBDA_LOG_LEVEL", "WARN");
+        try (LambdaRuntime lambda = LambdaRuntime.start(ARTIFACT, LambdaRuntime.EVENT_SOURCE_HANDLER, env, 1)) {
+            LambdaRuntime.Answer answer = lambda.invoke(LambdaRuntime.sqsEvent(received, queue.arn()));
+            assertFalse(answer.error(), answer.body() + lambda.output());
+
+            List<JsonNode> kept = new ArrayList<>();
+            for (String line : lambda.output().split("\n")) {
+                if (line.startsWith("{")) {
+                    JsonNode json = JSON.readTree(line);
+                    assertTrue(json.has("level"), "every line the function writes has a level: " + line);
+                    if (uk.gov.ida.eventrecorder.testing.LambdaLogFilter.keeps(json, "WARN")) {
+                        kept.add(json);
+                    }
+                }
+            }
+            JsonNode batch = kept.stream().filter(j -> j.has("EventsRecorded")).findFirst().orElseThrow(
+                    () -> new AssertionError("the batch's metric line was dropped at WARN: " + lambda.output()));
+            assertEquals(1, batch.path("EventsRecorded").asInt());
+            assertEquals(received.get(0).messageId(), batch.path("recorded").get(0).asText(), "and its trace");
+        }
+        assertEquals(1, fixture.tables.billing(event.eventId()).size());
+    }
+
+    @Test
     void eightInvocationsAtOnceInOneProcessEachGetAConnectionAndRecordEveryEventOnce() throws Exception {
         int batches = 48;
         TestQueue queue = TestQueue.standard(sqs);

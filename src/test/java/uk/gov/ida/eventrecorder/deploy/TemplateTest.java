@@ -245,6 +245,16 @@ class TemplateTest {
     }
 
     @Test
+    void theApplicationLogLevelCanOnlyBeOneAtWhichTheMetricLinesPass() {
+        JsonNode parameter = template.root.path("Parameters").path("ApplicationLogLevel");
+        List<String> allowed = new ArrayList<>();
+        parameter.path("AllowedValues").forEach(v -> allowed.add(v.asText()));
+        assertEquals(List.of("TRACE", "DEBUG", "INFO"), allowed);
+        assertEquals("ApplicationLogLevel", template.root.path("Globals").path("Function").path("LoggingConfig")
+                .path("ApplicationLogLevel").path("Ref").asText());
+    }
+
+    @Test
     void theImportBucketIsVersionedSoThatEachUploadIsItsOwnPut() {
         JsonNode bucket = template.root.path("Resources").path("ImportBucket").path("Properties");
         assertEquals("Enabled", bucket.path("VersioningConfiguration").path("Status").asText());
