@@ -259,6 +259,26 @@ class RuntimeClientIT {
     }
 
     @Test
+    void aRuntimeClientThatCannotLoadItsNativeLibraryFailsTheWaitAtOnceWithTheReason() throws Exception {
+        // As when another user's /tmp/.libaws-lambda-jni.so cannot be replaced: the client never asks for /next.
+        // (Each started client now gets its own copy of the library; this one is pointed at none.)
+        Map<String, String> env = fixture.processEnvironment();
+        env.put("JAVA_TOOL_OPTIONS", LambdaRuntime.TEMPLATE_JAVA_OPTIONS + " -D" + LambdaRuntime.NATIVE_LIBRARY_PROPERTY
+                + "=/nonexistent/libaws-lambda-jni.so");
+        try (LambdaRuntime lambda = LambdaRuntime.start(ARTIFACT, LambdaRuntime.EVENT_SOURCE_HANDLER, env, 1)) {
+            long t0 = System.nanoTime();
+            java.util.concurrent.CompletionException failed = assertThrows(java.util.concurrent.CompletionException.class,
+                    () -> lambda.invoke(LambdaRuntime.scheduledEvent()));
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+
+            System.out.printf("a runtime client that cannot start: the wait failed after %,d ms%n", millis);
+            String reason = failed.getCause().getMessage();
+            assertTrue(reason.startsWith("the runtime interface client"), reason);
+            assertTrue(reason.contains("libaws-lambda-jni"), "with the client's own words: " + reason);
+        }
+    }
+
+    @Test
     void eightInvocationsAtOnceInOneProcessEachGetAConnectionAndRecordEveryEventOnce() throws Exception {
         int batches = 48;
         TestQueue queue = TestQueue.standard(sqs);

@@ -68,6 +68,8 @@ public final class LambdaRuntime implements AutoCloseable {
     private final CompletableFuture<Long> firstNext = new CompletableFuture<>();
     private final CompletableFuture<String> initError = new CompletableFuture<>();
     private final CompletableFuture<Long> restored = new CompletableFuture<>();
+    /** Completed with the reason when the client cannot serve: it exited, or could not load its native library. */
+    private final CompletableFuture<String> cannotServe = new CompletableFuture<>();
     private final Path log;
     private final long started;
     private Process process;
@@ -122,6 +124,12 @@ public final class LambdaRuntime implements AutoCloseable {
         if (Runtime.version().feature() >= 22) {
             command.add("--enable-native-access=ALL-UNNAMED"); // the client's JNI, without a warning on JDK 25
         }
+        // The client unpacks its JNI library to the fixed path /tmp/.libaws-lambda-jni.so unless told a path: where
+        // another user unpacked it first, it cannot replace the file and never serves (docs/TEST-SERVERS.md). Each
+        // process gets its own copy, unless the caller's JAVA_TOOL_OPTIONS names one.
+        if (!environment.getOrDefault("JAVA_TOOL_OPTIONS", "").contains(NATIVE_LIBRARY_PROPERTY)) {
+            command.add("-D" + NATIVE_LIBRARY_PROPERTY + "=" + nativeLibraryCopy(taskRoot));
+        }
         command.addAll(List.of("-cp", Path.of("target", "runtime-interface-client").toAbsolutePath() + "/*",
                 "com.amazonaws.services.lambda.runtime.api.client.AWSLambda", handler));
         ProcessBuilder builder = new ProcessBuilder(command).directory(taskRoot.toFile())
@@ -143,7 +151,61 @@ public final class LambdaRuntime implements AutoCloseable {
             env.put("AWS_LAMBDA_MAX_CONCURRENCY", Integer.toString(concurrency));
         }
         runtime.process = builder.start();
+        runtime.watch();
         return runtime;
+    }
+
+    public static final String NATIVE_LIBRARY_PROPERTY =
+            "com.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI";
+
+    /** The client jar's JNI library for this machine, copied beside the task root: this process's own. */
+    private static Path nativeLibraryCopy(Path taskRoot) throws IOException {
+        String arch = System.getProperty("os.arch").matches("aarch64|arm64") ? "aarch_64" : "x86_64";
+        String name = "jni/libaws-lambda-jni.linux-" + arch + ".so";
+        Path jar;
+        try (var jars = Files.list(Path.of("target", "runtime-interface-client"))) {
+            jar = jars.filter(j -> j.getFileName().toString().startsWith("aws-lambda-java-runtime-interface-client"))
+                    .findFirst().orElseThrow(() -> new IOException("no runtime interface client jar in "
+                            + "target/runtime-interface-client: run mvn package"));
+        }
+        Path copy = taskRoot.resolveSibling(taskRoot.getFileName() + "-libaws-lambda-jni.so");
+        try (var zip = new java.util.zip.ZipFile(jar.toFile())) {
+            var entry = java.util.Objects.requireNonNull(zip.getEntry(name), name + " in " + jar);
+            try (var in = zip.getInputStream(entry)) {
+                Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return copy;
+    }
+
+    /**
+     * Fails every wait at once, with the reason and the client's output, when the client cannot serve: its process
+     * ended, or it says it could not load its native library (it then never asks for {@code /next}, and a wait would
+     * last until its time-out).
+     */
+    private void watch() {
+        process.onExit().thenAccept(p -> cannotServe.complete("the runtime interface client exited with code "
+                + p.exitValue()));
+        Thread watcher = new Thread(() -> {
+            while (!firstNext.isDone() && !cannotServe.isDone()) {
+                if (output().contains("Failed to load the native runtime interface client library")) {
+                    cannotServe.complete("the runtime interface client could not load its native library");
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "lambda-runtime-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+        cannotServe.thenAccept(reason -> {
+            IllegalStateException failure = new IllegalStateException(reason + ":\n" + output());
+            firstNext.completeExceptionally(failure);
+            restored.completeExceptionally(failure);
+            answers.values().forEach(a -> a.completeExceptionally(failure));
+        });
     }
 
     /** Invokes the function with {@code eventJson} and waits for its answer. */
@@ -159,6 +221,8 @@ public final class LambdaRuntime implements AutoCloseable {
         pending.add(new Pending(id, eventJson));
         initError.thenAccept(error -> answer.completeExceptionally(new IllegalStateException(
                 "the function failed its init: " + error + "\n" + output())));
+        cannotServe.thenAccept(reason -> answer.completeExceptionally(new IllegalStateException(reason + ":\n"
+                + output())));
         return answer;
     }
 
