@@ -11,10 +11,10 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.SqsException;
 import uk.gov.ida.eventrecorder.crypto.EventDecryptor;
 import uk.gov.ida.eventrecorder.event.EventParser;
-import uk.gov.ida.eventrecorder.lambda.AwsClients;
 import uk.gov.ida.eventrecorder.pipeline.MessageVerdict;
 import uk.gov.ida.eventrecorder.queue.QueueDrainer;
 import uk.gov.ida.eventrecorder.queue.QueueRedrive;
+import uk.gov.ida.eventrecorder.wiring.AwsClients;
 
 import java.io.PrintWriter;
 import java.time.Instant;

@@ -98,7 +98,7 @@ final class DoctorCommand implements Callable<Integer> {
             return 1;
         }
         pass("configuration", "database " + where(database) + " (the " + function + " function: no data key, no queue)");
-        try (var dependencies = new uk.gov.ida.eventrecorder.lambda.Dependencies(database, java.util.Optional.empty(),
+        try (var dependencies = new uk.gov.ida.eventrecorder.wiring.Dependencies(database, java.util.Optional.empty(),
                 java.time.Duration.ZERO, "event-recorder-operator", 3)) {
             checkDatabase(database, dependencies::dataSource);
         }

@@ -2,7 +2,7 @@ package uk.gov.ida.eventrecorder.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import uk.gov.ida.eventrecorder.lambda.MigrateCommand;
+import uk.gov.ida.eventrecorder.wiring.SchemaMigration;
 
 import java.util.concurrent.Callable;
 
@@ -13,6 +13,6 @@ final class MigrateCli implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return MigrateCommand.run(spec.commandLine().getOut(), spec.commandLine().getErr());
+        return SchemaMigration.run(spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 }

@@ -6,8 +6,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import uk.gov.ida.eventrecorder.config.RecorderConfig;
 import uk.gov.ida.eventrecorder.crypto.EventDecryptor;
 import uk.gov.ida.eventrecorder.event.EventParser;
-import uk.gov.ida.eventrecorder.lambda.Dependencies;
 import uk.gov.ida.eventrecorder.pipeline.MessageVerdict;
+import uk.gov.ida.eventrecorder.wiring.Dependencies;
 
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;

@@ -11,6 +11,8 @@ import uk.gov.ida.eventrecorder.logging.RequestLogContext;
 import uk.gov.ida.eventrecorder.pipeline.EventRecorder;
 import uk.gov.ida.eventrecorder.replay.ArchiveReplayer;
 import uk.gov.ida.eventrecorder.replay.ReplayReport;
+import uk.gov.ida.eventrecorder.wiring.Dependencies;
+import uk.gov.ida.eventrecorder.wiring.Lazy;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

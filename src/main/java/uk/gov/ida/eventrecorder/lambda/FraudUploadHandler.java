@@ -7,6 +7,8 @@ import uk.gov.ida.eventrecorder.config.ImportConfig;
 import uk.gov.ida.eventrecorder.logging.RequestLogContext;
 import uk.gov.ida.eventrecorder.upload.FraudUploadProcessor;
 import uk.gov.ida.eventrecorder.upload.FraudUploadRepository;
+import uk.gov.ida.eventrecorder.wiring.Dependencies;
+import uk.gov.ida.eventrecorder.wiring.Lazy;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -3,6 +3,7 @@ package uk.gov.ida.eventrecorder.lambda;
 import com.amazonaws.services.lambda.runtime.Context;
 import uk.gov.ida.eventrecorder.Deadline;
 import uk.gov.ida.eventrecorder.config.RecorderConfig;
+import uk.gov.ida.eventrecorder.wiring.AwsClients;
 
 import java.time.Duration;
 

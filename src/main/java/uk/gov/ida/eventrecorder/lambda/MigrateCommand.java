@@ -1,46 +1,19 @@
 package uk.gov.ida.eventrecorder.lambda;
 
-import org.flywaydb.core.api.output.MigrateResult;
-import uk.gov.ida.eventrecorder.RecorderException;
-import uk.gov.ida.eventrecorder.config.DatabaseConfig;
-import uk.gov.ida.eventrecorder.store.SchemaMigrations;
+import uk.gov.ida.eventrecorder.wiring.SchemaMigration;
 
 import java.io.PrintWriter;
-import java.time.Duration;
-import java.util.Optional;
 
 /**
- * Applies the schema migrations to the database named by the same variables the functions use
- * ({@code DB_CONNECTION_STRING}, {@code ENCRYPTED_DATABASE_PASSWORD}, IAM otherwise). The deploy pipeline runs it
- * before deploying code, as {@code java -jar event-recorder-lambda.jar migrate} or, as before,
- * {@code java -cp event-recorder-lambda.jar uk.gov.ida.eventrecorder.lambda.MigrateCommand}.
+ * The deploy pipeline's entry point for the migrations, kept where pipelines already name it
+ * ({@code java -cp event-recorder-lambda.jar uk.gov.ida.eventrecorder.lambda.MigrateCommand}); the work is
+ * {@link SchemaMigration}'s, as for {@code java -jar event-recorder-lambda.jar migrate}.
  */
 public final class MigrateCommand {
     private MigrateCommand() {
     }
 
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(System.out, true);
-        PrintWriter err = new PrintWriter(System.err, true);
-        System.exit(run(out, err));
-    }
-
-    /** @return the process exit code: 0 when the schema is at the latest version */
-    public static int run(PrintWriter out, PrintWriter err) {
-        try {
-            DatabaseConfig config = DatabaseConfig.fromSystemEnvironment().asOwner(); // migrations run as the owner
-            // Two connections: Flyway holds one for its lock while it migrates on another.
-            try (Dependencies dependencies = new Dependencies(config, Optional.empty(), Duration.ZERO,
-                    "event-recorder-migrate", 2)) {
-                MigrateResult result = SchemaMigrations.apply(dependencies.dataSource());
-                out.println("migrated " + config.settings() + ": " + result.migrationsExecuted
-                        + " migration(s) applied, schema now at version "
-                        + Optional.ofNullable(result.targetSchemaVersion).orElse(result.initialSchemaVersion));
-                return 0;
-            }
-        } catch (RecorderException | org.flywaydb.core.api.FlywayException e) {
-            err.println("migration failed: " + e.getMessage());
-            return 1;
-        }
+        System.exit(SchemaMigration.run(new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 }

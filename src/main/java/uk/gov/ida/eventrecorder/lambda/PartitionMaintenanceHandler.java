@@ -11,6 +11,7 @@ import uk.gov.ida.eventrecorder.config.MaintenanceConfig;
 import uk.gov.ida.eventrecorder.logging.RequestLogContext;
 import uk.gov.ida.eventrecorder.metrics.MetricsLog;
 import uk.gov.ida.eventrecorder.store.AuditPartitions;
+import uk.gov.ida.eventrecorder.wiring.Dependencies;
 
 import java.sql.Connection;
 import java.sql.SQLException;

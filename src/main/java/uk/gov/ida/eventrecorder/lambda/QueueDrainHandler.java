@@ -8,6 +8,7 @@ import uk.gov.ida.eventrecorder.logging.RequestLogContext;
 import uk.gov.ida.eventrecorder.metrics.MetricsLog;
 import uk.gov.ida.eventrecorder.queue.DrainSummary;
 import uk.gov.ida.eventrecorder.queue.QueueDrainer;
+import uk.gov.ida.eventrecorder.wiring.Lazy;
 
 import java.util.Map;
 import java.util.concurrent.ExecutorService;

@@ -9,6 +9,8 @@ import uk.gov.ida.eventrecorder.metrics.MetricsLog;
 import uk.gov.ida.eventrecorder.pipeline.EventPipeline;
 import uk.gov.ida.eventrecorder.queue.OutageBackoff;
 import uk.gov.ida.eventrecorder.store.EventRepository;
+import uk.gov.ida.eventrecorder.wiring.Dependencies;
+import uk.gov.ida.eventrecorder.wiring.Lazy;
 
 import org.crac.Context;
 import org.crac.Core;

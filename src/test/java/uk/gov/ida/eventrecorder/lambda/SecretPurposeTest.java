@@ -13,6 +13,7 @@ import uk.gov.ida.eventrecorder.testing.EventBuilder;
 import uk.gov.ida.eventrecorder.testing.EventSourceMapping;
 import uk.gov.ida.eventrecorder.testing.RecorderFixture;
 import uk.gov.ida.eventrecorder.testing.TestQueue;
+import uk.gov.ida.eventrecorder.wiring.AwsClients;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;

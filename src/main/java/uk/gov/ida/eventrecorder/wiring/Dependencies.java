@@ -1,4 +1,4 @@
-package uk.gov.ida.eventrecorder.lambda;
+package uk.gov.ida.eventrecorder.wiring;
 
 import com.zaxxer.hikari.HikariDataSource;
 import software.amazon.awssdk.services.kms.KmsClient;
@@ -123,7 +123,7 @@ public final class Dependencies implements AutoCloseable {
     }
 
     /** Builds the clients this configuration will use (SnapStart's snapshot, before any secret is fetched). */
-    void buildClients(boolean queue) {
+    public void buildClients(boolean queue) {
         kms.get();
         if (dataKey.orElse(null) instanceof KeyLocation.InS3Object) {
             s3.get();
@@ -134,12 +134,12 @@ public final class Dependencies implements AutoCloseable {
     }
 
     /** The pool if it has been built (the snapshot hooks and tests). */
-    Optional<HikariDataSource> builtDataSource() {
+    public Optional<HikariDataSource> builtDataSource() {
         return Optional.ofNullable(dataSource.ifBuiltOrNull());
     }
 
     /** The repository if it has been built (tests count the statements it sent). */
-    Optional<EventRepository> builtRepository() {
+    public Optional<EventRepository> builtRepository() {
         return Optional.ofNullable(repository.ifBuiltOrNull());
     }
 

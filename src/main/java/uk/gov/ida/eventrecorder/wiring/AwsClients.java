@@ -1,4 +1,4 @@
-package uk.gov.ida.eventrecorder.lambda;
+package uk.gov.ida.eventrecorder.wiring;
 
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -24,13 +24,13 @@ public final class AwsClients {
      * call ends after {@link #ATTEMPT_TIMEOUT}, and the whole call, the SDK's retries included, after
      * {@link #KMS_CALL_TIMEOUT} / {@link #SQS_CALL_TIMEOUT}. KMS and SQS answer in milliseconds when they answer.
      */
-    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
-    static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
-    static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(3);
-    static final Duration KMS_CALL_TIMEOUT = OutsideCall.KMS;
-    static final Duration SQS_CALL_TIMEOUT = OutsideCall.SQS;
+    public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(3);
+    public static final Duration KMS_CALL_TIMEOUT = OutsideCall.KMS;
+    public static final Duration SQS_CALL_TIMEOUT = OutsideCall.SQS;
     /** S3 moves whole objects (fraud uploads up to 20 MiB, copies); a stalled read still fails after READ_TIMEOUT. */
-    static final Duration S3_CALL_TIMEOUT = OutsideCall.S3;
+    public static final Duration S3_CALL_TIMEOUT = OutsideCall.S3;
 
     private final Optional<Region> region;
 

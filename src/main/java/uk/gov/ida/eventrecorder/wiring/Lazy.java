@@ -1,14 +1,14 @@
-package uk.gov.ida.eventrecorder.lambda;
+package uk.gov.ida.eventrecorder.wiring;
 
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /** Thread-safe memoisation of a value built on first use; a failed build is retried on the next use. */
-final class Lazy<T> implements Supplier<T> {
+public final class Lazy<T> implements Supplier<T> {
     private Supplier<T> factory;
     private volatile T value;
 
-    Lazy(Supplier<T> factory) {
+    public Lazy(Supplier<T> factory) {
         this.factory = factory;
     }
 
@@ -28,7 +28,7 @@ final class Lazy<T> implements Supplier<T> {
         return v;
     }
 
-    void ifBuilt(Consumer<T> action) {
+    public void ifBuilt(Consumer<T> action) {
         T v = value;
         if (v != null) {
             action.accept(v);
@@ -36,7 +36,7 @@ final class Lazy<T> implements Supplier<T> {
     }
 
     /** The value if it has been built, else null. */
-    T ifBuiltOrNull() {
+    public T ifBuiltOrNull() {
         return value;
     }
 }
