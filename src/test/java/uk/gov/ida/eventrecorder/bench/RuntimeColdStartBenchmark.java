@@ -19,10 +19,18 @@ import java.util.UUID;
  * the template's JVM options, on the JDK running this benchmark; init (process start to the first {@code /next}),
  * then the first 10-message invocation of the event-source handler. Median of {@code coldStart.runs} (default 5)
  * fresh processes; every event checked recorded exactly once at the end.
+ *
+ * <p>In the same run, alternating with the recorder, the floor Lambda itself sets ({@link FloorHandler}: one class
+ * alone in its own task folder, the same runtime client, options and event JSON): on-demand init + first invocation,
+ * and SnapStart's {@code /restore/next} to the first batch answered, with the ratios issue 27 sets goals for.
+ * {@code -DcoldStart.floor=false} leaves it out.
  */
 public final class RuntimeColdStartBenchmark {
     public static void main(String[] args) throws Exception {
         int runs = Integer.getInteger("coldStart.runs", 5);
+        boolean floor = !"false".equals(System.getProperty("coldStart.floor"));
+        long[] floorTotal = new long[runs];
+        long[] floorRestore = new long[runs];
         Path artifact = Path.of(System.getProperty("artifact.path", "target/event-recorder-lambda.jar"));
         RecorderFixture fixture = new RecorderFixture();
         fixture.database.truncateAll();
@@ -65,6 +73,20 @@ public final class RuntimeColdStartBenchmark {
                         throw new IllegalStateException("the batch failed: " + answer.body() + lambda.output());
                     }
                 }
+                if (floor) {
+                    // The floor, right after: the same event JSON, the same client and options, nothing else.
+                    try (LambdaRuntime alone = LambdaRuntime.startAlone(FloorHandler.class,
+                            fixture.processEnvironment())) {
+                        long floorInit = alone.initMillis();
+                        long t0 = System.nanoTime();
+                        LambdaRuntime.Answer answer = alone.invoke(LambdaRuntime.sqsEvent(batch(fixture,
+                                new ArrayList<>(), 42 + run), queue.arn()));
+                        floorTotal[run] = floorInit + (System.nanoTime() - t0) / 1_000_000;
+                        if (answer.error()) {
+                            throw new IllegalStateException("the floor failed: " + answer.body() + alone.output());
+                        }
+                    }
+                }
             }
         }
         if (System.getProperty("coldStart.initType") != null || System.getProperty("coldStart.javaOptions") != null
@@ -100,10 +122,28 @@ public final class RuntimeColdStartBenchmark {
                     }
                     restore[run] = lambda.restoreToAnswerMillis(answer);
                 }
+                if (floor) {
+                    try (LambdaRuntime alone = LambdaRuntime.startAlone(FloorHandler.class, env)) {
+                        LambdaRuntime.Answer answer = alone.invoke(LambdaRuntime.sqsEvent(batch(fixture,
+                                new ArrayList<>(), 1042 + run), queue.arn()));
+                        if (answer.error()) {
+                            throw new IllegalStateException("the floor failed: " + answer.body() + alone.output());
+                        }
+                        floorRestore[run] = alone.restoreToAnswerMillis(answer);
+                    }
+                }
             }
         }
         System.out.printf("SnapStart under the runtime client, JDK %s: /restore/next to the first 10-message batch "
                 + "answered %s ms, median %d ms%n", Runtime.version(), Arrays.toString(restore), median(restore));
+        if (floor) {
+            System.out.printf("the floor (FloorHandler alone in its task folder, same client and options), alternating "
+                            + "in this run: on-demand init + first invocation %s ms, median %d ms: the recorder is "
+                            + "%.2fx the floor (issue 27's goal: at most 2.5x); SnapStart /restore/next to the batch "
+                            + "answered %s ms, median %d ms: the recorder is the floor + %d ms (goal: + 40 ms at most)%n",
+                    Arrays.toString(floorTotal), median(floorTotal), median(total) / (double) median(floorTotal),
+                    Arrays.toString(floorRestore), median(floorRestore), median(restore) - median(floorRestore));
+        }
         long recorded = (Long) fixture.tables.query("SELECT count(DISTINCT event_id) AS n FROM audit.audit_events")
                 .get(0).get("n");
         if (recorded != ids.size() || fixture.tables.count("audit.audit_events") != ids.size()) {

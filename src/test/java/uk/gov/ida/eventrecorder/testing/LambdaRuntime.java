@@ -109,6 +109,26 @@ public final class LambdaRuntime implements AutoCloseable {
                 Files.copy(java.util.Objects.requireNonNull(in, file), target);
             }
         }
+        return launch(taskRoot, handler, environment, concurrency);
+    }
+
+    /**
+     * {@code handlerClass} alone in a task folder of its own, started as {@link #start} starts the artifact: the floor
+     * of issue 27, a function with nothing but its one class beside the runtime client.
+     */
+    public static LambdaRuntime startAlone(Class<?> handlerClass, Map<String, String> environment) throws IOException {
+        Path taskRoot = Files.createTempDirectory("var-task-alone-");
+        String file = handlerClass.getName().replace('.', '/') + ".class";
+        Path target = taskRoot.resolve(file);
+        Files.createDirectories(target.getParent());
+        try (var in = handlerClass.getClassLoader().getResourceAsStream(file)) {
+            Files.copy(java.util.Objects.requireNonNull(in, file), target);
+        }
+        return launch(taskRoot, handlerClass.getName() + "::handleRequest", environment, 1);
+    }
+
+    private static LambdaRuntime launch(Path taskRoot, String handler, Map<String, String> environment,
+                                        int concurrency) throws IOException {
         LambdaRuntime runtime = new LambdaRuntime(Files.createTempFile("lambda-runtime-", ".log"));
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));
