@@ -77,6 +77,9 @@ final class RecorderContainer implements AutoCloseable, Resource {
     @Override
     public void afterRestore(Context<? extends Resource> context) {
         dependencies.builtDataSource().ifPresent(ds -> ds.getHikariPoolMXBean().softEvictConnections());
+        // The restored copy's own secrets and connection, side by side: the data keys' KMS Decrypt overlaps the
+        // database login instead of preceding it inside the first batch, which joins whatever is still running.
+        warmUp();
     }
 
     /**
