@@ -6,10 +6,13 @@ import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import uk.gov.ida.eventrecorder.Deadline;
 
 import javax.crypto.SecretKey;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
@@ -48,12 +51,15 @@ public final class DataKeys {
      * @throws SecretUnavailableException the keys could not be loaded now, or failed to load less than the open
      *                                    period ago
      */
+    private final ReentrantLock lock = new ReentrantLock();
+
     public EventDecryptor decryptor() {
         EventDecryptor loaded = decryptor;
         if (loaded != null) {
             return loaded;
         }
-        synchronized (this) {
+        acquire();
+        try {
             if (decryptor == null) {
                 try {
                     decryptor = new EventDecryptor(executor.get(loader::get));
@@ -63,7 +69,30 @@ public final class DataKeys {
                 }
             }
             return decryptor;
+        } finally {
+            lock.unlock();
         }
+    }
+
+    /**
+     * Waits for another thread's load (the start-up's warm-up, a SnapStart restore) only as long as the invocation
+     * this thread works for has: a KMS or S3 call stuck there must not hold the batch past its time.
+     */
+    private void acquire() {
+        Deadline deadline = Deadline.current();
+        if (!deadline.bounded()) {
+            lock.lock();
+            return;
+        }
+        try {
+            if (lock.tryLock(deadline.remainingMillis(), TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new SecretUnavailableException("the data keys are still being loaded by the container's start-up; not "
+                + "waited for past the invocation's time");
     }
 
     /** True while batches fail without a KMS call: a drain takes no message off the queue then. */

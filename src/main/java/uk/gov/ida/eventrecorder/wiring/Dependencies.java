@@ -13,6 +13,7 @@ import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
 import uk.gov.ida.eventrecorder.event.RejectionReason;
 import uk.gov.ida.eventrecorder.store.DatabaseCircuit;
 import uk.gov.ida.eventrecorder.store.DatabaseLogin;
+import uk.gov.ida.eventrecorder.store.DatabaseUnavailableException;
 import uk.gov.ida.eventrecorder.store.EventRepository;
 
 import java.time.Duration;
@@ -51,7 +52,9 @@ public final class Dependencies implements AutoCloseable {
         this.kms = new Lazy<>(clients::kms);
         this.s3 = new Lazy<>(clients::s3);
         this.sqs = new Lazy<>(clients::sqs);
-        this.dataSource = new Lazy<>(() -> DatabaseLogin.open(database, this::kmsSecrets, s3, poolName, poolSize));
+        this.dataSource = new Lazy<>(() -> DatabaseLogin.open(database, this::kmsSecrets, s3, poolName, poolSize),
+                () -> new DatabaseUnavailableException("the pool is still being opened by the container's start-up "
+                        + "(its password, CA bundle or first login); not waited for past the invocation's time", null));
         this.circuit = new Lazy<>(() -> new DatabaseCircuit(circuitOpen));
         // The pool is opened by the repository's first statement, behind the circuit: a KMS-encrypted password that
         // cannot be decrypted fails batches as a database failure (backed off), not the handler.
