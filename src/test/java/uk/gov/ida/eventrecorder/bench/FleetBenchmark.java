@@ -56,6 +56,8 @@ public final class FleetBenchmark {
     private static final String RECORDER = LambdaRuntime.EVENT_SOURCE_HANDLER;
     private static final AtomicInteger EMPTY_RECEIVES = new AtomicInteger();
     private static final String NOTHING = DoNothingHandler.class.getName() + "::handleRequest";
+    /** Issue 27's floor: {@link FloorHandler} alone in its own task folder, nothing of the recorder's artifact. */
+    private static final String FLOOR = FloorHandler.class.getName() + "::handleRequest";
 
     /** What one fleet did over its timed events. */
     record Fleet(String name, int events, long millis, long cpuMillis, long compilerMillis, long logBytes,
@@ -100,8 +102,11 @@ public final class FleetBenchmark {
             for (int round = 1; round <= rounds; round++) {
                 fleets.clear();
                 System.out.printf("round %d of %d%n", round, rounds);
-                fleets.add(fleet("do-nothing fleet", artifact, NOTHING, fixture.processEnvironment(), containers,
-                        warmup, events, fixture, sqs, queue, new ArrayList<>()));
+                fleets.add(fleet("do-nothing fleet (DoNothingHandler in the recorder's artifact)", artifact, NOTHING,
+                        fixture.processEnvironment(), containers, warmup, events, fixture, sqs, queue,
+                        new ArrayList<>()));
+                fleets.add(fleet("floor fleet (FloorHandler alone)", artifact, FLOOR, fixture.processEnvironment(),
+                        containers, warmup, events, fixture, sqs, queue, new ArrayList<>()));
                 fleets.add(0, fleet("recorder fleet", artifact, RECORDER, templateOptions, containers, warmup, events,
                         fixture, sqs, queue, recorded));
                 String options = System.getProperty("fleet.javaOptions");
@@ -144,7 +149,8 @@ public final class FleetBenchmark {
         ExecutorService pollers = Executors.newFixedThreadPool(containers);
         try {
             for (int i = 0; i < containers; i++) {
-                functions.add(LambdaRuntime.start(artifact, handler, env, 1,
+                functions.add(handler.equals(FLOOR) ? LambdaRuntime.startAlone(FloorHandler.class, env)
+                        : LambdaRuntime.start(artifact, handler, env, 1,
                         handler.equals(NOTHING) ? List.of(DoNothingHandler.class) : List.of()));
             }
             functions.forEach(LambdaRuntime::initMillis);
@@ -332,8 +338,11 @@ public final class FleetBenchmark {
             System.out.printf("%s: of its functions' %.3f CPU-ms an event, %.3f in the JIT compiler%n", f.name(),
                     f.cpuPerEvent(), f.compilerMillis() / (double) f.events());
         }
-        System.out.printf("recorder's own CPU an event (recorder fleet less do-nothing fleet): %.3f ms%n",
-                recorder.cpuPerEvent() - nothing.cpuPerEvent());
+        System.out.printf("recorder's own CPU an event (recorder fleet less the last fleet, %s): %.3f ms%n",
+                nothing.name(), recorder.cpuPerEvent() - nothing.cpuPerEvent());
+        System.out.printf("warm function CPU an event, recorder against the floor: %.3f / %.3f ms = %.2f× (issue 27's "
+                + "goal: at most 3×)%n", recorder.cpuPerEvent(), nothing.cpuPerEvent(),
+                recorder.cpuPerEvent() / nothing.cpuPerEvent());
     }
 
     private static String cost(Fleet f) {
