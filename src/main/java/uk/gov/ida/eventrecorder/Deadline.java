@@ -1,6 +1,8 @@
 package uk.gov.ida.eventrecorder;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
@@ -76,6 +78,27 @@ public final class Deadline {
     public Duration bound(Duration own) {
         long left = remainingMillis();
         return left >= own.toMillis() ? own : Duration.ofMillis(Math.max(1, left));
+    }
+
+    /**
+     * Takes {@code lock}, waiting no longer than the invocation this thread works for has ({@link #current()}): a
+     * build that another thread holds (the start-up's warm-up, stuck in an outside call) must not hold the invocation
+     * past its time. Outside an invocation it waits as long as it takes.
+     *
+     * @return false when the time ran out (or the wait was interrupted) without the lock
+     */
+    public static boolean lock(ReentrantLock lock) {
+        Deadline deadline = current();
+        if (!deadline.bounded()) {
+            lock.lock();
+            return true;
+        }
+        try {
+            return lock.tryLock(deadline.remainingMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** An entered deadline; closing it restores the thread's previous one. */

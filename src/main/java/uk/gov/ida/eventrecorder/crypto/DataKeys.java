@@ -11,7 +11,6 @@ import uk.gov.ida.eventrecorder.Deadline;
 import javax.crypto.SecretKey;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
@@ -58,7 +57,12 @@ public final class DataKeys {
         if (loaded != null) {
             return loaded;
         }
-        acquire();
+        if (!Deadline.lock(lock)) {
+            // The start-up's warm-up still loads them (a KMS or S3 call there may take up to a minute): the batch
+            // fails as the keys' dependency, backed off, rather than wait past its invocation's time.
+            throw new SecretUnavailableException("the data keys are still being loaded by the container's start-up; "
+                    + "not waited for past the invocation's time");
+        }
         try {
             if (decryptor == null) {
                 try {
@@ -72,27 +76,6 @@ public final class DataKeys {
         } finally {
             lock.unlock();
         }
-    }
-
-    /**
-     * Waits for another thread's load (the start-up's warm-up, a SnapStart restore) only as long as the invocation
-     * this thread works for has: a KMS or S3 call stuck there must not hold the batch past its time.
-     */
-    private void acquire() {
-        Deadline deadline = Deadline.current();
-        if (!deadline.bounded()) {
-            lock.lock();
-            return;
-        }
-        try {
-            if (lock.tryLock(deadline.remainingMillis(), TimeUnit.MILLISECONDS)) {
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        throw new SecretUnavailableException("the data keys are still being loaded by the container's start-up; not "
-                + "waited for past the invocation's time");
     }
 
     /** True while batches fail without a KMS call: a drain takes no message off the queue then. */

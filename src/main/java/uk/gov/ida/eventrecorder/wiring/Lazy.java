@@ -2,7 +2,6 @@ package uk.gov.ida.eventrecorder.wiring;
 
 import uk.gov.ida.eventrecorder.Deadline;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -35,7 +34,9 @@ public final class Lazy<T> implements Supplier<T> {
         if (v != null) {
             return v;
         }
-        acquire();
+        if (!Deadline.lock(lock)) {
+            throw stillBuilding.get();
+        }
         try {
             v = value;
             if (v == null) {
@@ -46,22 +47,6 @@ public final class Lazy<T> implements Supplier<T> {
             return v;
         } finally {
             lock.unlock();
-        }
-    }
-
-    private void acquire() {
-        Deadline deadline = Deadline.current();
-        if (!deadline.bounded()) {
-            lock.lock();
-            return;
-        }
-        try {
-            if (!lock.tryLock(deadline.remainingMillis(), TimeUnit.MILLISECONDS)) {
-                throw stillBuilding.get();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw stillBuilding.get();
         }
     }
 
