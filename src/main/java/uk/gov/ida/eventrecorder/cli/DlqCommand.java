@@ -135,17 +135,23 @@ final class DlqCommand implements Runnable {
         public Integer call() throws InterruptedException {
             PrintWriter out = spec.commandLine().getOut();
             try (SqsClient sqs = new AwsClients(Optional.empty()).sqs()) {
-                if (!byCopy) {
+                String fromArn = arn(sqs, from);
+                QueueRedrive redrive = new QueueRedrive(sqs, from, to, arn(sqs, to));
+                String notByMoveTask = byCopy ? "--by-copy" : whyNotByMoveTask(sqs, fromArn, redrive);
+                if (notByMoveTask == null) {
                     try {
-                        long moved = moveTask(sqs, out);
+                        long moved = moveTask(sqs, fromArn, out);
                         out.println("moved " + moved + " message(s) from " + from + " to " + to + " (message move task)");
                         return 0;
                     } catch (SqsException e) {
-                        out.println("the message move task is not available here (" + e.awsErrorDetails().errorCode()
-                                + "); moving by receive, send, delete");
+                        notByMoveTask = "it is not available here (" + e.awsErrorDetails().errorCode() + ")";
                     }
                 }
-                QueueRedrive.Result result = new QueueRedrive(sqs, from, to, arn(sqs, to)).run();
+                if (!byCopy) {
+                    out.println("the message move task is not used: " + notByMoveTask + "; moving by receive, send, "
+                            + "delete");
+                }
+                QueueRedrive.Result result = redrive.run();
                 out.println("moved " + result.moved() + " message(s) from " + from + " to " + to + "; "
                         + result.unsent() + " could not be sent and stay in the source; " + result.notDeleted()
                         + " were sent but could not be deleted from the source (a later redrive sends them again; "
@@ -156,24 +162,23 @@ final class DlqCommand implements Runnable {
         }
 
         /**
-         * SQS's own move, with no destination: each message goes back to the queue it was dead-lettered from, and a
-         * message that was sent to the dead-letter queue directly has none, so it is not moved. Used only when
-         * {@code --to} is that queue (its redrive policy names {@code --from}).
+         * Why SQS's own move cannot be used, or null when it can. The move task, with no destination, sends each
+         * message back to the queue it was dead-lettered from, so it is used only when {@code --to} is that queue (its
+         * redrive policy names {@code --from}); and it cannot be told to leave a message that was sent to the
+         * dead-letter queue directly, so it is used only when a look at every message finds none.
          */
-        private long moveTask(SqsClient sqs, PrintWriter out) throws InterruptedException {
-            String sourceArn = arn(sqs, from);
+        private String whyNotByMoveTask(SqsClient sqs, String fromArn, QueueRedrive redrive) {
             String redrivePolicy = sqs.getQueueAttributes(r -> r.queueUrl(to).attributeNames(
                     QueueAttributeName.REDRIVE_POLICY)).attributes().getOrDefault(QueueAttributeName.REDRIVE_POLICY, "");
-            if (!redrivePolicy.contains("\"" + sourceArn + "\"")) {
-                throw SqsException.builder().awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails
-                        .builder().errorCode(to + " does not dead-letter into " + from).build()).build();
+            if (!redrivePolicy.contains("\"" + fromArn + "\"")) {
+                return to + " does not dead-letter into " + from;
             }
-            long foreign = new QueueRedrive(sqs, from, to, arn(sqs, to)).notDeadLetteredFromDestination();
-            if (foreign > 0) {
-                throw SqsException.builder().awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails
-                        .builder().errorCode(foreign + " message(s) in " + from + " were not dead-lettered from " + to
-                                + ", and a move task would move them too").build()).build();
-            }
+            long foreign = redrive.notDeadLetteredFromDestination();
+            return foreign == 0 ? null : foreign + " message(s) in " + from + " were not dead-lettered from " + to
+                    + ", and a move task would move them too";
+        }
+
+        private long moveTask(SqsClient sqs, String sourceArn, PrintWriter out) throws InterruptedException {
             String handle = sqs.startMessageMoveTask(r -> r.sourceArn(sourceArn)).taskHandle();
             out.println("message move task started: " + handle);
             while (true) {

@@ -1,6 +1,7 @@
 package uk.gov.ida.eventrecorder.queue;
 
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchResponse;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -118,7 +119,7 @@ public final class QueueRedrive {
     public long notDeadLetteredFromDestination() {
         Set<String> seen = new HashSet<>();
         long foreign = 0;
-        List<software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry> release = new ArrayList<>();
+        List<ChangeMessageVisibilityBatchRequestEntry> release = new ArrayList<>();
         try {
             while (true) {
                 List<Message> batch = receive(seen, Set.of(), 0);
@@ -133,14 +134,14 @@ public final class QueueRedrive {
                     if (!toArn.equals(m.attributes().get(MessageSystemAttributeName.DEAD_LETTER_QUEUE_SOURCE_ARN))) {
                         foreign++;
                     }
-                    release.add(software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry
+                    release.add(ChangeMessageVisibilityBatchRequestEntry
                             .builder().id(Integer.toString(release.size())).receiptHandle(m.receiptHandle())
                             .visibilityTimeout(0).build());
                 }
             }
         } finally {
             for (int i = 0; i < release.size(); i += 10) {
-                List<software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry> part =
+                List<ChangeMessageVisibilityBatchRequestEntry> part =
                         release.subList(i, Math.min(release.size(), i + 10));
                 sqs.changeMessageVisibilityBatch(r -> r.queueUrl(from).entries(part));
             }

@@ -11,7 +11,6 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.Tag;
 import software.amazon.awssdk.services.s3.model.TaggingDirective;
-
 import uk.gov.ida.eventrecorder.store.SqlFailure;
 
 import java.sql.SQLException;

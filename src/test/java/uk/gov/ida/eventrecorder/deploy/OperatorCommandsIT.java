@@ -22,6 +22,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -384,8 +386,20 @@ class OperatorCommandsIT {
             process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         }
         process.getOutputStream().close();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Run(process.waitFor(), output);
+        // Read while it runs; a command that hangs fails the test with what it printed, not at the suite's time-out.
+        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "(output unreadable: " + e + ")";
+            }
+        });
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the command " + List.of(args) + " did not end in 120 s; it printed:\n"
+                    + output.completeOnTimeout("", 5, TimeUnit.SECONDS).join());
+        }
+        return new Run(process.exitValue(), output.join());
     }
 
     /** The functions' environment against this machine's test server, reached without TLS (doctor accepts that here). */
