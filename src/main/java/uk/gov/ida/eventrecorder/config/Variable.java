@@ -28,6 +28,15 @@ public enum Variable {
     OUTAGE_RETRY_MAX_SECONDS("the longest visibility timeout an outage back-off sets (SQS allows 43200)"),
     METRICS_NAMESPACE("CloudWatch namespace of the Embedded Metric Format lines"),
     FRAUD_UPLOAD_MAX_BYTES("the largest IDP fraud-data upload accepted; a larger file is refused with a validation failure"),
+    EXPORT_BUCKET("the export function's bucket: Parquet (and CSV) of each settled day, and the signed manifests"),
+    EXPORT_PREFIX("a folder in that bucket for everything the export writes (default: the bucket's root)"),
+    EXPORT_SIGNING_KEY_ID("the KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY) that signs the export's manifests"),
+    EXPORT_SETTLE_HOURS("hours after a UTC day's end before the export writes it (default 2): events still arriving "
+            + "for it meanwhile"),
+    EXPORT_LATE_DAYS("how many of the latest exported days each export run checks for rows recorded since, and "
+            + "writes an addendum for (default 30)"),
+    EXPORT_FORMATS("parquet (default) or parquet,csv: the formats of the export's objects"),
+    EXPORT_START_DATE("YYYY-MM-DD: the export writes no day before it (default: each table's first row)"),
     AWS_REGION("region for signing RDS IAM tokens; set by Lambda itself", true),
     AWS_LAMBDA_LOG_LEVEL("the lowest level logged; Lambda sets it from the function's application log level", true),
     AWS_LAMBDA_INITIALIZATION_TYPE("on-demand, provisioned-concurrency or snap-start: how Lambda initialised this "

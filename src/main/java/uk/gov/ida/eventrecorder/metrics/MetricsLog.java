@@ -29,6 +29,7 @@ public final class MetricsLog {
     public static final String DRAIN_FUNCTION = "QueueDrainHandler";
     /** The {@code Function} dimension of the partition maintenance's metrics. */
     public static final String MAINTENANCE_FUNCTION = "PartitionMaintenance";
+    public static final String EXPORT_FUNCTION = "Export";
 
     private final String namespace;
     private final String function;
@@ -148,6 +149,26 @@ public final class MetricsLog {
      */
     public void partitions(int created, long rowsInDefault) {
         out().println(partitionsLine(System.currentTimeMillis(), created, rowsInDefault));
+    }
+
+    /**
+     * One export run: days and addenda written, rows, and {@code ExportIncomplete} (1 when the run ran out of time,
+     * which the template alarms on when it repeats) and {@code ExportWarnings} (days now holding fewer rows than
+     * were exported).
+     */
+    public void export(int days, int addenda, long rows, boolean complete, int warnings) {
+        out().println(exportLine(System.currentTimeMillis(), days, addenda, rows, complete, warnings));
+    }
+
+    String exportLine(long timestamp, int days, int addenda, long rows, boolean complete, int warnings) {
+        return "{" + levelField + "\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
+                + escape(namespace) + "\",\"Dimensions\":[[\"Function\"]],\"Metrics\":["
+                + "{\"Name\":\"DaysExported\",\"Unit\":\"Count\"},{\"Name\":\"AddendaExported\",\"Unit\":\"Count\"},"
+                + "{\"Name\":\"RowsExported\",\"Unit\":\"Count\"},{\"Name\":\"ExportIncomplete\",\"Unit\":\"Count\"},"
+                + "{\"Name\":\"ExportWarnings\",\"Unit\":\"Count\"}]}]},"
+                + "\"Function\":\"" + escape(function) + "\",\"DaysExported\":" + days + ",\"AddendaExported\":" + addenda
+                + ",\"RowsExported\":" + rows + ",\"ExportIncomplete\":" + (complete ? 0 : 1)
+                + ",\"ExportWarnings\":" + warnings + "}";
     }
 
     String partitionsLine(long timestamp, int created, long rowsInDefault) {

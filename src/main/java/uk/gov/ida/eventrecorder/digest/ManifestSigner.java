@@ -1,0 +1,32 @@
+package uk.gov.ida.eventrecorder.digest;
+
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.kms.KmsClient;
+import software.amazon.awssdk.services.kms.model.MessageType;
+import software.amazon.awssdk.services.kms.model.SigningAlgorithmSpec;
+
+import java.util.Base64;
+
+/** Signs manifests with the export's KMS asymmetric key ({@code kms:Sign}; the private half never leaves KMS). */
+public final class ManifestSigner {
+    private final KmsClient kms;
+    private final String keyId;
+
+    public ManifestSigner(KmsClient kms, String keyId) {
+        this.kms = kms;
+        this.keyId = keyId;
+    }
+
+    public String keyId() {
+        return keyId;
+    }
+
+    public ManifestSignature sign(String manifestKey, String manifestSha256) {
+        byte[] signature = kms.sign(r -> r.keyId(keyId).messageType(MessageType.RAW)
+                .signingAlgorithm(SigningAlgorithmSpec.ECDSA_SHA_256)
+                .message(SdkBytes.fromByteArray(ManifestSignature.statement(manifestKey, manifestSha256))))
+                .signature().asByteArray();
+        return new ManifestSignature(manifestKey, manifestSha256, keyId, ManifestSignature.ALGORITHM,
+                Base64.getEncoder().encodeToString(signature));
+    }
+}

@@ -1,0 +1,80 @@
+package uk.gov.ida.eventrecorder.export;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What one export run did: the handler's answer, its log line and its metrics. */
+public final class ExportReport {
+    private int daysExported;
+    private int addenda;
+    private long rows;
+    private long bytes;
+    private boolean complete = true;
+    private String stoppedBefore;
+    private final List<String> warnings = new ArrayList<>();
+
+    void exported(boolean addendum, long rows, long bytes) {
+        if (addendum) {
+            addenda++;
+        } else {
+            daysExported++;
+        }
+        this.rows += rows;
+        this.bytes += bytes;
+    }
+
+    void stoppedBefore(String what) {
+        complete = false;
+        stoppedBefore = what;
+    }
+
+    void warn(String warning) {
+        warnings.add(warning);
+    }
+
+    public int daysExported() {
+        return daysExported;
+    }
+
+    public int addenda() {
+        return addenda;
+    }
+
+    public long rows() {
+        return rows;
+    }
+
+    public long bytes() {
+        return bytes;
+    }
+
+    /** False when the invocation's time ran out first: the next run goes on from {@link #stoppedBefore}. */
+    public boolean complete() {
+        return complete;
+    }
+
+    public String stoppedBefore() {
+        return stoppedBefore;
+    }
+
+    /** Days that hold fewer rows than were exported: only {@code verify --against-database} can say which. */
+    public List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
+    public Map<String, Object> asMap() {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("complete", complete);
+        map.put("daysExported", daysExported);
+        map.put("addenda", addenda);
+        map.put("rows", rows);
+        map.put("bytes", bytes);
+        if (stoppedBefore != null) {
+            map.put("stoppedBefore", stoppedBefore);
+        }
+        map.put("warnings", warnings());
+        return map;
+    }
+}

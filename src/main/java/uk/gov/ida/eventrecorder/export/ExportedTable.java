@@ -1,0 +1,73 @@
+package uk.gov.ida.eventrecorder.export;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * One table the export writes, with what decides a row's day and its order.
+ *
+ * @param name       {@code schema.table}
+ * @param parentJoin for a table without a time of its own, the join to the row that has it (its day is its parent's)
+ * @param dayColumn  the timestamp that decides the row's UTC day
+ * @param keyColumns the primary key: rows are written and compared in this order, text keys byte-wise
+ *                   ({@code COLLATE "C"}), so that the order does not depend on the database's collation
+ * @param textKeys   which of the key columns are text
+ */
+public record ExportedTable(String name, String parentJoin, String dayColumn, List<String> keyColumns,
+                            List<String> textKeys) {
+    /**
+     * Every table the recorder's functions write ({@code billing.billing_status} is written by none of them). Their
+     * columns are read from the database, in the table's own order.
+     */
+    public static final List<ExportedTable> ALL = List.of(
+            new ExportedTable("audit.audit_events", "", "t.time_stamp", List.of("event_id", "time_stamp"),
+                    List.of("event_id")),
+            new ExportedTable("billing.billing_events", "", "t.time_stamp", List.of("event_id"), List.of("event_id")),
+            new ExportedTable("billing.fraud_events", "", "t.time_stamp", List.of("event_id"), List.of("event_id")),
+            new ExportedTable("idp_data.upload_sessions", "", "t.time_stamp", List.of("id"), List.of()),
+            new ExportedTable("idp_data.upload_session_validation_failures",
+                    "JOIN idp_data.upload_sessions p ON p.id = t.upload_session_id", "p.time_stamp", List.of("id"),
+                    List.of()),
+            new ExportedTable("idp_data.idp_fraud_events", "", "t.time_stamp", List.of("id"), List.of()),
+            new ExportedTable("idp_data.idp_fraud_event_contraindicators",
+                    "JOIN idp_data.idp_fraud_events p ON p.id = t.idp_fraud_events_id", "p.time_stamp",
+                    List.of("idp_fraud_events_id", "contraindicator_code"), List.of("contraindicator_code")));
+
+    public static ExportedTable named(String name) {
+        return ALL.stream().filter(t -> t.name().equals(name) || t.shortName().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("not an exported table: " + name + " (one of "
+                        + ALL.stream().map(ExportedTable::name).collect(Collectors.joining(", ")) + ")"));
+    }
+
+    public String shortName() {
+        return name.substring(name.indexOf('.') + 1);
+    }
+
+    /** The day's rows, the day column last (as {@code export_day_time}), in key order; two parameters: [from, to). */
+    public String rowsQuery() {
+        return "SELECT t.*, " + dayColumn + " AS export_day_time FROM " + name + " t " + parentJoin
+                + " WHERE " + dayColumn + " >= ? AND " + dayColumn + " < ? ORDER BY " + orderBy();
+    }
+
+    /** Rows per UTC day over [from, to). */
+    public String dayCountsQuery() {
+        return "SELECT (" + dayColumn + ")::date, count(*) FROM " + name + " t " + parentJoin
+                + " WHERE " + dayColumn + " >= ? AND " + dayColumn + " < ? GROUP BY 1";
+    }
+
+    /** The first day that has a row. */
+    public String firstDayQuery() {
+        return "SELECT min(" + dayColumn + ")::date FROM " + name + " t " + parentJoin;
+    }
+
+    /** The same rows as {@link #rowsQuery} without the day column: what the benchmark's ceiling copies. */
+    public String plainRowsQuery() {
+        return "SELECT t.* FROM " + name + " t " + parentJoin + " WHERE " + dayColumn + " >= ? AND " + dayColumn
+                + " < ? ORDER BY " + orderBy();
+    }
+
+    private String orderBy() {
+        return keyColumns.stream().map(k -> "t." + k + (textKeys.contains(k) ? " COLLATE \"C\"" : ""))
+                .collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,154 @@
+package uk.gov.ida.eventrecorder.export;
+
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import uk.gov.ida.eventrecorder.digest.Manifest;
+import uk.gov.ida.eventrecorder.digest.RowDigest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * An object written to S3 as it is produced: parts of {@link #PART_SIZE} bytes go up as they fill (multipart upload),
+ * so memory holds one part, whatever the object's size. Nothing is visible until {@link #complete}; an object that
+ * would replace one already there is refused ({@code If-None-Match: *}). {@link #abort} leaves nothing behind.
+ */
+final class S3Upload extends OutputStream {
+    /** S3's smallest part but the last is 5 MiB; 8 MiB keeps a 10-million-row day to a few hundred parts. */
+    static final int PART_SIZE = 8 * 1024 * 1024;
+
+    private final S3Client s3;
+    private final String bucket;
+    private final String key;
+    private final String contentType;
+    private final MessageDigest sha256 = RowDigest.sha256();
+    private final List<CompletedPart> parts = new ArrayList<>();
+    private byte[] buffer = new byte[64 * 1024];
+    private int filled;
+    private long size;
+    private String uploadId;
+
+    S3Upload(S3Client s3, String bucket, String key, String contentType) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.key = key;
+        this.contentType = contentType;
+    }
+
+    String key() {
+        return key;
+    }
+
+    /** Bytes written so far (Parquet's writer asks, to place its footer's offsets). */
+    long position() {
+        return size;
+    }
+
+    @Override
+    public void write(int b) {
+        write(new byte[]{(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) {
+        sha256.update(bytes, offset, length);
+        size += length;
+        while (length > 0) {
+            if (filled == buffer.length) {
+                if (buffer.length < PART_SIZE) {
+                    buffer = java.util.Arrays.copyOf(buffer, Math.min(PART_SIZE, buffer.length * 2));
+                } else {
+                    uploadPart();
+                }
+            }
+            int n = Math.min(length, buffer.length - filled);
+            System.arraycopy(bytes, offset, buffer, filled, n);
+            filled += n;
+            offset += n;
+            length -= n;
+        }
+    }
+
+    private void uploadPart() {
+        if (uploadId == null) {
+            uploadId = s3.createMultipartUpload(r -> r.bucket(bucket).key(key).contentType(contentType)).uploadId();
+        }
+        int number = parts.size() + 1;
+        String etag = s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(uploadId).partNumber(number),
+                RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled))).eTag();
+        parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+        filled = 0;
+    }
+
+    /** Closing does not publish the object: only {@link #complete} does, once everything it belongs with is written. */
+    @Override
+    public void close() {
+    }
+
+    /**
+     * Publishes the object. If the key is taken already (a run stopped after writing it and before its manifest),
+     * the object there is adopted when it holds these very bytes, and refused otherwise.
+     */
+    Manifest.StoredObject complete(String format) {
+        String sha = HexFormat.of().formatHex(sha256.digest());
+        try {
+            if (uploadId == null) {
+                s3.putObject(r -> r.bucket(bucket).key(key).contentType(contentType).ifNoneMatch("*"),
+                        RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled)));
+            } else {
+                if (filled > 0) {
+                    uploadPart();
+                }
+                s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId).ifNoneMatch("*")
+                        .multipartUpload(m -> m.parts(parts)));
+                uploadId = null;
+            }
+        } catch (S3Exception e) {
+            if (e.statusCode() != 412) {
+                throw e;
+            }
+            abort();
+            if (!sha.equals(existingSha256())) {
+                throw new IllegalStateException(key + " exists already with other content: an earlier run wrote it "
+                        + "and stopped before its manifest, from rows that have changed since (README, \"Export and "
+                        + "verification\", an interrupted export)", null);
+            }
+        }
+        buffer = null;
+        return new Manifest.StoredObject(key, format, size, sha);
+    }
+
+    private String existingSha256() {
+        MessageDigest existing = RowDigest.sha256();
+        try (InputStream in = s3.getObject(r -> r.bucket(bucket).key(key), ResponseTransformer.toInputStream())) {
+            byte[] chunk = new byte[64 * 1024];
+            for (int n; (n = in.read(chunk)) > 0; ) {
+                existing.update(chunk, 0, n);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return HexFormat.of().formatHex(existing.digest());
+    }
+
+    /** Gives up the object: a multipart upload begun is aborted, so no part is kept (or billed). */
+    void abort() {
+        if (uploadId != null) {
+            String id = uploadId;
+            uploadId = null;
+            try {
+                s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(id));
+            } catch (RuntimeException e) {
+                // The bucket's lifecycle rule removes incomplete uploads after a day; nothing is visible meanwhile.
+            }
+        }
+    }
+}

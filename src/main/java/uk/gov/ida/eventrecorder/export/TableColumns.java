@@ -1,0 +1,86 @@
+package uk.gov.ida.eventrecorder.export;
+
+import uk.gov.ida.eventrecorder.digest.ColumnType;
+import uk.gov.ida.eventrecorder.digest.Manifest;
+
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An exported table's columns as the database describes them (name, type, nullability), in the table's order, and
+ * the key that orders and identifies its rows.
+ */
+public record TableColumns(List<String> names, List<ColumnType> types, List<Boolean> nullable, int[] keyIndexes) {
+    static TableColumns of(ExportedTable table, ResultSetMetaData meta) throws SQLException {
+        List<String> names = new ArrayList<>();
+        List<ColumnType> types = new ArrayList<>();
+        List<Boolean> nullable = new ArrayList<>();
+        // The last column is the day column the query adds (export_day_time), not one of the table's.
+        for (int i = 1; i < meta.getColumnCount(); i++) {
+            names.add(meta.getColumnName(i));
+            types.add(ColumnType.ofPostgres(meta.getColumnTypeName(i)));
+            nullable.add(meta.isNullable(i) != ResultSetMetaData.columnNoNulls);
+        }
+        int[] keys = table.keyColumns().stream().mapToInt(names::indexOf).toArray();
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] < 0) {
+                throw new IllegalStateException(table.name() + " has no column " + table.keyColumns().get(i));
+            }
+        }
+        return new TableColumns(List.copyOf(names), List.copyOf(types), List.copyOf(nullable), keys);
+    }
+
+    public List<Manifest.Column> described() {
+        List<Manifest.Column> columns = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            columns.add(new Manifest.Column(names.get(i), types.get(i).name().toLowerCase(java.util.Locale.ROOT)));
+        }
+        return columns;
+    }
+
+    /** Orders rows by key as the query does: text by UTF-8 bytes ({@code COLLATE "C"}), numbers and times by value. */
+    public int compareKeys(Object[] a, Object[] b) {
+        for (int k : keyIndexes) {
+            int c = switch (types.get(k)) {
+                case TEXT, JSON -> compareCodePoints((String) a[k], (String) b[k]);
+                case INT32 -> Integer.compare((Integer) a[k], (Integer) b[k]);
+                case INT64, TIMESTAMP -> Long.compare((Long) a[k], (Long) b[k]);
+                case BOOLEAN -> Boolean.compare((Boolean) a[k], (Boolean) b[k]);
+            };
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
+    }
+
+    /** The key as a finding names it: {@code event_id=…} (identifiers, never the row's content). */
+    public String describeKey(Object[] row) {
+        StringBuilder s = new StringBuilder();
+        for (int k : keyIndexes) {
+            if (!s.isEmpty()) {
+                s.append(' ');
+            }
+            s.append(names.get(k)).append('=').append(types.get(k).canonical(row[k]));
+        }
+        return s.toString();
+    }
+
+    // UTF-8's byte order is code point order; String.compareTo compares UTF-16 units, which differs above U+FFFF.
+    private static int compareCodePoints(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int x = a.codePointAt(i);
+            int y = b.codePointAt(j);
+            if (x != y) {
+                return Integer.compare(x, y);
+            }
+            i += Character.charCount(x);
+            j += Character.charCount(y);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    }
+}

@@ -1,0 +1,84 @@
+package uk.gov.ida.eventrecorder.export;
+
+import uk.gov.ida.eventrecorder.digest.ColumnType;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+
+/**
+ * One table's rows of one UTC day, read through a server-side cursor ({@code fetchSize} rows at a time, in the
+ * caller's transaction), in key order: memory does not grow with the day.
+ */
+public final class TableRows implements AutoCloseable {
+    static final int FETCH_SIZE = 5_000;
+
+    private final PreparedStatement statement;
+    private final ResultSet rows;
+    private final TableColumns columns;
+    private final List<ColumnType> types;
+    private final int width;
+    private long dayMicros;
+
+    public TableRows(Connection connection, ExportedTable table, LocalDate day) throws SQLException {
+        if (connection.getAutoCommit()) {
+            throw new IllegalStateException("a cursor needs a transaction: autocommit must be off");
+        }
+        this.statement = connection.prepareStatement(table.rowsQuery());
+        statement.setFetchSize(FETCH_SIZE);
+        statement.setObject(1, day.atStartOfDay());
+        statement.setObject(2, day.plusDays(1).atStartOfDay());
+        this.rows = statement.executeQuery();
+        this.columns = TableColumns.of(table, rows.getMetaData());
+        this.types = columns.types();
+        this.width = types.size();
+    }
+
+    public TableColumns columns() {
+        return columns;
+    }
+
+    /** The next row's values (a new array), or null at the end. */
+    public Object[] next() throws SQLException {
+        if (!rows.next()) {
+            return null;
+        }
+        Object[] values = new Object[width];
+        for (int i = 0; i < width; i++) {
+            values[i] = read(i + 1, types.get(i));
+        }
+        dayMicros = ColumnType.microsOf(rows.getObject(width + 1, LocalDateTime.class).toInstant(ZoneOffset.UTC));
+        return values;
+    }
+
+    /** The day column of the row {@link #next} returned last, in microseconds. */
+    public long dayMicros() {
+        return dayMicros;
+    }
+
+    private Object read(int column, ColumnType type) throws SQLException {
+        Object value = switch (type) {
+            case TEXT, JSON -> rows.getString(column);
+            case INT32 -> rows.getInt(column);
+            case INT64 -> rows.getLong(column);
+            case BOOLEAN -> rows.getBoolean(column);
+            case TIMESTAMP -> {
+                LocalDateTime time = rows.getObject(column, LocalDateTime.class);
+                yield time == null ? null : ColumnType.microsOf(time.toInstant(ZoneOffset.UTC));
+            }
+        };
+        return rows.wasNull() ? null : value;
+    }
+
+    @Override
+    public void close() throws SQLException {
+        try (statement) {
+            rows.close();
+        }
+    }
+}
