@@ -24,6 +24,51 @@ class LayeringTest {
         assertEquals(List.of(), naming("wiring", "uk.gov.ida.eventrecorder.cli"));
     }
 
+    /**
+     * The recorder's artifact leaves out the export's classes (pom.xml, the recorder-artifact execution's filter) so
+     * that its functions carry no Parquet: no class it keeps may name one it leaves out, or a function would fail
+     * with NoClassDefFoundError where the tests, on the full class path, pass.
+     */
+    @Test
+    void noClassInTheRecordersArtifactNamesOneOnlyTheExportArtifactHas() throws IOException {
+        String pom = Files.readString(Path.of("pom.xml"));
+        String filter = pom.substring(pom.indexOf("<artifact>uk.gov.ida:event-recorder</artifact>"));
+        filter = filter.substring(0, filter.indexOf("</filter>"));
+        List<String> exportOnly = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<exclude>uk/gov/ida/eventrecorder/(.+?)</exclude>")
+                .matcher(filter);
+        while (m.find()) {
+            exportOnly.add(m.group(1));
+        }
+        assertEquals(List.of("export/**", "digest/**", "verification/**", "cli/ExportCli*", "cli/VerifyCommand*",
+                "cli/ExportCommand*", "lambda/ExportHandler*", "wiring/ExportDependencies*"), exportOnly);
+        List<String> names = exportOnly.stream().map(e -> "uk.gov.ida.eventrecorder." + e.replace("/**", ".")
+                .replace("*", "").replace('/', '.')).toList();
+        List<String> found = new ArrayList<>();
+        try (var files = Files.walk(MAIN)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                String relative = MAIN.relativize(file).toString();
+                boolean kept = exportOnly.stream().noneMatch(e -> e.endsWith("/**")
+                        ? relative.startsWith(e.substring(0, e.length() - 2)) : relative.startsWith(e.replace("*", "")));
+                if (!kept) {
+                    continue;
+                }
+                String source = Files.readString(file);
+                for (String name : names) {
+                    if (source.contains(name)) {
+                        found.add(relative + " names " + name);
+                    }
+                }
+                for (String library : List.of("org.apache.parquet", "blue.strategic", "org.apache.hadoop")) {
+                    if (source.contains(library)) {
+                        found.add(relative + " names " + library);
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), found);
+    }
+
     private static List<String> naming(String pkg, String other) throws IOException {
         List<String> found = new ArrayList<>();
         try (var files = Files.list(MAIN.resolve(pkg))) {

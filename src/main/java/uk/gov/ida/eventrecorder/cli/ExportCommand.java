@@ -4,7 +4,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import uk.gov.ida.eventrecorder.config.ExportConfig;
 import uk.gov.ida.eventrecorder.export.ExportReport;
-import uk.gov.ida.eventrecorder.lambda.ExportHandler;
+import uk.gov.ida.eventrecorder.wiring.ExportDependencies;
+
+import java.util.Optional;
 
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -21,9 +23,9 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ExportConfig.fromSystemEnvironment();
-        try (ExportHandler handler = new ExportHandler()) {
-            ExportReport report = handler.exporter().run(Instant.now(), () -> Long.MAX_VALUE);
+        try (ExportDependencies export = new ExportDependencies(ExportConfig.fromSystemEnvironment(), Optional.empty(),
+                Optional.empty())) {
+            ExportReport report = export.exporter().run(Instant.now(), () -> Long.MAX_VALUE);
             spec.commandLine().getOut().println("export: " + report.daysExported() + " day(s), " + report.addenda()
                     + " addend(a), " + report.rows() + " row(s), " + report.bytes() + " byte(s)");
             report.warnings().forEach(w -> spec.commandLine().getOut().println("warning: " + w));

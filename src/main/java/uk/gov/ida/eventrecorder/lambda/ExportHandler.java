@@ -8,15 +8,11 @@ import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import uk.gov.ida.eventrecorder.ReportedFailure;
 import uk.gov.ida.eventrecorder.config.ExportConfig;
-import uk.gov.ida.eventrecorder.digest.ExportLayout;
-import uk.gov.ida.eventrecorder.digest.ManifestSigner;
 import uk.gov.ida.eventrecorder.export.ExportReport;
-import uk.gov.ida.eventrecorder.export.ExportedTable;
-import uk.gov.ida.eventrecorder.export.Exporter;
 import uk.gov.ida.eventrecorder.logging.RequestLogContext;
 import uk.gov.ida.eventrecorder.metrics.MetricsLog;
 import uk.gov.ida.eventrecorder.store.DatabaseUnavailableException;
-import uk.gov.ida.eventrecorder.wiring.Dependencies;
+import uk.gov.ida.eventrecorder.wiring.ExportDependencies;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,14 +30,16 @@ public final class ExportHandler implements RequestHandler<Map<String, Object>, 
     private static final Logger LOG = LoggerFactory.getLogger(ExportHandler.class);
 
     private final ExportConfig config;
-    private final Dependencies dependencies;
-    private final Optional<S3Client> s3;
-    private final Optional<KmsClient> kms;
+    private final ExportDependencies dependencies;
     private final Clock clock;
     private final MetricsLog metrics;
 
     public ExportHandler() {
         this(ExportConfig.fromSystemEnvironment(), Optional.empty(), Optional.empty(), Clock.systemUTC());
+    }
+
+    public ExportHandler(Map<String, String> environment) {
+        this(ExportConfig.fromEnvironment(environment), Optional.empty(), Optional.empty(), Clock.systemUTC());
     }
 
     /**
@@ -54,10 +52,7 @@ public final class ExportHandler implements RequestHandler<Map<String, Object>, 
 
     private ExportHandler(ExportConfig config, Optional<S3Client> s3, Optional<KmsClient> kms, Clock clock) {
         this.config = config;
-        this.dependencies = new Dependencies(config.database(), Optional.empty(), S3Import.CIRCUIT_OPEN,
-                "event-recorder-export", 1);
-        this.s3 = s3;
-        this.kms = kms;
+        this.dependencies = new ExportDependencies(config, s3, kms);
         this.clock = clock;
         this.metrics = new MetricsLog(config.metricsNamespace(), MetricsLog.EXPORT_FUNCTION);
     }
@@ -65,7 +60,7 @@ public final class ExportHandler implements RequestHandler<Map<String, Object>, 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> scheduledEvent, Context context) {
         try (RequestLogContext ignored = RequestLogContext.of(context)) {
-            ExportReport report = exporter().run(clock.instant(), context::getRemainingTimeInMillis);
+            ExportReport report = dependencies.exporter().run(clock.instant(), context::getRemainingTimeInMillis);
             metrics.export(report.daysExported(), report.addenda(), report.rows(), report.complete(),
                     report.warnings().size());
             LOG.info("export run: {} day(s), {} addend(a), {} row(s){}", report.daysExported(), report.addenda(),
@@ -79,13 +74,6 @@ public final class ExportHandler implements RequestHandler<Map<String, Object>, 
         } catch (RuntimeException e) {
             throw ReportedFailure.withoutContent(e);
         }
-    }
-
-    public Exporter exporter() {
-        return new Exporter(s3.orElseGet(dependencies::s3),
-                new ManifestSigner(kms.orElseGet(dependencies::kms), config.signingKeyId()),
-                dependencies.dataSource(), new Exporter.Settings(config.bucket(), new ExportLayout(config.prefix()),
-                config.settle(), config.lateDays(), config.csv(), config.startDate(), ExportedTable.ALL));
     }
 
     @Override

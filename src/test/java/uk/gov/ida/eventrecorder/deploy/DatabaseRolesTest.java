@@ -14,6 +14,8 @@ import uk.gov.ida.eventrecorder.config.DatabaseSettings;
 import uk.gov.ida.eventrecorder.lambda.ArchiveReplayHandler;
 import uk.gov.ida.eventrecorder.lambda.FraudUploadHandler;
 import uk.gov.ida.eventrecorder.lambda.PartitionMaintenanceHandler;
+import uk.gov.ida.eventrecorder.lambda.ExportHandler;
+import uk.gov.ida.eventrecorder.testing.LambdaContext;
 import uk.gov.ida.eventrecorder.lambda.SqsEventHandler;
 import uk.gov.ida.eventrecorder.store.DatabaseRole;
 import uk.gov.ida.eventrecorder.store.SchemaMigrations;
@@ -163,6 +165,24 @@ class DatabaseRolesTest {
                 environment(DatabaseRole.MAINTENANCE))) {
             Map<String, Object> result = handler.handleRequest(Map.of(), null);
             assertEquals(0L, result.get("rowsInDefaultPartition"), result.toString());
+        }
+        // The export, read-only: today's rows of every table, to moto's S3, signed by moto's KMS
+        uk.gov.ida.eventrecorder.testing.Moto moto = uk.gov.ida.eventrecorder.testing.Moto.get();
+        try (S3Client s3 = moto.s3(); software.amazon.awssdk.services.kms.KmsClient kms = moto.kms()) {
+            Map<String, String> env = environment(DatabaseRole.EXPORT);
+            env.put("EXPORT_BUCKET", moto.lockedBucket(s3, 1));
+            env.put("EXPORT_SIGNING_KEY_ID", moto.signingKey(kms));
+            // The queue's events are dated 2018-02-10 (EventBuilder), the fraud upload's 2018-07-01
+            for (String[] run : new String[][]{{"2018-02-10", "2"}, {"2018-07-01", "2"}}) {
+                java.time.LocalDate start = java.time.LocalDate.parse(run[0]);
+                env.put("EXPORT_START_DATE", run[0]);
+                try (ExportHandler handler = new ExportHandler(env, s3, kms, java.time.Clock.fixed(start.plusDays(
+                        2).atStartOfDay().toInstant(java.time.ZoneOffset.UTC), java.time.ZoneOffset.UTC))) {
+                    Map<String, Object> result = handler.handleRequest(Map.of(), LambdaContext.withTimeout(900_000));
+                    assertEquals(true, result.get("complete"), result.toString());
+                    assertTrue((Long) result.get("rows") >= Long.parseLong(run[1]), result.toString());
+                }
+            }
         }
     }
 

@@ -276,7 +276,7 @@ class TemplateTest {
     void eachFunctionLogsInAsItsOwnRoleAndMayConnectAsThatRoleOnly() {
         Map<String, String> roles = Map.of("RecordEventsFunction", "DbUser", "DrainEventsFunction", "DbUser",
                 "ArchiveReplayFunction", "ReplayDbUser", "FraudUploadFunction", "FraudUploadDbUser",
-                "PartitionMaintenanceFunction", "MaintenanceDbUser");
+                "PartitionMaintenanceFunction", "MaintenanceDbUser", "ExportFunction", "ExportDbUser");
         for (Map.Entry<String, String> e : roles.entrySet()) {
             JsonNode function = template.functions().get(e.getKey()).path("Properties");
             assertEquals(e.getValue(), function.path("Environment").path("Variables").path("DB_USER").path("Ref")
@@ -290,8 +290,8 @@ class TemplateTest {
             assertEquals(List.of("arn:aws:rds-db:${AWS::Region}:${AWS::AccountId}:dbuser:${DbResourceId}/${"
                     + e.getValue() + "}"), connects, e.getKey());
         }
-        assertEquals(5, roles.size(), "every function");
-        assertEquals(5, template.functions().size());
+        assertEquals(6, roles.size(), "every function");
+        assertEquals(6, template.functions().size());
     }
 
     @Test
@@ -314,6 +314,67 @@ class TemplateTest {
                     }));
             assertEquals(e.getValue(), actions, e.getKey());
         }
+    }
+
+    @Test
+    void theExportBucketIsWriteOnceEncryptedWithItsOwnKeyTlsOnlyAndNobodyMayDelete() {
+        JsonNode bucket = template.root.path("Resources").path("ExportBucket");
+        assertEquals("Retain", bucket.path("DeletionPolicy").asText());
+        JsonNode p = bucket.path("Properties");
+        assertEquals("Enabled", p.path("VersioningConfiguration").path("Status").asText());
+        assertTrue(p.path("ObjectLockEnabled").asBoolean());
+        JsonNode retention = p.path("ObjectLockConfiguration").path("Rule").path("DefaultRetention");
+        assertEquals("ExportObjectLockMode", retention.path("Mode").path("Ref").asText());
+        assertEquals("ExportRetentionDays", retention.path("Days").path("Ref").asText());
+        JsonNode parameters = template.root.path("Parameters");
+        assertEquals("COMPLIANCE", parameters.path("ExportObjectLockMode").path("Default").asText());
+        assertEquals(2557, parameters.path("ExportRetentionDays").path("Default").asInt(), "seven years");
+        JsonNode sse = p.path("BucketEncryption").path("ServerSideEncryptionConfiguration").get(0)
+                .path("ServerSideEncryptionByDefault");
+        assertEquals("aws:kms", sse.path("SSEAlgorithm").asText());
+        assertEquals("ExportBucketKey", sse.path("KMSMasterKeyID").path("Fn::GetAtt").get(0).asText());
+        JsonNode statements = template.root.path("Resources").path("ExportBucketPolicy").path("Properties")
+                .path("PolicyDocument").path("Statement");
+        boolean tlsOnly = false;
+        boolean noDelete = false;
+        for (JsonNode s : statements) {
+            assertEquals("Deny", s.path("Effect").asText());
+            assertEquals("*", s.path("Principal").asText());
+            tlsOnly |= s.path("Condition").path("Bool").path("aws:SecureTransport").asText().equals("false");
+            noDelete |= s.path("Action").toString().contains("s3:DeleteObjectVersion") && !s.has("Condition");
+        }
+        assertTrue(tlsOnly && noDelete, statements.toString());
+        JsonNode signing = template.root.path("Resources").path("ExportSigningKey").path("Properties");
+        assertEquals("ECC_NIST_P256", signing.path("KeySpec").asText());
+        assertEquals("SIGN_VERIFY", signing.path("KeyUsage").asText());
+        JsonNode export = template.functions().get("ExportFunction").path("Properties");
+        assertEquals("target/event-recorder-export.jar", export.path("CodeUri").asText(), "its own artifact");
+        assertEquals(1, export.path("ReservedConcurrentExecutions").asInt(), "one run at a time");
+        assertEquals("ExportSchedule", export.path("Events").path("Daily").path("Properties").path("Schedule")
+                .path("Ref").asText());
+    }
+
+    @Test
+    void onlyTheExportFunctionMayWriteTheExportBucketOrSignAndItMayDoNothingElse() {
+        Set<String> exportActions = new HashSet<>();
+        for (Map.Entry<String, JsonNode> function : template.functions().entrySet()) {
+            String policies = function.getValue().path("Properties").path("Policies").toString();
+            boolean export = function.getKey().equals("ExportFunction");
+            for (String name : List.of("ExportBucket", "ExportSigningKey", "ExportBucketKey", "kms:Sign")) {
+                assertEquals(export, policies.contains(name), function.getKey() + " and " + name);
+            }
+            if (export) {
+                function.getValue().path("Properties").path("Policies").forEach(p -> p.path("Statement").forEach(c -> {
+                    JsonNode s = c.has("Fn::If") ? c.get("Fn::If").get(1) : c;
+                    s.path("Action").forEach(a -> exportActions.add(a.asText()));
+                }));
+            }
+        }
+        assertEquals(Set.of("kms:Decrypt", "rds-db:connect", "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
+                "s3:ListBucket", "kms:Sign", "kms:GenerateDataKey"), exportActions);
+        assertEquals("${ExportBucket.Arn}/${ExportPrefix}*", template.functions().get("ExportFunction")
+                .path("Properties").path("Policies").toString().contains("${ExportBucket.Arn}/${ExportPrefix}*")
+                ? "${ExportBucket.Arn}/${ExportPrefix}*" : "its objects' resource", "puts only under its prefix");
     }
 
     @Test
