@@ -1,0 +1,127 @@
+package uk.gov.ida.eventrecorder.deploy;
+
+import org.junit.jupiter.api.Test;
+import uk.gov.ida.eventrecorder.testing.ExportFixture;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipFile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The export's own artifact as an operator and an auditor run it: {@code java -jar event-recorder-export.jar export}
+ * and {@code verify} in fresh JVMs, configured as the function is, against PostgreSQL and moto (reached through the
+ * SDK's standard {@code AWS_ENDPOINT_URL}); and the recorder's artifact without any of it.
+ */
+class ExportArtifactIT {
+    private static final Path EXPORT = Path.of(System.getProperty("export.artifact.path",
+            "target/event-recorder-export.jar"));
+    private static final Path RECORDER = Path.of(System.getProperty("artifact.path", "target/event-recorder-lambda.jar"));
+
+    private record Run(int exit, String output) {
+    }
+
+    @Test
+    void theRecordersArtifactCarriesNoParquetAndNoExportCodeAndTheExportsCarriesBoth() throws IOException {
+        try (ZipFile recorder = new ZipFile(RECORDER.toFile()); ZipFile export = new ZipFile(EXPORT.toFile())) {
+            for (String name : List.of("org/apache/parquet/hadoop/ParquetWriter.class",
+                    "org/xerial/snappy/Snappy.class", "uk/gov/ida/eventrecorder/export/Exporter.class",
+                    "uk/gov/ida/eventrecorder/lambda/ExportHandler.class",
+                    "uk/gov/ida/eventrecorder/verification/Verifier.class")) {
+                assertTrue(recorder.getEntry(name) == null, "the recorder's artifact has " + name);
+                assertTrue(export.getEntry(name) != null, "the export's artifact lacks " + name);
+            }
+            assertTrue(export.getEntry("uk/gov/ida/eventrecorder/lambda/SqsEventHandler.class") != null);
+            System.out.printf("artifacts: recorder %,d bytes (%d entries), export %,d bytes (%d entries)%n",
+                    RECORDER.toFile().length(), recorder.size(), EXPORT.toFile().length(), export.size());
+        }
+    }
+
+    @Test
+    void theOperatorExportsAndTheAuditorVerifiesThenFindsAnAlteredRowAndSaysWhenItCannotCheck() throws Exception {
+        ExportFixture f = new ExportFixture(true);
+        f.seed();
+        Map<String, String> env = environment(f);
+
+        Run export = run(env, "export");
+        assertEquals(0, export.exit(), export.output());
+        assertTrue(export.output().contains("export: "), export.output());
+        assertTrue(f.keys().contains("audit_events/date=" + ExportFixture.DAY_1 + "/part-000.parquet"), f.keys()
+                .toString());
+
+        Run intact = run(env, "verify", "--bucket", f.bucket, "--kms-key-id", f.keyId, "--against-database");
+        assertEquals(0, intact.exit(), intact.output());
+        String summary = intact.output().lines().filter(l -> l.startsWith("verify: ")).findFirst().orElseThrow();
+        assertTrue(summary.startsWith("verify: intact: "), summary);
+        assertTrue(summary.contains(" 0 tampered, 0 row(s) added since export"), summary);
+
+        f.db.admin("UPDATE billing.billing_events SET provided_level_of_assurance = 'LEVEL_4' WHERE event_id = 'bill-"
+                + ExportFixture.DAY_2 + "'");
+        Run tampered = run(env, "verify", "--bucket", f.bucket, "--kms-key-id", f.keyId, "--against-database",
+                "--no-progress");
+        assertEquals(1, tampered.exit(), tampered.output());
+        assertTrue(tampered.output().lines().anyMatch(l -> l.equals("TAMPERED billing.billing_events "
+                + ExportFixture.DAY_2 + ": event_id=bill-" + ExportFixture.DAY_2 + " altered since export")),
+                tampered.output());
+        assertFalse(tampered.output().contains("LEVEL_4"), "names the row, never its content");
+
+        Run progress = run(env, "verify", "--bucket", f.bucket, "--kms-key-id", f.keyId, "--progress");
+        assertTrue(progress.output().contains("\rverify: manifests "), "progress on one line when asked");
+
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        Map<String, String> unreachable = new HashMap<>(env);
+        unreachable.put("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:" + closed);
+        Run cannot = run(unreachable, "verify", "--bucket", f.bucket, "--kms-key-id", f.keyId);
+        assertEquals(2, cannot.exit(), cannot.output());
+        assertTrue(cannot.output().contains("UNCHECKED "), cannot.output());
+    }
+
+    private static Map<String, String> environment(ExportFixture f) {
+        Map<String, String> env = new HashMap<>();
+        env.put("DB_CONNECTION_STRING", f.db.connectionString());
+        env.put("EXPORT_BUCKET", f.bucket);
+        env.put("EXPORT_SIGNING_KEY_ID", f.keyId);
+        env.put("AWS_ENDPOINT_URL", f.moto.endpoint().toString());
+        env.put("AWS_REGION", "eu-west-2");
+        env.put("AWS_ACCESS_KEY_ID", "test");
+        env.put("AWS_SECRET_ACCESS_KEY", "test");
+        return env;
+    }
+
+    private static Run run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-jar", EXPORT.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        process.getOutputStream().close();
+        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "(output unreadable: " + e + ")";
+            }
+        });
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the command " + List.of(args) + " did not end in 120 s; it printed:\n"
+                    + output.completeOnTimeout("", 5, TimeUnit.SECONDS).join());
+        }
+        return new Run(process.exitValue(), output.join());
+    }
+}
