@@ -21,13 +21,23 @@ final class ExportCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The heap's high-water mark, pool by pool as the JVM keeps it: what the export's memory bound is about. */
+    private static long peakHeapBytes() {
+        return java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP)
+                .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+    }
+
     @Override
     public Integer call() throws Exception {
         try (ExportDependencies export = new ExportDependencies(ExportConfig.fromSystemEnvironment(), Optional.empty(),
                 Optional.empty())) {
+            long started = System.nanoTime();
             ExportReport report = export.exporter().run(Instant.now(), () -> Long.MAX_VALUE);
-            spec.commandLine().getOut().println("export: " + report.daysExported() + " day(s), " + report.addenda()
-                    + " addend(a), " + report.rows() + " row(s), " + report.bytes() + " byte(s)");
+            double seconds = (System.nanoTime() - started) / 1e9;
+            spec.commandLine().getOut().printf("export: %d day(s), %d addend(a), %d row(s), %d byte(s) in %.1f s "
+                            + "(%.0f rows/s), peak heap %d MB%n", report.daysExported(), report.addenda(), report.rows(),
+                    report.bytes(), seconds, report.rows() / seconds, peakHeapBytes() >> 20);
             report.warnings().forEach(w -> spec.commandLine().getOut().println("warning: " + w));
             return 0;
         }

@@ -1,5 +1,6 @@
 package uk.gov.ida.eventrecorder.digest;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -10,9 +11,9 @@ import java.util.Locale;
  * and verification"): what the row digest hashes, so that anyone can recompute it from the database or the files.
  */
 public enum ColumnType {
-    /** {@code text}: a String, as stored. */
+    /** {@code text}: its UTF-8 bytes as the database sent them (a byte[]), or a String; as stored. */
     TEXT,
-    /** {@code jsonb}: a String, PostgreSQL's own text form of the value ({@code details::text}). */
+    /** {@code jsonb}: PostgreSQL's own text form of the value ({@code details::text}), as bytes or a String. */
     JSON,
     /** {@code integer}: an Integer, in decimal. */
     INT32,
@@ -47,9 +48,60 @@ public enum ColumnType {
     /** The value's canonical text; {@code value} is never null here. */
     public String canonical(Object value) {
         return switch (this) {
-            case TEXT, JSON -> (String) value;
+            case TEXT, JSON -> value instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : (String) value;
             case INT32, INT64, BOOLEAN -> value.toString();
-            case TIMESTAMP -> MICROS.format(instantOfMicros((Long) value));
+            case TIMESTAMP -> timestamp((Long) value);
+        };
+    }
+
+    /**
+     * {@code YYYY-MM-DDTHH:MM:SS.ffffffZ} by arithmetic: the digest formats every timestamp of every row, and
+     * DateTimeFormatter was a tenth of the export's time. Years outside 0000-9999 (which the recorder refuses) take
+     * the formatter's form.
+     */
+    static String timestamp(long micros) {
+        long seconds = Math.floorDiv(micros, 1_000_000L);
+        int fraction = (int) Math.floorMod(micros, 1_000_000L);
+        long days = Math.floorDiv(seconds, 86_400L);
+        int secondOfDay = (int) Math.floorMod(seconds, 86_400L);
+        java.time.LocalDate date = java.time.LocalDate.ofEpochDay(days);
+        int year = date.getYear();
+        if (year < 0 || year > 9999) {
+            return MICROS.format(instantOfMicros(micros));
+        }
+        char[] c = new char[27];
+        digits(c, 0, year, 4);
+        c[4] = '-';
+        digits(c, 5, date.getMonthValue(), 2);
+        c[7] = '-';
+        digits(c, 8, date.getDayOfMonth(), 2);
+        c[10] = 'T';
+        digits(c, 11, secondOfDay / 3600, 2);
+        c[13] = ':';
+        digits(c, 14, secondOfDay / 60 % 60, 2);
+        c[16] = ':';
+        digits(c, 17, secondOfDay % 60, 2);
+        c[19] = '.';
+        digits(c, 20, fraction, 6);
+        c[26] = 'Z';
+        return new String(c);
+    }
+
+    private static void digits(char[] into, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            into[i] = (char) ('0' + value % 10);
+            value /= 10;
+        }
+    }
+
+    /**
+     * The canonical text in UTF-8: what the digest hashes. Text read from the database is hashed as the bytes the
+     * database sent (a text column's UTF-8), with no decoding and encoding again on the way.
+     */
+    public byte[] canonicalBytes(Object value) {
+        return switch (this) {
+            case TEXT, JSON -> value instanceof byte[] b ? b : ((String) value).getBytes(StandardCharsets.UTF_8);
+            default -> canonical(value).getBytes(StandardCharsets.US_ASCII);
         };
     }
 

@@ -1,6 +1,5 @@
 package uk.gov.ida.eventrecorder.digest;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -56,7 +55,7 @@ public final class RowDigest {
                 buffer[at++] = 0;
                 continue;
             }
-            byte[] text = types.get(i).canonical(value).getBytes(StandardCharsets.UTF_8);
+            byte[] text = types.get(i).canonicalBytes(value);
             at = ensure(at, 5 + text.length);
             buffer[at++] = 1;
             buffer[at++] = (byte) (text.length >>> 24);

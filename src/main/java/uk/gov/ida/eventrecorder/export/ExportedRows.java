@@ -93,7 +93,9 @@ public final class ExportedRows implements Iterator<Object[]>, AutoCloseable {
                 if (at < 0) {
                     throw new IllegalStateException("the exported file has a column the table lacks: " + heading);
                 }
-                target[at] = value;
+                // Text as the database's rows carry it (UTF-8 bytes), so that the two compare value for value.
+                target[at] = value instanceof String text ? text.getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                        : value;
                 return target;
             }
 

@@ -7,6 +7,7 @@ import uk.gov.ida.eventrecorder.digest.ExportLayout;
 import uk.gov.ida.eventrecorder.digest.Manifest;
 import uk.gov.ida.eventrecorder.digest.ManifestChain;
 import uk.gov.ida.eventrecorder.digest.ManifestSigner;
+import uk.gov.ida.eventrecorder.digest.RowDigest;
 
 import javax.sql.DataSource;
 import java.io.IOException;
@@ -163,9 +164,12 @@ public final class Exporter {
              PartWriter writer = new PartWriter(s3, settings.bucket(), settings.layout(), table, day, part,
                      settings.csv(), rows.columns())) {
             if (part == 0) {
-                for (Object[] row = rows.next(); row != null; row = rows.next()) {
-                    writer.write(row, rows.dayMicros());
-                    checkTime(writer.rows(), remaining, report, what);
+                RowDigest digest = writer.digest();
+                try (PrefetchedRows ahead = new PrefetchedRows(rows, digest::add)) {
+                    for (Object[] row = ahead.next(); row != null; row = ahead.next()) {
+                        writer.writeDigested(row, ahead.dayMicros());
+                        checkTime(writer.rows(), remaining, report, what);
+                    }
                 }
             } else {
                 try (ExportedRows old = new ExportedRows(s3, settings.bucket(), earlier, rows.columns())) {

@@ -32,13 +32,23 @@ final class ParquetRows implements AutoCloseable {
 
     ParquetRows(TableColumns columns, S3Upload out) throws IOException {
         MessageType schema = schema(columns);
-        this.writer = new Builder(file(out), schema, columns.types())
+        Builder builder = new Builder(file(out), schema, columns.types())
                 .withCompressionCodec(CompressionCodecName.SNAPPY)
                 .withRowGroupSize(ROW_GROUP_BYTES)
                 .withPageSize(1024 * 1024)
                 .withDictionaryEncoding(true)
-                .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
-                .build();
+                .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0);
+        // Keys and JSON are (nearly) unique: a dictionary for them is built only to be given up, and building it was
+        // the export's largest cost. Services, event types and levels repeat: those keep theirs.
+        for (int k : columns.keyIndexes()) {
+            builder.withDictionaryEncoding(columns.names().get(k), false);
+        }
+        for (int i = 0; i < columns.types().size(); i++) {
+            if (columns.types().get(i) == ColumnType.JSON) {
+                builder.withDictionaryEncoding(columns.names().get(i), false);
+            }
+        }
+        this.writer = builder.build();
     }
 
     void write(Object[] row) throws IOException {
@@ -170,7 +180,8 @@ final class ParquetRows implements AutoCloseable {
                 }
                 consumer.startField(names[i], i);
                 switch (types[i]) {
-                    case TEXT, JSON -> consumer.addBinary(Binary.fromString((String) value));
+                    case TEXT, JSON -> consumer.addBinary(value instanceof byte[] b ? Binary.fromConstantByteArray(b)
+                            : Binary.fromString((String) value));
                     case INT32 -> consumer.addInteger((Integer) value);
                     case INT64, TIMESTAMP -> consumer.addLong((Long) value);
                     case BOOLEAN -> consumer.addBoolean((Boolean) value);

@@ -35,6 +35,7 @@ final class PartWriter implements AutoCloseable {
     private S3Upload csvUpload;
     private ParquetRows parquet;
     private CsvRows csvRows;
+    private long written;
     private long first = Long.MAX_VALUE;
     private long last = Long.MIN_VALUE;
 
@@ -51,7 +52,18 @@ final class PartWriter implements AutoCloseable {
         this.digest = new RowDigest(columns.types());
     }
 
+    /** The part's row digest, for a reader that adds each row to it itself ({@link #writeDigested}). */
+    RowDigest digest() {
+        return digest;
+    }
+
     void write(Object[] row, long dayMicros) throws IOException {
+        digest.add(row);
+        writeDigested(row, dayMicros);
+    }
+
+    /** A row already added to {@link #digest()}, in order. */
+    void writeDigested(Object[] row, long dayMicros) throws IOException {
         if (parquet == null) {
             parquetUpload = new S3Upload(s3, bucket, layout.parquetKey(table.shortName(), day, part),
                     "application/vnd.apache.parquet");
@@ -61,7 +73,7 @@ final class PartWriter implements AutoCloseable {
                 csvRows = new CsvRows(columns, csvUpload);
             }
         }
-        digest.add(row);
+        written++;
         parquet.write(row);
         if (csvRows != null) {
             csvRows.write(row);
@@ -71,7 +83,7 @@ final class PartWriter implements AutoCloseable {
     }
 
     long rows() {
-        return digest.rows();
+        return written;
     }
 
     /** Publishes the objects: the CSV first, then the Parquet file analysts' tables read. */
@@ -85,7 +97,10 @@ final class PartWriter implements AutoCloseable {
             }
             objects.add(0, parquetUpload.complete("parquet"));
         }
-        long rows = digest.rows();
+        long rows = written;
+        if (digest.rows() != rows) {
+            throw new IllegalStateException("the digest holds " + digest.rows() + " rows, the files " + rows, null);
+        }
         return new Written(rows, digest.finish(), rows == 0 ? null : ColumnType.TIMESTAMP.canonical(first),
                 rows == 0 ? null : ColumnType.TIMESTAMP.canonical(last), objects);
     }

@@ -36,7 +36,7 @@ public final class RowComparison {
                 differences.deleted(exported.next());
             } else {
                 exported.next();
-                if (Arrays.equals(row, old)) {
+                if (Arrays.deepEquals(row, old)) { // text is byte[]: compared by content
                     equal++;
                 } else {
                     differences.altered(old, row);

@@ -31,6 +31,8 @@ final class S3Upload extends OutputStream {
     private final String contentType;
     private final MessageDigest sha256 = RowDigest.sha256();
     private final List<CompletedPart> parts = new ArrayList<>();
+    private final List<java.util.concurrent.Future<CompletedPart>> partsStarted = new ArrayList<>();
+    private java.util.concurrent.ExecutorService uploader;
     private byte[] buffer = new byte[64 * 1024];
     private int filled;
     private long size;
@@ -77,15 +79,40 @@ final class S3Upload extends OutputStream {
         }
     }
 
+    // A part goes up on a thread of its own while the next fills: one in flight, so memory holds two parts at most.
     private void uploadPart() {
         if (uploadId == null) {
             uploadId = s3.createMultipartUpload(r -> r.bucket(bucket).key(key).contentType(contentType)).uploadId();
+            uploader = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "export-upload");
+                t.setDaemon(true);
+                return t;
+            });
         }
-        int number = parts.size() + 1;
-        String etag = s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(uploadId).partNumber(number),
-                RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled))).eTag();
-        parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+        awaitPart();
+        int number = partsStarted.size() + 1;
+        byte[] part = java.util.Arrays.copyOf(buffer, filled);
+        String id = uploadId;
+        partsStarted.add(uploader.submit(() -> CompletedPart.builder().partNumber(number).eTag(s3.uploadPart(
+                r -> r.bucket(bucket).key(key).uploadId(id).partNumber(number), RequestBody.fromBytes(part)).eTag())
+                .build()));
         filled = 0;
+    }
+
+    private void awaitPart() {
+        for (java.util.concurrent.Future<CompletedPart> started : partsStarted) {
+            try {
+                CompletedPart done = started.get();
+                if (!parts.contains(done)) {
+                    parts.add(done);
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while uploading " + key, null);
+            }
+        }
     }
 
     /** Closing does not publish the object: only {@link #complete} does, once everything it belongs with is written. */
@@ -107,6 +134,8 @@ final class S3Upload extends OutputStream {
                 if (filled > 0) {
                     uploadPart();
                 }
+                awaitPart();
+                uploader.shutdown();
                 s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId).ifNoneMatch("*")
                         .multipartUpload(m -> m.parts(parts)));
                 uploadId = null;
@@ -141,6 +170,9 @@ final class S3Upload extends OutputStream {
 
     /** Gives up the object: a multipart upload begun is aborted, so no part is kept (or billed). */
     void abort() {
+        if (uploader != null) {
+            uploader.shutdownNow();
+        }
         if (uploadId != null) {
             String id = uploadId;
             uploadId = null;

@@ -44,7 +44,7 @@ public record TableColumns(List<String> names, List<ColumnType> types, List<Bool
     public int compareKeys(Object[] a, Object[] b) {
         for (int k : keyIndexes) {
             int c = switch (types.get(k)) {
-                case TEXT, JSON -> compareCodePoints((String) a[k], (String) b[k]);
+                case TEXT, JSON -> java.util.Arrays.compareUnsigned(utf8(a[k]), utf8(b[k]));
                 case INT32 -> Integer.compare((Integer) a[k], (Integer) b[k]);
                 case INT64, TIMESTAMP -> Long.compare((Long) a[k], (Long) b[k]);
                 case BOOLEAN -> Boolean.compare((Boolean) a[k], (Boolean) b[k]);
@@ -68,19 +68,9 @@ public record TableColumns(List<String> names, List<ColumnType> types, List<Bool
         return s.toString();
     }
 
-    // UTF-8's byte order is code point order; String.compareTo compares UTF-16 units, which differs above U+FFFF.
-    private static int compareCodePoints(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int x = a.codePointAt(i);
-            int y = b.codePointAt(j);
-            if (x != y) {
-                return Integer.compare(x, y);
-            }
-            i += Character.charCount(x);
-            j += Character.charCount(y);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
+    // COLLATE "C" orders by the bytes: UTF-8's byte order, which String.compareTo (UTF-16 units) does not keep above
+    // U+FFFF.
+    private static byte[] utf8(Object text) {
+        return text instanceof byte[] b ? b : ((String) text).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 }

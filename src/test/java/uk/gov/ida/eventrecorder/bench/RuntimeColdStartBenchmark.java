@@ -59,7 +59,10 @@ public final class RuntimeColdStartBenchmark {
                 if (options != null && run % 2 == 1) {
                     env.put("JAVA_TOOL_OPTIONS", options);
                 }
-                try (LambdaRuntime lambda = LambdaRuntime.start(artifact, handler, env, 1,
+                // -DcoldStart.before=<jar> alternates runs between this build's artifact and an earlier one.
+                String before = System.getProperty("coldStart.before");
+                Path runArtifact = before != null && run % 2 == 1 ? Path.of(before) : artifact;
+                try (LambdaRuntime lambda = LambdaRuntime.start(runArtifact, handler, env, 1,
                         nothing ? List.of(DoNothingHandler.class) : List.of())) {
                     init[run] = lambda.initMillis();
                     long t0 = System.nanoTime();
@@ -90,14 +93,15 @@ public final class RuntimeColdStartBenchmark {
             }
         }
         if (System.getProperty("coldStart.initType") != null || System.getProperty("coldStart.javaOptions") != null
-                || System.getProperty("coldStart.handler") != null) {
+                || System.getProperty("coldStart.handler") != null || System.getProperty("coldStart.before") != null) {
             long[][] split = {new long[(runs + 1) / 2], new long[runs / 2]};
             for (int run = 0; run < runs; run++) {
                 split[run % 2][run / 2] = total[run];
             }
             System.out.printf("alternating: on-demand init + first, median %d ms %s; %s: median %d ms %s%n",
                     median(split[0]), Arrays.toString(split[0]), System.getProperty("coldStart.initType",
-                            System.getProperty("coldStart.javaOptions", System.getProperty("coldStart.handler"))),
+                            System.getProperty("coldStart.javaOptions", System.getProperty("coldStart.handler",
+                                    System.getProperty("coldStart.before")))),
                     median(split[1]), Arrays.toString(split[1]));
         }
         System.out.printf("cold start under the runtime client, JDK %s, %d fresh processes: init %s ms, first "
