@@ -65,7 +65,7 @@ final class VerifyCommand implements Callable<Integer> {
         boolean showProgress = progress != null ? progress : System.console() != null;
         AwsClients clients = new AwsClients(Optional.ofNullable(System.getenv("AWS_REGION")));
         Dependencies dependencies = null;
-        try (S3Client s3 = clients.s3()) {
+        try (S3Client s3 = clients.s3ForLargeObjects()) {
             PublicKey publicKey;
             try {
                 publicKey = key.pem != null ? PublicKeys.fromPem(Files.readString(key.pem))

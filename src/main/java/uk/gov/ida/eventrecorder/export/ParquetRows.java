@@ -43,11 +43,15 @@ final class ParquetRows implements AutoCloseable {
         for (int k : columns.keyIndexes()) {
             builder.withDictionaryEncoding(columns.names().get(k), false);
         }
+        // Min/max of JSON text serve no query; keys keep theirs (a reader skips row groups by event_id).
         for (int i = 0; i < columns.types().size(); i++) {
             if (columns.types().get(i) == ColumnType.JSON) {
                 builder.withDictionaryEncoding(columns.names().get(i), false);
+                builder.withStatisticsEnabled(columns.names().get(i), false);
             }
         }
+        // Size statistics (parquet 1.15+) measure every value for a reader's planning; no reader of ours uses them.
+        builder.withSizeStatisticsEnabled(false);
         this.writer = builder.build();
     }
 

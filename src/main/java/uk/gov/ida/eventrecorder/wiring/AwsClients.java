@@ -32,6 +32,9 @@ public final class AwsClients {
     /** S3 moves whole objects (fraud uploads up to 20 MiB, copies); a stalled read still fails after READ_TIMEOUT. */
     public static final Duration S3_CALL_TIMEOUT = OutsideCall.S3;
 
+    public static final Duration LARGE_OBJECT_READ_TIMEOUT = Duration.ofMinutes(2);
+    public static final Duration LARGE_OBJECT_CALL_TIMEOUT = Duration.ofMinutes(10);
+
     private final Optional<Region> region;
 
     public AwsClients(Optional<String> region) {
@@ -45,6 +48,18 @@ public final class AwsClients {
 
     public S3Client s3() {
         return S3Client.builder().httpClient(httpClient()).overrideConfiguration(bounded(S3_CALL_TIMEOUT, false))
+                .applyMutation(b -> region.ifPresent(b::region)).build();
+    }
+
+    /**
+     * S3 for the export's objects: parts of 8 MiB and a completion that S3 may take minutes over for an object of
+     * thousands of parts (it keeps the connection open meanwhile). The functions' 5-second read bound would cut such a
+     * call and retry it over the first, still running: the export benchmark met exactly that at 10 million rows.
+     */
+    public S3Client s3ForLargeObjects() {
+        return S3Client.builder().httpClient(UrlConnectionHttpClient.builder().connectionTimeout(CONNECT_TIMEOUT)
+                        .socketTimeout(LARGE_OBJECT_READ_TIMEOUT).build())
+                .overrideConfiguration(bounded(LARGE_OBJECT_CALL_TIMEOUT, false))
                 .applyMutation(b -> region.ifPresent(b::region)).build();
     }
 

@@ -19,6 +19,7 @@ public final class ExportDependencies implements AutoCloseable {
     private final Dependencies dependencies;
     private final Optional<S3Client> s3;
     private final Optional<KmsClient> kms;
+    private final Lazy<S3Client> largeObjects;
 
     /**
      * @param s3  a client to use instead of the SDK's default one (tests: moto's S3, while the JVM's endpoint
@@ -31,6 +32,7 @@ public final class ExportDependencies implements AutoCloseable {
                 "event-recorder-export", 1);
         this.s3 = s3;
         this.kms = kms;
+        this.largeObjects = new Lazy<>(new AwsClients(config.database().region())::s3ForLargeObjects);
     }
 
     public ExportConfig config() {
@@ -38,7 +40,7 @@ public final class ExportDependencies implements AutoCloseable {
     }
 
     public Exporter exporter() {
-        return new Exporter(s3.orElseGet(dependencies::s3),
+        return new Exporter(s3.orElseGet(largeObjects::get),
                 new ManifestSigner(kms.orElseGet(dependencies::kms), config.signingKeyId()),
                 dependencies.dataSource(), new Exporter.Settings(config.bucket(), new ExportLayout(config.prefix()),
                 config.settle(), config.lateDays(), config.csv(), config.startDate(), ExportedTable.ALL));
@@ -46,6 +48,7 @@ public final class ExportDependencies implements AutoCloseable {
 
     @Override
     public void close() {
+        largeObjects.ifBuilt(S3Client::close);
         dependencies.close();
     }
 }

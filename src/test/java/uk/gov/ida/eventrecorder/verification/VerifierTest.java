@@ -79,6 +79,25 @@ class VerifierTest {
     }
 
     @Test
+    void aLateRowIsAddedSinceExportUntilItsAddendumThenTheDayOfTwoPartsIsIntact() {
+        ExportFixture f = exported(true);
+        f.db.admin("INSERT INTO billing.billing_events VALUES ('" + DAY_1 + " 18:00:00', 'sess-9', 'pid-9', 'req-9', "
+                + "'idp-a', 'LEVEL_1', 'LEVEL_2', NULL, 'late-bill', NULL)");
+        assertEquals(List.of("billing.billing_events " + DAY_1 + ": event_id=late-bill added since export"),
+                verify(f, true).texts(Finding.Kind.ADDED));
+
+        f.export(RUN_AT.plusSeconds(600), false);
+        Outcome afterAddendum = verify(f, true);
+
+        assertEquals(Verdict.INTACT, afterAddendum.result().verdict(), afterAddendum.findings().toString());
+        assertEquals(List.of(), afterAddendum.findings());
+        assertEquals(15, afterAddendum.result().manifests());
+        f.db.admin("DELETE FROM billing.billing_events WHERE event_id = 'late-bill'");
+        assertEquals(List.of("billing.billing_events " + DAY_1 + ": event_id=late-bill deleted since export"),
+                verify(f, true).texts(Finding.Kind.TAMPERED), "a row of the addendum is checked as any other");
+    }
+
+    @Test
     void aReplacedObjectIsNamedEvenWhenItsSizeIsTheSame() {
         ExportFixture f = exported(false);
         String key = "billing_events/date=" + DAY_1 + "/part-000.parquet";
