@@ -2,17 +2,14 @@ package uk.gov.ida.eventrecorder.deploy;
 
 import org.junit.jupiter.api.Test;
 import uk.gov.ida.eventrecorder.testing.ExportFixture;
+import uk.gov.ida.eventrecorder.testing.JavaCommand;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -103,25 +100,7 @@ class ExportArtifactIT {
     }
 
     private static Run run(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-jar", EXPORT.toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        process.getOutputStream().close();
-        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "(output unreadable: " + e + ")";
-            }
-        });
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("the command " + List.of(args) + " did not end in 120 s; it printed:\n"
-                    + output.completeOnTimeout("", 5, TimeUnit.SECONDS).join());
-        }
-        return new Run(process.exitValue(), output.join());
+        JavaCommand.Result result = JavaCommand.run(EXPORT, env, null, args);
+        return new Run(result.exit(), result.output());
     }
 }

@@ -1,5 +1,7 @@
 package uk.gov.ida.eventrecorder.deploy;
 
+import uk.gov.ida.eventrecorder.testing.JavaCommand;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -14,7 +16,6 @@ import uk.gov.ida.eventrecorder.testing.TestQueue;
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -22,8 +23,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -376,30 +375,8 @@ class OperatorCommandsIT {
     }
 
     private Run cli(Map<String, String> env, String stdin, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-jar", ARTIFACT.toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        if (stdin != null) {
-            process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        }
-        process.getOutputStream().close();
-        // Read while it runs; a command that hangs fails the test with what it printed, not at the suite's time-out.
-        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "(output unreadable: " + e + ")";
-            }
-        });
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("the command " + List.of(args) + " did not end in 120 s; it printed:\n"
-                    + output.completeOnTimeout("", 5, TimeUnit.SECONDS).join());
-        }
-        return new Run(process.exitValue(), output.join());
+        JavaCommand.Result result = JavaCommand.run(ARTIFACT, env, stdin, args);
+        return new Run(result.exit(), result.output());
     }
 
     /** The functions' environment against this machine's test server, reached without TLS (doctor accepts that here). */

@@ -157,19 +157,7 @@ public final class ExportFixture {
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(select.toString())) {
             while (rs.next()) {
-                Object[] row = new Object[types.size()];
-                for (int i = 0; i < row.length; i++) {
-                    row[i] = switch (types.get(i)) {
-                        case TEXT, JSON -> rs.getString(i + 1);
-                        case INT32 -> rs.getInt(i + 1);
-                        case INT64, TIMESTAMP -> rs.getLong(i + 1);
-                        case BOOLEAN -> rs.getBoolean(i + 1);
-                    };
-                    if (rs.wasNull()) {
-                        row[i] = null;
-                    }
-                }
-                rows.add(row);
+                rows.add(row(rs, types));
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
@@ -223,24 +211,29 @@ public final class ExportFixture {
             List<Object[]> rows = new ArrayList<>();
             try (ResultSet rs = s.executeQuery(query)) {
                 while (rs.next()) {
-                    Object[] row = new Object[types.size()];
-                    for (int i = 0; i < row.length; i++) {
-                        row[i] = switch (types.get(i)) {
-                            case TEXT, JSON -> rs.getString(i + 1);
-                            case INT32 -> rs.getInt(i + 1);
-                            case INT64, TIMESTAMP -> rs.getLong(i + 1);
-                            case BOOLEAN -> rs.getBoolean(i + 1);
-                        };
-                        if (rs.wasNull()) {
-                            row[i] = null;
-                        }
-                    }
-                    rows.add(row);
+                    rows.add(row(rs, types));
                 }
             }
             return rows;
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** One row, each column read as its type's Java form (either engine's JDBC driver). */
+    private static Object[] row(ResultSet rs, List<ColumnType> types) throws SQLException {
+        Object[] row = new Object[types.size()];
+        for (int i = 0; i < row.length; i++) {
+            row[i] = switch (types.get(i)) {
+                case TEXT, JSON -> rs.getString(i + 1);
+                case INT32 -> rs.getInt(i + 1);
+                case INT64, TIMESTAMP -> rs.getLong(i + 1);
+                case BOOLEAN -> rs.getBoolean(i + 1);
+            };
+            if (rs.wasNull()) {
+                row[i] = null;
+            }
+        }
+        return row;
     }
 }
