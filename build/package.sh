@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Lambda deployment package, target/event-recorder-lambda.jar (the path the deploy pipeline uses),
-# and prints its size. Tests are skipped here: build/run-tests.sh runs them, including tests of this artifact.
+# Builds the Lambda deployment packages, target/event-recorder-lambda.jar (the path the deploy pipeline uses) and
+# target/event-recorder-export.jar (the export function's), and prints their sizes; the recorder's path last. Tests are skipped here: build/run-tests.sh runs them, including tests of this artifact.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . build/lib.sh
@@ -26,6 +26,9 @@ else
   say "      has no rds-ca.pem. Give the functions the bundle as an S3 object (DbCaBundleBucketName, DbCaBundleKey),"
   say "      or package where the fetch works; without a bundle, TLS to the database is not verified"
 fi
+[ -f target/event-recorder-export.jar ] || die "target/event-recorder-export.jar was not built"
+export_bytes=$(stat -c %s target/event-recorder-export.jar)
+say "target/event-recorder-export.jar (the export function, export and verify): $((export_bytes / 1024)) KiB"
 bytes=$(stat -c %s "$artifact")
 say "$artifact: $((bytes / 1024)) KiB ($(unzip -l "$artifact" | tail -1 | awk '{print $2}') entries)"
 echo "$artifact"

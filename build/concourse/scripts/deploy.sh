@@ -4,21 +4,28 @@
 set -euo pipefail
 : "${RECORD_FUNCTION_NAME:?RECORD_FUNCTION_NAME is required}"
 : "${DRAIN_FUNCTION_NAME:?DRAIN_FUNCTION_NAME is required}"
-artifact=artifact/event-recorder-lambda.jar
-[ -f "$artifact" ] || { echo "ERROR: $artifact missing: the package task must run first" >&2; exit 1; }
-functions=("$RECORD_FUNCTION_NAME" "$DRAIN_FUNCTION_NAME")
-# Every function of the template runs this artifact. The three below came later than the pipeline's first
-# credentials; one left unnamed keeps running its old code, so say so rather than skip it silently.
-for pair in "REPLAY_FUNCTION_NAME:ArchiveReplayFunction" "FRAUD_UPLOAD_FUNCTION_NAME:FraudUploadFunction" \
-            "MAINTENANCE_FUNCTION_NAME:PartitionMaintenanceFunction"; do
-  variable=${pair%%:*}
+recorder=artifact/event-recorder-lambda.jar
+export_jar=artifact/event-recorder-export.jar
+for jar in "$recorder" "$export_jar"; do
+  [ -f "$jar" ] || { echo "ERROR: $jar missing: the package task must run first" >&2; exit 1; }
+done
+# Each entry: function name and the artifact it runs (the export has its own, with Parquet).
+deployments=("$RECORD_FUNCTION_NAME|$recorder" "$DRAIN_FUNCTION_NAME|$recorder")
+# The ones below came later than the pipeline's first credentials; one left unnamed keeps running its old code, so
+# say so rather than skip it silently.
+for entry in "REPLAY_FUNCTION_NAME:ArchiveReplayFunction:$recorder" "FRAUD_UPLOAD_FUNCTION_NAME:FraudUploadFunction:$recorder" \
+             "MAINTENANCE_FUNCTION_NAME:PartitionMaintenanceFunction:$recorder" \
+             "EXPORT_FUNCTION_NAME:ExportFunction:$export_jar"; do
+  IFS=: read -r variable resource jar <<<"$entry"
   if [ -n "${!variable:-}" ]; then
-    functions+=("${!variable}")
+    deployments+=("${!variable}|$jar")
   else
-    echo "WARNING: $variable is not set: the stack's ${pair#*:} keeps its old code" >&2
+    echo "WARNING: $variable is not set: the stack's $resource keeps its old code" >&2
   fi
 done
-for function in "${functions[@]}"; do
+for deployment in "${deployments[@]}"; do
+  function=${deployment%%|*}
+  artifact=${deployment#*|}
   echo "==> deploying $artifact to $function"
   aws lambda update-function-code --function-name "$function" --zip-file "fileb://$artifact" >/dev/null
   aws lambda wait function-updated --function-name "$function"

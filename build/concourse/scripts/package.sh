@@ -6,4 +6,6 @@ out="$PWD/artifact"
 cd event-recorder
 artifact=$(build/package.sh | tail -1)
 cp "$artifact" "$out/"
-echo "==> $(basename "$artifact") ready for migrate and deploy"
+# The export function's own artifact (Parquet), built by the same package step.
+cp target/event-recorder-export.jar "$out/"
+echo "==> $(basename "$artifact") and event-recorder-export.jar ready for migrate and deploy"

@@ -56,6 +56,13 @@ class PipelineTest {
         assertEquals(written.group(1), new Template().root.path("Globals").path("Function").path("CodeUri").asText());
         assertTrue(Files.readString(Path.of("pom.xml")).contains("<finalName>" + artifactName.replace(".jar", "")
                 + "</finalName>"), "the shade plugin writes " + artifactName);
+        // The export function's own artifact: packaged by the same step, deployed to it alone.
+        assertTrue(Files.readString(Path.of("build/concourse/scripts/package.sh"))
+                .contains("cp target/event-recorder-export.jar"), "the package task hands on the export's artifact");
+        assertTrue(deploy.contains("artifact/event-recorder-export.jar") && deploy.contains(
+                "EXPORT_FUNCTION_NAME:ExportFunction:$export_jar"), "deploy.sh deploys the export's jar to it");
+        assertEquals("target/event-recorder-export.jar", new Template().functions().get("ExportFunction")
+                .path("Properties").path("CodeUri").asText());
     }
 
     @Test
