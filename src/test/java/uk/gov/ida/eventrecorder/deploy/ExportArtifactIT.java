@@ -46,6 +46,13 @@ class ExportArtifactIT {
     }
 
     @Test
+    void everyNativeLibraryInTheExportsArtifactHasAnArm64Build() throws IOException {
+        System.out.println("native libraries in the export's artifact: " + NativeLibraries.in(EXPORT));
+        assertEquals(List.of(), NativeLibraries.withoutArm64Build(EXPORT),
+                "snappy's native code must run on the arm64 functions too");
+    }
+
+    @Test
     void theOperatorExportsAndTheAuditorVerifiesThenFindsAnAlteredRowAndSaysWhenItCannotCheck() throws Exception {
         ExportFixture f = new ExportFixture(true);
         f.seed();
