@@ -4,9 +4,9 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import uk.gov.ida.eventrecorder.OutsideCall;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -101,8 +101,8 @@ public final class ManifestChain {
                 unplaced.objects(), head, signer.keyId());
         byte[] bytes = placed.toBytes();
         try {
-            s3.putObject(r -> r.bucket(bucket).key(key.key()).ifNoneMatch("*").contentType("application/json"),
-                    RequestBody.fromBytes(bytes));
+            s3.putObject(r -> r.bucket(bucket).key(key.key()).ifNoneMatch("*").contentType("application/json")
+                    .overrideConfiguration(OutsideCall.within(OutsideCall.S3)), RequestBody.fromBytes(bytes));
         } catch (S3Exception e) {
             if (e.statusCode() == 412) {
                 throw new IllegalStateException("manifest " + key.key() + " was written meanwhile by another export "
@@ -125,7 +125,8 @@ public final class ManifestChain {
     private void putSignature(String manifestKey, String sha) {
         byte[] signature = signer.sign(manifestKey, sha).toBytes();
         s3.putObject(r -> r.bucket(bucket).key(ExportLayout.signatureKey(manifestKey)).ifNoneMatch("*")
-                .contentType("application/json"), RequestBody.fromBytes(signature));
+                .contentType("application/json").overrideConfiguration(OutsideCall.within(OutsideCall.S3)),
+                RequestBody.fromBytes(signature));
     }
 
     private byte[] read(String key) {
@@ -139,9 +140,5 @@ public final class ManifestChain {
 
     public static String sha256Hex(byte[] bytes) {
         return HexFormat.of().formatHex(RowDigest.sha256().digest(bytes));
-    }
-
-    static UncheckedIOException unchecked(IOException e) {
-        return new UncheckedIOException(e);
     }
 }

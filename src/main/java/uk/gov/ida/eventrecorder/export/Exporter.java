@@ -140,11 +140,11 @@ public final class Exporter {
         for (LocalDate day : recheck) {
             List<Manifest> parts = exported.get(day).stream().map(chain::read).toList();
             long exportedRows = parts.stream().mapToLong(Manifest::rows).sum();
-            long now_ = counts.getOrDefault(day, 0L);
-            if (now_ > exportedRows) {
+            long rowsNow = counts.getOrDefault(day, 0L);
+            if (rowsNow > exportedRows) {
                 exportDay(c, chain, table, day, parts.size(), parts, snapshot, now, remaining, report);
-            } else if (now_ < exportedRows) {
-                String warning = table.name() + " " + day + ": " + now_ + " row(s) now, " + exportedRows
+            } else if (rowsNow < exportedRows) {
+                String warning = table.name() + " " + day + ": " + rowsNow + " row(s) now, " + exportedRows
                         + " exported: rows were deleted since (run verify --against-database)";
                 LOG.warn(warning);
                 report.warn(warning);
@@ -156,10 +156,13 @@ public final class Exporter {
                            List<Manifest> earlier, String snapshot, Instant now, LongSupplier remaining,
                            ExportReport report) throws SQLException, IOException {
         String what = table.name() + " " + day + (part == 0 ? "" : " addendum " + part);
-        if (remaining.getAsLong() < DAY_MARGIN.toMillis()) {
+        long left = remaining.getAsLong();
+        if (left < DAY_MARGIN.toMillis()) {
             report.stoppedBefore(what);
             throw new OutOfTime();
         }
+        // A read never waits past the invocation's time (the command line has none: then the long bound).
+        c.setNetworkTimeout(Runnable::run, (int) Math.min(LONG_READ.toMillis(), left));
         try (TableRows rows = new TableRows(c, table, day);
              PartWriter writer = new PartWriter(s3, settings.bucket(), settings.layout(), table, day, part,
                      settings.csv(), rows.columns())) {

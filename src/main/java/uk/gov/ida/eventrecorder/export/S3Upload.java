@@ -5,7 +5,9 @@ import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import uk.gov.ida.eventrecorder.OutsideCall;
 import uk.gov.ida.eventrecorder.digest.Manifest;
+import uk.gov.ida.eventrecorder.wiring.AwsClients;
 import uk.gov.ida.eventrecorder.digest.RowDigest;
 
 import java.io.IOException;
@@ -31,7 +33,7 @@ final class S3Upload extends OutputStream {
     private final String contentType;
     private final MessageDigest sha256 = RowDigest.sha256();
     private final List<CompletedPart> parts = new ArrayList<>();
-    private final List<java.util.concurrent.Future<CompletedPart>> partsStarted = new ArrayList<>();
+    private java.util.concurrent.Future<CompletedPart> inFlight;
     private java.util.concurrent.ExecutorService uploader;
     private byte[] buffer = new byte[64 * 1024];
     private int filled;
@@ -82,7 +84,8 @@ final class S3Upload extends OutputStream {
     // A part goes up on a thread of its own while the next fills: one in flight, so memory holds two parts at most.
     private void uploadPart() {
         if (uploadId == null) {
-            uploadId = s3.createMultipartUpload(r -> r.bucket(bucket).key(key).contentType(contentType)).uploadId();
+            uploadId = s3.createMultipartUpload(r -> r.bucket(bucket).key(key).contentType(contentType)
+                    .overrideConfiguration(OutsideCall.within(OutsideCall.S3))).uploadId();
             uploader = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "export-upload");
                 t.setDaemon(true);
@@ -90,22 +93,23 @@ final class S3Upload extends OutputStream {
             });
         }
         awaitPart();
-        int number = partsStarted.size() + 1;
+        int number = parts.size() + 1;
         byte[] part = java.util.Arrays.copyOf(buffer, filled);
         String id = uploadId;
-        partsStarted.add(uploader.submit(() -> CompletedPart.builder().partNumber(number).eTag(s3.uploadPart(
-                r -> r.bucket(bucket).key(key).uploadId(id).partNumber(number), RequestBody.fromBytes(part)).eTag())
-                .build()));
+        // The bound is taken here, on the invocation's thread (Deadline is per thread), not on the uploader's.
+        var bound = OutsideCall.within(AwsClients.LARGE_OBJECT_CALL_TIMEOUT);
+        inFlight = uploader.submit(() -> CompletedPart.builder().partNumber(number).eTag(s3.uploadPart(
+                r -> r.bucket(bucket).key(key).uploadId(id).partNumber(number).overrideConfiguration(bound),
+                RequestBody.fromBytes(part)).eTag()).build());
         filled = 0;
     }
 
+    /** Waits for the part in flight, if any, and counts it done. */
     private void awaitPart() {
-        for (java.util.concurrent.Future<CompletedPart> started : partsStarted) {
+        if (inFlight != null) {
             try {
-                CompletedPart done = started.get();
-                if (!parts.contains(done)) {
-                    parts.add(done);
-                }
+                parts.add(inFlight.get());
+                inFlight = null;
             } catch (java.util.concurrent.ExecutionException e) {
                 throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
             } catch (InterruptedException e) {
@@ -128,7 +132,8 @@ final class S3Upload extends OutputStream {
         String sha = HexFormat.of().formatHex(sha256.digest());
         try {
             if (uploadId == null) {
-                s3.putObject(r -> r.bucket(bucket).key(key).contentType(contentType).ifNoneMatch("*"),
+                s3.putObject(r -> r.bucket(bucket).key(key).contentType(contentType).ifNoneMatch("*")
+                        .overrideConfiguration(OutsideCall.within(AwsClients.LARGE_OBJECT_CALL_TIMEOUT)),
                         RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled)));
             } else {
                 if (filled > 0) {
@@ -137,7 +142,8 @@ final class S3Upload extends OutputStream {
                 awaitPart();
                 uploader.shutdown();
                 s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId).ifNoneMatch("*")
-                        .multipartUpload(m -> m.parts(parts)));
+                        .multipartUpload(m -> m.parts(parts))
+                        .overrideConfiguration(OutsideCall.within(AwsClients.LARGE_OBJECT_CALL_TIMEOUT)));
                 uploadId = null;
             }
         } catch (S3Exception e) {

@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import uk.gov.ida.eventrecorder.Deadline;
 import uk.gov.ida.eventrecorder.ReportedFailure;
 import uk.gov.ida.eventrecorder.config.ExportConfig;
 import uk.gov.ida.eventrecorder.export.ExportReport;
@@ -59,7 +60,9 @@ public final class ExportHandler implements RequestHandler<Map<String, Object>, 
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> scheduledEvent, Context context) {
-        try (RequestLogContext ignored = RequestLogContext.of(context)) {
+        // Within the invocation's deadline: each S3 call of the run is bounded by the time left (OutsideCall).
+        try (RequestLogContext ignored = RequestLogContext.of(context);
+             Deadline.Scope within = Invocation.deadline(context).enter()) {
             ExportReport report = dependencies.exporter().run(clock.instant(), context::getRemainingTimeInMillis);
             metrics.export(report.daysExported(), report.addenda(), report.rows(), report.complete(),
                     report.warnings().size());

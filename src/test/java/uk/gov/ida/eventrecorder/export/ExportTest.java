@@ -25,7 +25,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -339,10 +338,5 @@ class ExportTest {
         assertTrue(start >= 0, "the README shows the row digest in SQL");
         int open = readme.indexOf("```sql", start) + "```sql".length();
         return readme.substring(open, readme.indexOf("```", open));
-    }
-
-    @SuppressWarnings("unused")
-    private static String hex(byte[] b) {
-        return Arrays.toString(b);
     }
 }
