@@ -58,6 +58,16 @@ public final class TestServers {
         return s3.endpoint();
     }
 
+    /**
+     * Points the SDK's S3 endpoint setting at another S3 server until closed (a handler makes its S3 client on first
+     * use), then back. Tests run one at a time in this JVM.
+     */
+    public synchronized AutoCloseable s3EndpointSetTo(java.net.URI endpoint) {
+        String previous = s3Endpoint();
+        System.setProperty("aws.endpointUrlS3", endpoint.toString());
+        return () -> System.setProperty("aws.endpointUrlS3", previous);
+    }
+
     public SqsClient sqsClient() {
         return SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).build();
     }
