@@ -20,8 +20,10 @@
 # (default 5 million) in the default partition: the recorder's batch latency without a catch-up and during one, for
 # the maintenance as it was and as it is (about 10 minutes at 5 million rows).
 # With --export [rows …]: the daily export (issue 26): a day of [rows] audit events (default 1 and 10 million), exported
-# by the packaged event-recorder-export.jar (-Xmx256m, the template's JVM options) to moto's S3, against PostgreSQL's
-# own COPY … TO STDOUT (FORMAT binary) of the same query; rows/s, peak heap, cost per million rows (needs moto_server).
+# by the packaged event-recorder-export.jar (-Xmx256m, the template's JVM options) to S3Mock, signed by moto's KMS,
+# against PostgreSQL's own COPY … TO STDOUT (FORMAT binary) of the same query; rows/s, peak heap, cost per million rows
+# (needs moto_server). -Dexec.jvmArgs="-Dexport.javaOptions=…" adds options to the export's JVM only (a flight
+# recording: -XX:StartFlightRecording=filename=/tmp/export.jfr,settings=profile).
 # With --growth [rows]: insert rate and WAL per event into empty tables and tables holding [rows] (default 10 million)
 # historic rows, before and after the partitioning migrations (property growth.seconds per measurement, default 60; about
 # 25 minutes and 25 GB of disk at 10 million rows).
@@ -68,7 +70,7 @@ case "${1:-}" in
     sizes=""
     while [ -n "${1:-}" ] && [ "${1#-}" = "$1" ]; do sizes="$sizes $1"; shift; done
     build/package.sh >/dev/null
-    say "the daily export's rate and memory: the packaged export against PostgreSQL's own COPY, to moto's S3"
+    say "the daily export's rate and memory: the packaged export against PostgreSQL's own COPY, to S3Mock"
     run uk.gov.ida.eventrecorder.bench.ExportBenchmark -Dexec.appArgs="${sizes# }" "$@" ;;
   --growth)
     shift

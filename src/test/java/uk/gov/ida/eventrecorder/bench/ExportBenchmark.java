@@ -140,6 +140,11 @@ public final class ExportBenchmark {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-Xmx256m", "-XX:+UseSerialGC"));
         command.addAll(List.of(javaOptions.split(" ")));
+        // More options for the export's JVM only, such as a flight recording to find where its time goes.
+        String extra = System.getProperty("export.javaOptions", "").strip();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split(" +")));
+        }
         command.addAll(List.of("-jar", artifact.toString(), "export"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         Map<String, String> env = new HashMap<>();
