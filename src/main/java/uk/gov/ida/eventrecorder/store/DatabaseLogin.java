@@ -3,7 +3,6 @@ package uk.gov.ida.eventrecorder.store;
 import com.zaxxer.hikari.HikariCredentialsProvider;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.util.Credentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.rds.RdsUtilities;
@@ -55,7 +54,7 @@ public final class DatabaseLogin {
             credentials = () -> fixed;
         } else {
             RdsUtilities.Builder rds = RdsUtilities.builder()
-                    .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                    .credentialsProvider(uk.gov.ida.eventrecorder.RoleCredentials.provider(System.getenv()))
                     .region(config.region().map(Region::of)
                             .orElseGet(() -> DefaultAwsRegionProviderChain.builder().build().getRegion()));
             credentials = new RdsIamCredentials(rds.build(), config.settings().host(), config.settings().port(), user);
