@@ -21,7 +21,9 @@ import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -150,18 +152,39 @@ final class RecorderContainer implements AutoCloseable, Resource {
         }
     }
 
-    /** Loads the driver's and the pool's classes that the first statement needs, without connecting. */
+    /**
+     * Loads the driver's and the pool's classes that the first statement needs, without connecting, and the rest of
+     * what a restored copy's first batch was seen to load ({@link #RESTORE_CLASSES}): the login, the pool, the array
+     * binding, KMS's answer to a Decrypt that succeeds.
+     */
     private static void primeDriver() {
-        for (String name : new String[]{"org.postgresql.Driver", "org.postgresql.jdbc.PgConnection",
+        List<String> names = new ArrayList<>(List.of("org.postgresql.Driver", "org.postgresql.jdbc.PgConnection",
                 "org.postgresql.jdbc.PgPreparedStatement", "org.postgresql.jdbc.PgArray",
                 "org.postgresql.core.v3.QueryExecutorImpl", "org.postgresql.core.v3.ConnectionFactoryImpl",
                 "org.postgresql.jdbc.PgResultSet", "com.zaxxer.hikari.pool.HikariPool",
-                "com.zaxxer.hikari.pool.HikariProxyConnection", "com.zaxxer.hikari.pool.HikariProxyPreparedStatement"}) {
+                "com.zaxxer.hikari.pool.HikariProxyConnection", "com.zaxxer.hikari.pool.HikariProxyPreparedStatement"));
+        names.addAll(restoreClasses());
+        for (String name : names) {
             try {
                 Class.forName(name, true, RecorderContainer.class.getClassLoader());
             } catch (ClassNotFoundException | LinkageError e) {
                 // a renamed internal class: less primed, nothing broken
             }
+        }
+    }
+
+    static final String RESTORE_CLASSES = "/META-INF/event-recorder/restore-classes.txt";
+
+    /** The names in {@link #RESTORE_CLASSES}, without its comments. */
+    static List<String> restoreClasses() {
+        try (var in = RecorderContainer.class.getResourceAsStream(RESTORE_CLASSES)) {
+            if (in == null) {
+                return List.of();
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(String::strip)
+                    .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+        } catch (java.io.IOException e) {
+            return List.of();
         }
     }
 

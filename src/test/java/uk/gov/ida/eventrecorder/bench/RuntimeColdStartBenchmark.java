@@ -117,7 +117,9 @@ public final class RuntimeColdStartBenchmark {
                 Map<String, String> env = fixture.processEnvironment();
                 env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start");
                 env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1 "
-                        + "-Dorg.crac.Core.Compat=com.amazonaws.services.lambda.crac");
+                        + "-Dorg.crac.Core.Compat=com.amazonaws.services.lambda.crac "
+                        // -DcoldStart.snapStartJavaOptions=… adds options (a class-load log of the restored copy).
+                        + System.getProperty("coldStart.snapStartJavaOptions", ""));
                 try (LambdaRuntime lambda = LambdaRuntime.start(artifact,
                         LambdaRuntime.EVENT_SOURCE_HANDLER, env, 1)) {
                     LambdaRuntime.Answer answer = lambda.invoke(LambdaRuntime.sqsEvent(batch, queue.arn()));
