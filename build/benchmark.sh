@@ -11,6 +11,10 @@
 # 10-message invocation, SnapStart restore to first batch; coldStart.runs, default 5; coldStart.initType=none,
 # coldStart.handler=class::method or
 # coldStart.javaOptions=… alternate runs with another init type or other JVM options, for a ratio in one run).
+# With --floor: issue 27's four figures against its floor (FloorHandler alone in its own task folder, same runtime
+# client and options), in one run: the --runtime figures (on-demand init + first invocation, SnapStart restore to the
+# first batch, eight invocations at once in one process with the database 2 ms away each way), then the --fleet ones
+# (warm function CPU an event); each part ends by checking every event recorded exactly once (about 10 minutes).
 # With --fleet: cost per event (issue 21): eight event-source containers of the artifact under the runtime client fed
 # 10-message batches by an emulated event source, a do-nothing fleet on the same source, and the database's ceiling
 # for the same rows; events/s, CPU-ms and log bytes an event, cost per million events (fleet.containers, default 8;
@@ -82,6 +86,12 @@ case "${1:-}" in
     shift
     package_if_missing
     say "cost per event: fleets of the artifact under Lambda's runtime interface client, a do-nothing fleet, the database's ceiling"
+    run uk.gov.ida.eventrecorder.bench.FleetBenchmark -Dexec.jvmArgs="-Xss1m -Dsun.net.httpserver.nodelay=true" "$@" ;;
+  --floor)
+    shift
+    package_if_missing
+    say "issue 27's four figures against the floor (FloorHandler alone under the same runtime client), in one run: on-demand init + first invocation, SnapStart restore to first batch, eight at once with the database 2 ms away, then warm CPU an event in fleets"
+    run uk.gov.ida.eventrecorder.bench.RuntimeColdStartBenchmark -Dexec.jvmArgs="-Xss1m -Dsun.net.httpserver.nodelay=true" "$@"
     run uk.gov.ida.eventrecorder.bench.FleetBenchmark -Dexec.jvmArgs="-Xss1m -Dsun.net.httpserver.nodelay=true" "$@" ;;
   --runtime)
     shift
