@@ -160,8 +160,22 @@ public final class ExportBenchmark {
         env.put("AWS_LAMBDA_LOG_LEVEL", "WARN");
         builder.environment().putAll(env);
         Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int exit = process.waitFor();
+        // A hung export (a server that stopped answering) must end the benchmark with its output, not hold it: the
+        // output is read on a thread of its own, and the export is stopped after -Dexport.timeoutMinutes (default 30).
+        java.util.concurrent.CompletableFuture<String> read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        long minutes = Long.getLong("export.timeoutMinutes", 30);
+        if (!process.waitFor(minutes, java.util.concurrent.TimeUnit.MINUTES)) {
+            process.destroyForcibly().waitFor();
+            throw new IllegalStateException("the export did not finish within " + minutes + " minutes:\n" + read.join());
+        }
+        int exit = process.exitValue();
+        String output = read.join();
         Matcher m = SUMMARY.matcher(output);
         if (exit != 0 || !m.find()) {
             throw new IllegalStateException("the export failed (exit " + exit + "):\n" + output);
