@@ -4,8 +4,6 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 
-import java.util.Map;
-
 /**
  * Where the AWS clients find the function role's credentials.
  *
@@ -20,8 +18,9 @@ public final class RoleCredentials {
     private RoleCredentials() {
     }
 
-    public static AwsCredentialsProvider provider(Map<String, String> environment) {
-        if (environment.get("AWS_ACCESS_KEY_ID") != null && environment.get("AWS_SECRET_ACCESS_KEY") != null) {
+    /** @param roleKeysInEnvironment {@link uk.gov.ida.eventrecorder.config.AwsSettings#roleKeysInEnvironment} */
+    public static AwsCredentialsProvider provider(boolean roleKeysInEnvironment) {
+        if (roleKeysInEnvironment) {
             return EnvironmentVariableCredentialsProvider.create();
         }
         return DefaultCredentialsProvider.builder().build();

@@ -9,6 +9,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.SqsException;
+import uk.gov.ida.eventrecorder.config.AwsSettings;
 import uk.gov.ida.eventrecorder.crypto.EventDecryptor;
 import uk.gov.ida.eventrecorder.event.EventParser;
 import uk.gov.ida.eventrecorder.pipeline.MessageVerdict;
@@ -20,7 +21,6 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "dlq", description = "Look into a dead-letter queue, and move its messages back.",
@@ -134,7 +134,7 @@ final class DlqCommand implements Runnable {
         @Override
         public Integer call() throws InterruptedException {
             PrintWriter out = spec.commandLine().getOut();
-            try (SqsClient sqs = new AwsClients(Optional.empty()).sqs()) {
+            try (SqsClient sqs = new AwsClients(AwsSettings.fromSystemEnvironment()).sqs()) {
                 String fromArn = arn(sqs, from);
                 QueueRedrive redrive = new QueueRedrive(sqs, from, to, arn(sqs, to));
                 String notByMoveTask = byCopy ? "--by-copy" : whyNotByMoveTask(sqs, fromArn, redrive);

@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import uk.gov.ida.eventrecorder.config.AwsSettings;
 import uk.gov.ida.eventrecorder.config.DatabaseConfig;
-import uk.gov.ida.eventrecorder.config.ExportConfig;
 import uk.gov.ida.eventrecorder.digest.ExportLayout;
 import uk.gov.ida.eventrecorder.digest.PublicKeys;
 import uk.gov.ida.eventrecorder.verification.Finding;
@@ -64,7 +64,7 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean showProgress = progress != null ? progress : System.console() != null;
-        AwsClients clients = new AwsClients(ExportConfig.regionFromSystemEnvironment());
+        AwsClients clients = new AwsClients(AwsSettings.fromSystemEnvironment());
         Dependencies dependencies = null;
         try (S3Client s3 = clients.s3ForLargeObjects()) {
             PublicKey publicKey;

@@ -11,7 +11,8 @@ import java.util.Optional;
  *
  * @param settings          {@code DB_CONNECTION_STRING}, its user replaced by {@code DB_USER} where that is set
  * @param encryptedPassword {@code ENCRYPTED_DATABASE_PASSWORD}: base64 KMS ciphertext of the password
- * @param region            {@code AWS_REGION} (set by Lambda), for signing RDS IAM tokens
+ * @param aws               {@code AWS_REGION} (set by Lambda), for signing RDS IAM tokens, and where the role's
+ *                          credentials are
  * @param connectTimeout    {@code DB_CONNECT_TIMEOUT_MS}: how long to wait for a connection (default 5000)
  * @param statementTimeout  {@code DB_STATEMENT_TIMEOUT_MS}: how long one batch statement may run (default 20000),
  *                          so a statement stuck behind a lock fails well inside the function's 60 s
@@ -21,7 +22,7 @@ import java.util.Optional;
  *                          ({@link #asOwner})
  * @param caBundle          {@code DB_CA_BUNDLE}: the certificates the database's must chain to
  */
-public record DatabaseConfig(DatabaseSettings settings, Optional<String> encryptedPassword, Optional<String> region,
+public record DatabaseConfig(DatabaseSettings settings, Optional<String> encryptedPassword, AwsSettings aws,
                              Duration connectTimeout, Duration statementTimeout, boolean kmsEncryptionContext,
                              SecretPurpose passwordPurpose, Optional<CaBundle> caBundle) {
 
@@ -45,12 +46,17 @@ public record DatabaseConfig(DatabaseSettings settings, Optional<String> encrypt
                     "is set but DB_CONNECTION_STRING also has a password: give only one");
         }
         return new DatabaseConfig(settings, encryptedPassword,
-                env.optional(Variable.AWS_REGION),
+                AwsSettings.fromEnvironment(environment),
                 env.millis(Variable.DB_CONNECT_TIMEOUT_MS, 5_000),
                 env.millis(Variable.DB_STATEMENT_TIMEOUT_MS, 20_000),
                 env.flag(Variable.KMS_ENCRYPTION_CONTEXT),
                 SecretPurpose.DATABASE_PASSWORD,
                 env.optional(Variable.DB_CA_BUNDLE).map(CaBundle::new));
+    }
+
+    /** {@code AWS_REGION}, if set. */
+    public Optional<String> region() {
+        return aws.region();
     }
 
     /**
@@ -78,7 +84,7 @@ public record DatabaseConfig(DatabaseSettings settings, Optional<String> encrypt
      * secret, bound to its own purpose.
      */
     public DatabaseConfig asOwner() {
-        return new DatabaseConfig(settings, encryptedPassword, region, connectTimeout, statementTimeout,
+        return new DatabaseConfig(settings, encryptedPassword, aws, connectTimeout, statementTimeout,
                 kmsEncryptionContext, SecretPurpose.OWNER_DATABASE_PASSWORD, caBundle);
     }
 

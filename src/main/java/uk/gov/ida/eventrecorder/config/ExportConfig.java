@@ -22,10 +22,6 @@ public record ExportConfig(DatabaseConfig database, String bucket, String prefix
                            Duration settle, int lateDays, boolean csv, Optional<LocalDate> startDate,
                            String metricsNamespace) {
     /** {@code AWS_REGION}, for the auditor's command, which needs no other variable unless it reads the database. */
-    public static Optional<String> regionFromSystemEnvironment() {
-        return new Env(System.getenv()).optional(Variable.AWS_REGION);
-    }
-
     public static ExportConfig fromSystemEnvironment() {
         return fromEnvironment(System.getenv());
     }

@@ -21,7 +21,6 @@ import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -156,22 +155,16 @@ final class RecorderContainer implements AutoCloseable, Resource {
     }
 
     /**
-     * Loads the driver's and the pool's classes that the first statement needs, without connecting, and the rest of
-     * what a restored copy's first batch was seen to load ({@link #RESTORE_CLASSES}): the login, the pool, the array
-     * binding, KMS's answer to a Decrypt that succeeds.
+     * Loads the classes that the first statement needs and the rest of what a restored copy's first batch was seen to
+     * load ({@link #RESTORE_CLASSES}: the login, the pool, the array binding, KMS's answer to a Decrypt that
+     * succeeds), without connecting.
      */
     private static void primeDriver() {
-        List<String> names = new ArrayList<>(List.of("org.postgresql.Driver", "org.postgresql.jdbc.PgConnection",
-                "org.postgresql.jdbc.PgPreparedStatement", "org.postgresql.jdbc.PgArray",
-                "org.postgresql.core.v3.QueryExecutorImpl", "org.postgresql.core.v3.ConnectionFactoryImpl",
-                "org.postgresql.jdbc.PgResultSet", "com.zaxxer.hikari.pool.HikariPool",
-                "com.zaxxer.hikari.pool.HikariProxyConnection", "com.zaxxer.hikari.pool.HikariProxyPreparedStatement"));
-        names.addAll(restoreClasses());
-        for (String name : names) {
+        for (String name : restoreClasses()) {
             try {
                 Class.forName(name, true, RecorderContainer.class.getClassLoader());
             } catch (ClassNotFoundException | LinkageError e) {
-                // a renamed internal class: less primed, nothing broken
+                // a renamed internal class: less primed, nothing broken (RestoreClassesTest says which)
             }
         }
     }

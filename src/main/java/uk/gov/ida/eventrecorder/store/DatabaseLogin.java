@@ -54,7 +54,7 @@ public final class DatabaseLogin {
             credentials = () -> fixed;
         } else {
             RdsUtilities.Builder rds = RdsUtilities.builder()
-                    .credentialsProvider(uk.gov.ida.eventrecorder.RoleCredentials.provider(System.getenv()))
+                    .credentialsProvider(uk.gov.ida.eventrecorder.RoleCredentials.provider(config.aws().roleKeysInEnvironment()))
                     .region(config.region().map(Region::of)
                             .orElseGet(() -> DefaultAwsRegionProviderChain.builder().build().getRegion()));
             credentials = new RdsIamCredentials(rds.build(), config.settings().host(), config.settings().port(), user);

@@ -9,6 +9,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import uk.gov.ida.eventrecorder.OutsideCall;
 import uk.gov.ida.eventrecorder.RoleCredentials;
+import uk.gov.ida.eventrecorder.config.AwsSettings;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -36,23 +37,22 @@ public final class AwsClients {
     public static final Duration LARGE_OBJECT_READ_TIMEOUT = Duration.ofMinutes(2);
     public static final Duration LARGE_OBJECT_CALL_TIMEOUT = Duration.ofMinutes(10);
 
-    private static final software.amazon.awssdk.auth.credentials.AwsCredentialsProvider CREDENTIALS =
-            RoleCredentials.provider(System.getenv());
-
     private final Optional<Region> region;
+    private final software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials;
 
-    public AwsClients(Optional<String> region) {
-        this.region = region.map(Region::of);
+    public AwsClients(AwsSettings settings) {
+        this.region = settings.region().map(Region::of);
+        this.credentials = RoleCredentials.provider(settings.roleKeysInEnvironment());
     }
 
     public KmsClient kms() {
         return KmsClient.builder().httpClient(httpClient()).overrideConfiguration(bounded(KMS_CALL_TIMEOUT, true))
-                .credentialsProvider(CREDENTIALS).applyMutation(b -> region.ifPresent(b::region)).build();
+                .credentialsProvider(credentials).applyMutation(b -> region.ifPresent(b::region)).build();
     }
 
     public S3Client s3() {
         return S3Client.builder().httpClient(httpClient()).overrideConfiguration(bounded(S3_CALL_TIMEOUT, false))
-                .credentialsProvider(CREDENTIALS).applyMutation(b -> region.ifPresent(b::region)).build();
+                .credentialsProvider(credentials).applyMutation(b -> region.ifPresent(b::region)).build();
     }
 
     /**
@@ -64,12 +64,12 @@ public final class AwsClients {
         return S3Client.builder().httpClient(UrlConnectionHttpClient.builder().connectionTimeout(CONNECT_TIMEOUT)
                         .socketTimeout(LARGE_OBJECT_READ_TIMEOUT).build())
                 .overrideConfiguration(bounded(LARGE_OBJECT_CALL_TIMEOUT, false))
-                .credentialsProvider(CREDENTIALS).applyMutation(b -> region.ifPresent(b::region)).build();
+                .credentialsProvider(credentials).applyMutation(b -> region.ifPresent(b::region)).build();
     }
 
     public SqsClient sqs() {
         return SqsClient.builder().httpClient(httpClient()).overrideConfiguration(bounded(SQS_CALL_TIMEOUT, true))
-                .credentialsProvider(CREDENTIALS).applyMutation(b -> region.ifPresent(b::region)).build();
+                .credentialsProvider(credentials).applyMutation(b -> region.ifPresent(b::region)).build();
     }
 
     private static ClientOverrideConfiguration bounded(Duration call, boolean boundAttempts) {

@@ -48,7 +48,7 @@ public final class Dependencies implements AutoCloseable {
                         int poolSize) {
         this.database = database;
         this.dataKey = dataKey;
-        AwsClients clients = new AwsClients(database.region());
+        AwsClients clients = new AwsClients(database.aws());
         this.kms = new Lazy<>(clients::kms);
         this.s3 = new Lazy<>(clients::s3);
         this.sqs = new Lazy<>(clients::sqs);

@@ -32,7 +32,7 @@ public final class ExportDependencies implements AutoCloseable {
                 "event-recorder-export", 1);
         this.s3 = s3;
         this.kms = kms;
-        this.largeObjects = new Lazy<>(new AwsClients(config.database().region())::s3ForLargeObjects);
+        this.largeObjects = new Lazy<>(new AwsClients(config.database().aws())::s3ForLargeObjects);
     }
 
     public ExportConfig config() {

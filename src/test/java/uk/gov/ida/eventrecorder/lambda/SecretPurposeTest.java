@@ -55,7 +55,7 @@ class SecretPurposeTest {
     void setUp() {
         fixture.database.truncateAll();
         sqs = fixture.servers.sqsClient();
-        kms = new AwsClients(java.util.Optional.of("eu-west-2")).kms();
+        kms = new AwsClients(new uk.gov.ida.eventrecorder.config.AwsSettings(java.util.Optional.of("eu-west-2"), false)).kms();
     }
 
     @AfterEach
