@@ -156,4 +156,8 @@ public final class SqsEventStreamHandler implements RequestStreamHandler, AutoCl
     public void close() {
         handler.close();
     }
+
+    RecorderContainer container() {
+        return handler.container();
+    }
 }

@@ -40,6 +40,14 @@ public final class RuntimeColdStartBenchmark {
         List<String> ids = new ArrayList<>();
         try (SqsClient sqs = fixture.servers.sqsClient()) {
             TestQueue queue = TestQueue.standard(sqs);
+            // -DcoldStart.aotCache=<file> alternates runs between the zip as Lambda lays it out and the container
+            // image's layout (the jar on the class path) started with an AOT cache, made first by a training run.
+            String aotCache = System.getProperty("coldStart.aotCache");
+            if (aotCache != null) {
+                LambdaRuntime.trainImageCache(artifact, Path.of(aotCache));
+                System.out.printf("AOT cache (build/image/train.sh): %,d bytes%n",
+                        java.nio.file.Files.size(Path.of(aotCache)));
+            }
             for (int run = 0; run < runs; run++) {
                 // -DcoldStart.handler=… alternates runs between the template's handler and this one
                 // (DoNothingHandler: the floor, what the runtime client and a JVM cost without the recorder).
@@ -62,7 +70,10 @@ public final class RuntimeColdStartBenchmark {
                 // -DcoldStart.before=<jar> alternates runs between this build's artifact and an earlier one.
                 String before = System.getProperty("coldStart.before");
                 Path runArtifact = before != null && run % 2 == 1 ? Path.of(before) : artifact;
-                try (LambdaRuntime lambda = LambdaRuntime.start(runArtifact, handler, env, 1,
+                boolean image = aotCache != null && run % 2 == 1;
+                try (LambdaRuntime lambda = image
+                        ? LambdaRuntime.startImage(artifact, handler, env, Path.of(aotCache))
+                        : LambdaRuntime.start(runArtifact, handler, env, 1,
                         nothing ? List.of(DoNothingHandler.class) : List.of())) {
                     init[run] = lambda.initMillis();
                     long t0 = System.nanoTime();
@@ -92,7 +103,8 @@ public final class RuntimeColdStartBenchmark {
                 }
             }
         }
-        if (System.getProperty("coldStart.initType") != null || System.getProperty("coldStart.javaOptions") != null
+        if (System.getProperty("coldStart.aotCache") != null
+                || System.getProperty("coldStart.initType") != null || System.getProperty("coldStart.javaOptions") != null
                 || System.getProperty("coldStart.handler") != null || System.getProperty("coldStart.before") != null) {
             long[][] split = {new long[(runs + 1) / 2], new long[runs / 2]};
             for (int run = 0; run < runs; run++) {
@@ -101,7 +113,7 @@ public final class RuntimeColdStartBenchmark {
             System.out.printf("alternating: on-demand init + first, median %d ms %s; %s: median %d ms %s%n",
                     median(split[0]), Arrays.toString(split[0]), System.getProperty("coldStart.initType",
                             System.getProperty("coldStart.javaOptions", System.getProperty("coldStart.handler",
-                                    System.getProperty("coldStart.before")))),
+                                    System.getProperty("coldStart.before", "image + AOT cache")))),
                     median(split[1]), Arrays.toString(split[1]));
         }
         System.out.printf("cold start under the runtime client, JDK %s, %d fresh processes: init %s ms, first "

@@ -127,8 +127,67 @@ public final class LambdaRuntime implements AutoCloseable {
         return launch(taskRoot, handlerClass.getName() + "::handleRequest", environment, 1);
     }
 
+    /** The image's JVM options (an argument file), shared by its entry point and its AOT training run. */
+    public static final Path IMAGE_JVM_OPTIONS = Path.of("build", "image", "jvm-options").toAbsolutePath();
+
+    /**
+     * The container image as build/image/Dockerfile makes it: the artifact stays one jar on the JVM's class path
+     * beside the runtime client, the task root (the working folder) is empty, the JVM options are the image's
+     * ({@link #IMAGE_JVM_OPTIONS}) instead of those Lambda's launcher gives a zip, and {@code aotCache} is the
+     * entry point's {@code -XX:AOTCache}, with {@code extraJvmOptions} after it ({@code -XX:AOTMode=on} makes a cache
+     * the JVM cannot use fail the start instead of being ignored).
+     */
+    public static LambdaRuntime startImage(Path artifact, String handler, Map<String, String> environment,
+                                           Path aotCache, String... extraJvmOptions) throws IOException {
+        Path taskRoot = Files.createTempDirectory("var-task-image-");
+        // -XX:MaxRAM stands in for the container's memory limit, from which the image's -XX:MaxRAMPercentage sizes
+        // the heap in Lambda (this machine's 24 GB would otherwise give a 20 GB heap).
+        List<String> options = new ArrayList<>(List.of("-XX:AOTCache=" + aotCache.toAbsolutePath(),
+                "@" + IMAGE_JVM_OPTIONS, "-XX:MaxRAM=" + environment.getOrDefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                        "1024") + "m"));
+        options.addAll(List.of(extraJvmOptions));
+        return launch(taskRoot, handler, environment, 1, imageClassPath(artifact), options);
+    }
+
+    private static int freePort() throws IOException {
+        try (var socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** The image's class path: the function's jar, then the runtime client's. */
+    public static String imageClassPath(Path artifact) {
+        return artifact.toAbsolutePath() + ":" + Path.of("target", "runtime-interface-client").toAbsolutePath() + "/*";
+    }
+
+    /**
+     * The image build's training run (build/image/train.sh, on this JDK), writing {@code cache}; its output if it
+     * fails.
+     */
+    public static void trainImageCache(Path artifact, Path cache) throws IOException, InterruptedException {
+        Files.deleteIfExists(cache);
+        ProcessBuilder builder = new ProcessBuilder("sh", Path.of("build", "image", "train.sh").toAbsolutePath()
+                .toString(), cache.toAbsolutePath().toString(), imageClassPath(artifact), Integer.toString(freePort()))
+                .redirectErrorStream(true);
+        builder.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":"
+                + System.getenv("PATH"));
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        Process training = builder.start();
+        String output = new String(training.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!training.waitFor(5, TimeUnit.MINUTES) || training.exitValue() != 0 || !Files.exists(cache)) {
+            training.destroyForcibly();
+            throw new IllegalStateException("the AOT training run wrote no cache at " + cache + ":\n" + output);
+        }
+    }
+
     private static LambdaRuntime launch(Path taskRoot, String handler, Map<String, String> environment,
                                         int concurrency) throws IOException {
+        return launch(taskRoot, handler, environment, concurrency, null, List.of());
+    }
+
+    private static LambdaRuntime launch(Path taskRoot, String handler, Map<String, String> environment,
+                                        int concurrency, String imageJar, List<String> jvmOptions)
+            throws IOException {
         LambdaRuntime runtime = new LambdaRuntime(Files.createTempFile("lambda-runtime-", ".log"));
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));
@@ -136,12 +195,15 @@ public final class LambdaRuntime implements AutoCloseable {
         // (1,024 MB in the template): the heap at 85 %, metaspace 10 %, code cache 5 %, the serial collector
         // (docs/TEST-SERVERS.md has where these come from). Without them this machine's JVM would take a quarter of
         // 24 GB and G1 with its background threads, neither of which Lambda gives.
+        // An image's entry point gives its own (jvmOptions).
         int memoryMb = Integer.parseInt(environment.getOrDefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024"));
-        command.addAll(List.of("-XX:MaxHeapSize=" + memoryMb * 1024 * 85 / 100 + "k",
-                "-XX:MaxMetaspaceSize=" + memoryMb * 1024 / 10 + "k",
-                "-XX:ReservedCodeCacheSize=" + memoryMb * 1024 / 20 + "k", "-XX:+UseSerialGC",
-                "-Djava.net.preferIPv4Stack=true"));
-        if (Runtime.version().feature() >= 22) {
+        if (imageJar == null) {
+            command.addAll(List.of("-XX:MaxHeapSize=" + memoryMb * 1024 * 85 / 100 + "k",
+                    "-XX:MaxMetaspaceSize=" + memoryMb * 1024 / 10 + "k",
+                    "-XX:ReservedCodeCacheSize=" + memoryMb * 1024 / 20 + "k", "-XX:+UseSerialGC",
+                    "-Djava.net.preferIPv4Stack=true"));
+        }
+        if (Runtime.version().feature() >= 22 && imageJar == null) {
             command.add("--enable-native-access=ALL-UNNAMED"); // the client's JNI, without a warning on JDK 25
         }
         // The client unpacks its JNI library to the fixed path /tmp/.libaws-lambda-jni.so unless told a path: where
@@ -150,7 +212,9 @@ public final class LambdaRuntime implements AutoCloseable {
         if (!environment.getOrDefault("JAVA_TOOL_OPTIONS", "").contains(NATIVE_LIBRARY_PROPERTY)) {
             command.add("-D" + NATIVE_LIBRARY_PROPERTY + "=" + nativeLibraryCopy(taskRoot));
         }
-        command.addAll(List.of("-cp", Path.of("target", "runtime-interface-client").toAbsolutePath() + "/*",
+        command.addAll(jvmOptions);
+        String clientJars = Path.of("target", "runtime-interface-client").toAbsolutePath() + "/*";
+        command.addAll(List.of("-cp", imageJar == null ? clientJars : imageJar,
                 "com.amazonaws.services.lambda.runtime.api.client.AWSLambda", handler));
         ProcessBuilder builder = new ProcessBuilder(command).directory(taskRoot.toFile())
                 .redirectErrorStream(true).redirectOutput(runtime.log.toFile());
@@ -380,6 +444,14 @@ public final class LambdaRuntime implements AutoCloseable {
             }
         }
         return root;
+    }
+
+    /** Stops the client as Lambda ends an environment (SIGTERM), and waits for its JVM to exit. */
+    public void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
     }
 
     @Override
