@@ -26,8 +26,21 @@ done
 for deployment in "${deployments[@]}"; do
   function=${deployment%%|*}
   artifact=${deployment#*|}
-  echo "==> deploying $artifact to $function"
-  aws lambda update-function-code --function-name "$function" --zip-file "fileb://$artifact" >/dev/null
+  # A stack deployed with RecorderPackageType Image runs the event-source function as a container image, which a zip
+  # cannot update: it takes the image built from this same artifact (build/image/Dockerfile), or stops here.
+  package_type=$(aws lambda get-function-configuration --function-name "$function" --query PackageType --output text)
+  if [ "$package_type" = Image ]; then
+    if [ "$function" != "$RECORD_FUNCTION_NAME" ] || [ -z "${RECORD_IMAGE_URI:-}" ]; then
+      echo "ERROR: $function runs a container image (RecorderPackageType Image): build build/image/Dockerfile from" \
+        "this artifact, push it to ECR and set RECORD_IMAGE_URI to it (README, \"Deployment\")" >&2
+      exit 1
+    fi
+    echo "==> deploying $RECORD_IMAGE_URI to $function"
+    aws lambda update-function-code --function-name "$function" --image-uri "$RECORD_IMAGE_URI" >/dev/null
+  else
+    echo "==> deploying $artifact to $function"
+    aws lambda update-function-code --function-name "$function" --zip-file "fileb://$artifact" >/dev/null
+  fi
   aws lambda wait function-updated --function-name "$function"
   version=$(aws lambda publish-version --function-name "$function" --query Version --output text)
   aws lambda wait published-version-active --function-name "$function" --qualifier "$version"

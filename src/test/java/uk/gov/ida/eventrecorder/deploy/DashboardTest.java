@@ -122,15 +122,28 @@ class DashboardTest {
 
     /** The body as CloudFormation would produce it: parameters by their defaults, resources by their logical ids. */
     private JsonNode dashboardBody() throws IOException {
-        String body = template.root.path("Resources").path("OperationsDashboard").path("Properties")
-                .path("DashboardBody").path("Fn::Sub").asText();
+        // Fn::Sub: [body, variables]: the variables name the function that exists of a conditional pair, the zip's by
+        // default (RecorderPackageType Zip).
+        JsonNode sub = template.root.path("Resources").path("OperationsDashboard").path("Properties")
+                .path("DashboardBody").path("Fn::Sub");
+        String body = sub.isArray() ? sub.get(0).asText() : sub.asText();
         assertFalse(body.isEmpty(), "the template has an OperationsDashboard with a Fn::Sub body");
+        java.util.Map<String, String> variables = new java.util.HashMap<>();
+        if (sub.isArray()) {
+            sub.get(1).fields().forEachRemaining(v -> {
+                JsonNode choice = v.getValue().path("Fn::If");
+                assertEquals("RecorderAsImage", choice.get(0).asText(), v.getKey());
+                variables.put(v.getKey(), choice.get(2).path("Ref").asText());
+                assertTrue(template.root.path("Resources").has(choice.get(1).path("Ref").asText()), v.getKey());
+            });
+        }
         JsonNode parameters = template.root.path("Parameters");
         Matcher m = SUBSTITUTION.matcher(body);
         StringBuilder resolved = new StringBuilder();
         while (m.find()) {
             String name = m.group(1);
             String value = parameters.has(name) ? parameters.path(name).path("Default").asText()
+                    : variables.containsKey(name) ? variables.get(name)
                     : name.equals("AWS::Region") ? "eu-west-2" : name;
             m.appendReplacement(resolved, Matcher.quoteReplacement(value));
         }

@@ -1,5 +1,9 @@
 package uk.gov.ida.eventrecorder.deploy;
 
+import java.nio.file.Files;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -36,6 +40,33 @@ final class Template {
 
     /** The handler's class name, as Lambda reads it from "class::method". */
     static String handlerClass(JsonNode function) {
-        return function.path("Properties").path("Handler").asText().split("::")[0];
+        return handler(function).split("::")[0];
     }
+
+    /** "class::method": the function's Handler, or for an image its CMD (build/image/Dockerfile). */
+    static String handler(JsonNode function) {
+        if (isImage(function)) {
+            return imageCommand();
+        }
+        return function.path("Properties").path("Handler").asText();
+    }
+
+    static boolean isImage(JsonNode function) {
+        return "Image".equals(function.path("Properties").path("PackageType").asText());
+    }
+
+    /** The Dockerfile's CMD, which the runtime client takes as the handler. */
+    static String imageCommand() {
+        try {
+            Matcher cmd = Pattern.compile("(?m)^CMD \\[\"([^\"]+)\"]").matcher(Files.readString(DOCKERFILE));
+            if (!cmd.find()) {
+                throw new AssertionError(DOCKERFILE + " has no CMD [\"handler\"]");
+            }
+            return cmd.group(1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static final Path DOCKERFILE = Path.of("build", "image", "Dockerfile");
 }

@@ -34,7 +34,7 @@ class TemplateTest {
                     || com.amazonaws.services.lambda.runtime.RequestStreamHandler.class.isAssignableFrom(handler),
                     handler + " is a RequestHandler or a RequestStreamHandler");
             handler.getConstructor();
-            assertTrue(function.path("Properties").path("Handler").asText().endsWith("::handleRequest"));
+            assertTrue(Template.handler(function).endsWith("::handleRequest"));
         }
     }
 
@@ -75,10 +75,15 @@ class TemplateTest {
     void everyFunctionRunsOnASupportedJavaRuntimeThatRunsTheRelease17Bytecode() throws IOException {
         // java17 (Amazon Linux 2) was closed to new functions on 2026-07-31; java21 and java25 run on AL2023.
         Set<String> supported = Set.of("java21", "java25");
-        assertTrue(supported.contains(globals.path("Runtime").asText()), "Globals runtime " + globals.path("Runtime"));
         for (Map.Entry<String, JsonNode> function : template.functions().entrySet()) {
             JsonNode own = function.getValue().path("Properties").path("Runtime");
-            assertTrue(own.isMissingNode() || supported.contains(own.asText()), function.getKey() + " runs on " + own);
+            if (Template.isImage(function.getValue())) {
+                // An image brings its own JDK: the Dockerfile's, which must be a 25 (the cache is made by it).
+                assertTrue(own.isMissingNode(), function.getKey());
+                assertTrue(Files.readString(Template.DOCKERFILE).contains("amazoncorretto:25-"), "a JDK 25 image");
+            } else {
+                assertTrue(supported.contains(own.asText()), function.getKey() + " runs on " + own);
+            }
         }
         assertTrue(Files.readString(Path.of("pom.xml")).contains("<maven.compiler.release>17</maven.compiler.release>"),
                 "bytecode for release 17, which every supported runtime runs");
@@ -274,7 +279,8 @@ class TemplateTest {
 
     @Test
     void eachFunctionLogsInAsItsOwnRoleAndMayConnectAsThatRoleOnly() {
-        Map<String, String> roles = Map.of("RecordEventsFunction", "DbUser", "DrainEventsFunction", "DbUser",
+        Map<String, String> roles = Map.of("RecordEventsFunction", "DbUser", "RecordEventsImageFunction", "DbUser",
+                "DrainEventsFunction", "DbUser",
                 "ArchiveReplayFunction", "ReplayDbUser", "FraudUploadFunction", "FraudUploadDbUser",
                 "PartitionMaintenanceFunction", "MaintenanceDbUser", "ExportFunction", "ExportDbUser");
         for (Map.Entry<String, String> e : roles.entrySet()) {
@@ -290,8 +296,8 @@ class TemplateTest {
             assertEquals(List.of("arn:aws:rds-db:${AWS::Region}:${AWS::AccountId}:dbuser:${DbResourceId}/${"
                     + e.getValue() + "}"), connects, e.getKey());
         }
-        assertEquals(6, roles.size(), "every function");
-        assertEquals(6, template.functions().size());
+        assertEquals(7, roles.size(), "every function");
+        assertEquals(7, template.functions().size());
     }
 
     @Test
@@ -392,8 +398,8 @@ class TemplateTest {
         // Lambda's own condition, checked against what the template's rules decide.
         for (int batchSize : new int[]{1, 10, 11, 100, 10_000}) {
             for (int window : new int[]{0, 1, 300}) {
-                Map<String, String> parameters = Map.of("BatchSize", Integer.toString(batchSize),
-                        "MaximumBatchingWindowInSeconds", Integer.toString(window));
+                Map<String, String> parameters = parameters(Map.of("BatchSize", Integer.toString(batchSize),
+                        "MaximumBatchingWindowInSeconds", Integer.toString(window)));
                 boolean lambdaAccepts = batchSize <= 10 || window >= 1;
                 boolean templateAccepts = true;
                 for (JsonNode rule : (Iterable<JsonNode>) rules::elements) {
@@ -406,6 +412,58 @@ class TemplateTest {
                 assertEquals(lambdaAccepts, templateAccepts, "BatchSize " + batchSize + ", window " + window);
             }
         }
+    }
+
+    @Test
+    void theImagePackageIsRefusedWithoutAnImageBeforeAnythingIsCreated() {
+        assertFalse(rulesAccept(parameters(Map.of("RecorderPackageType", "Image"))), "Image with no RecorderImageUri");
+        assertTrue(rulesAccept(parameters(Map.of("RecorderPackageType", "Image", "RecorderImageUri",
+                "123456789012.dkr.ecr.eu-west-2.amazonaws.com/event-recorder:1"))));
+        assertTrue(rulesAccept(parameters(Map.of())), "the default, Zip, needs no image");
+    }
+
+    /**
+     * The event-source function as an image is the zip one in another package: one of the two exists (conditions),
+     * and the image has the same environment, event source, permissions and logging, with no SnapStart (Lambda has
+     * none for images) and the zip's handler as its CMD.
+     */
+    @Test
+    void theImageOptionIsTheZipFunctionInAnotherPackage() {
+        JsonNode zip = template.functions().get("RecordEventsFunction");
+        JsonNode image = template.functions().get("RecordEventsImageFunction");
+        assertEquals("RecorderAsZip", zip.path("Condition").asText());
+        assertEquals("RecorderAsImage", image.path("Condition").asText());
+        JsonNode conditions = template.root.path("Conditions");
+        assertEquals("RecorderAsImage", conditions.path("RecorderAsZip").path("Fn::Not").get(0).path("Condition")
+                .asText(), "exactly one of the two");
+        for (String property : List.of("Environment", "Events", "Policies", "Description")) {
+            assertEquals(zip.path("Properties").path(property), image.path("Properties").path(property), property);
+        }
+        assertEquals("Image", image.path("Properties").path("PackageType").asText());
+        assertEquals("RecorderImageUri", image.path("Properties").path("ImageUri").path("Ref").asText());
+        assertEquals("None", image.path("Properties").path("SnapStart").path("ApplyOn").asText());
+        assertEquals(zip.path("Properties").path("Handler").asText(), Template.imageCommand());
+    }
+
+    private boolean rulesAccept(Map<String, String> parameters) {
+        boolean accepts = true;
+        for (JsonNode rule : (Iterable<JsonNode>) template.root.path("Rules")::elements) {
+            if (!rule.has("RuleCondition") || RuleFunctions.truth(rule.path("RuleCondition"), parameters)) {
+                for (JsonNode assertion : rule.path("Assertions")) {
+                    accepts &= RuleFunctions.truth(assertion.path("Assert"), parameters);
+                }
+            }
+        }
+        return accepts;
+    }
+
+    /** The template's parameter defaults, with {@code given} over them. */
+    private Map<String, String> parameters(Map<String, String> given) {
+        Map<String, String> parameters = new java.util.HashMap<>();
+        template.root.path("Parameters").fields().forEachRemaining(p -> parameters.put(p.getKey(),
+                p.getValue().path("Default").asText()));
+        parameters.putAll(given);
+        return parameters;
     }
 
     @Test
