@@ -13,7 +13,8 @@
 # coldStart.javaOptions=… alternate runs with another init type or other JVM options, for a ratio in one run).
 # With --floor: issue 27's four figures against its floor (FloorHandler alone in its own task folder, same runtime
 # client and options), in one run: the --runtime figures (on-demand init + first invocation, SnapStart restore to the
-# first batch, eight invocations at once in one process with the database 2 ms away each way), then the --fleet ones
+# first batch, eight invocations at once in one process with the database 2 ms away each way; on JDK 25 the on-demand
+# start alternates the zip with the container image and its AOT cache, trained first), then the --fleet ones
 # (warm function CPU an event); each part ends by checking every event recorded exactly once (about 10 minutes).
 # With --fleet: cost per event (issue 21): eight event-source containers of the artifact under the runtime client fed
 # 10-message batches by an emulated event source, a do-nothing fleet on the same source, and the database's ceiling
@@ -51,6 +52,13 @@ package_if_missing() {
 run() {
   mvn -B -ntp -q exec:exec -Dexec.mainClass="$1" "${@:2}"
 }
+# On JDK 25 the cold-start figures include the container image (build/image/Dockerfile): its build's training run
+# makes the AOT cache here, and the recorder's runs alternate between the zip and the image.
+image_option=""
+if [ "$(java -XshowSettings:properties -version 2>&1 | awk -F= '/java.specification.version/ {gsub(/ /,"",$2); print $2}')" -ge 25 ] 2>/dev/null; then
+  image_option="-DcoldStart.aotCache=$PWD/target/aot/event-recorder.aot"
+  mkdir -p target/aot
+fi
 say "compiling"
 mvn -B -ntp -q test-compile
 case "${1:-}" in
@@ -91,19 +99,19 @@ case "${1:-}" in
     shift
     package_if_missing
     say "issue 27's four figures against the floor (FloorHandler alone under the same runtime client), in one run: on-demand init + first invocation, SnapStart restore to first batch, eight at once with the database 2 ms away, then warm CPU an event in fleets"
-    run uk.gov.ida.eventrecorder.bench.RuntimeColdStartBenchmark -Dexec.jvmArgs="-Xss1m -Dsun.net.httpserver.nodelay=true" "$@"
+    run uk.gov.ida.eventrecorder.bench.RuntimeColdStartBenchmark -Dexec.jvmArgs="-Xss1m -Dsun.net.httpserver.nodelay=true $image_option" "$@"
     run uk.gov.ida.eventrecorder.bench.FleetBenchmark -Dexec.jvmArgs="-Xss1m -Dsun.net.httpserver.nodelay=true" "$@" ;;
   --runtime)
     shift
     package_if_missing
     say "cold start as Lambda reports it: the artifact under Lambda's runtime interface client, on $(java -version 2>&1 | head -1)"
-    run uk.gov.ida.eventrecorder.bench.RuntimeColdStartBenchmark -Dexec.jvmArgs="-Xss1m -Dsun.net.httpserver.nodelay=true" "$@" ;;
+    run uk.gov.ida.eventrecorder.bench.RuntimeColdStartBenchmark -Dexec.jvmArgs="-Xss1m -Dsun.net.httpserver.nodelay=true $image_option" "$@" ;;
   *)
     package_if_missing
     say "benchmarking the event-source handler and the cold start with JAVA_TOOL_OPTIONS=$jvm_options (a few minutes)"
     run uk.gov.ida.eventrecorder.bench.RecorderBenchmark -Dexec.jvmArgs="-Xss1m $jvm_options" "$@"
     say "cold start as Lambda reports it: the artifact under Lambda's runtime interface client (init, first invocation, SnapStart restore)"
-    run uk.gov.ida.eventrecorder.bench.RuntimeColdStartBenchmark -Dexec.jvmArgs="-Xss1m -Dsun.net.httpserver.nodelay=true" "$@"
+    run uk.gov.ida.eventrecorder.bench.RuntimeColdStartBenchmark -Dexec.jvmArgs="-Xss1m -Dsun.net.httpserver.nodelay=true $image_option" "$@"
     say "benchmarking the drain handler in fresh JVMs against the queue's ceiling, local and with added latency"
     run uk.gov.ida.eventrecorder.bench.DrainBenchmark "$@" ;;
 esac

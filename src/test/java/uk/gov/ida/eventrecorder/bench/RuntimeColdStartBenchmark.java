@@ -27,11 +27,15 @@ import java.util.UUID;
  */
 public final class RuntimeColdStartBenchmark {
     public static void main(String[] args) throws Exception {
-        int runs = Integer.getInteger("coldStart.runs", 5);
+        int runs = Integer.getInteger("coldStart.runs", System.getProperty("coldStart.aotCache") != null ? 10 : 5);
         boolean floor = !"false".equals(System.getProperty("coldStart.floor"));
         long[] floorTotal = new long[runs];
         long[] floorRestore = new long[runs];
         Path artifact = Path.of(System.getProperty("artifact.path", "target/event-recorder-lambda.jar"));
+        // -DcoldStart.aotCache=<file> alternates runs between the zip as Lambda lays it out and the container
+        // image's layout (the jar on the class path) started with an AOT cache, made first by the image build's
+        // training run (build/image/train.sh).
+        String aotCache = System.getProperty("coldStart.aotCache");
         RecorderFixture fixture = new RecorderFixture();
         fixture.database.truncateAll();
         long[] init = new long[runs];
@@ -40,9 +44,6 @@ public final class RuntimeColdStartBenchmark {
         List<String> ids = new ArrayList<>();
         try (SqsClient sqs = fixture.servers.sqsClient()) {
             TestQueue queue = TestQueue.standard(sqs);
-            // -DcoldStart.aotCache=<file> alternates runs between the zip as Lambda lays it out and the container
-            // image's layout (the jar on the class path) started with an AOT cache, made first by a training run.
-            String aotCache = System.getProperty("coldStart.aotCache");
             if (aotCache != null) {
                 LambdaRuntime.trainImageCache(artifact, Path.of(aotCache));
                 System.out.printf("AOT cache (build/image/train.sh): %,d bytes%n",
@@ -152,6 +153,13 @@ public final class RuntimeColdStartBenchmark {
                 }
             }
         }
+        long[] zipTotal = total;
+        if (aotCache != null) {
+            zipTotal = new long[(runs + 1) / 2];
+            for (int run = 0; run < runs; run += 2) {
+                zipTotal[run / 2] = total[run];
+            }
+        }
         System.out.printf("SnapStart under the runtime client, JDK %s: /restore/next to the first 10-message batch "
                 + "answered %s ms, median %d ms%n", Runtime.version(), Arrays.toString(restore), median(restore));
         if (floor) {
@@ -159,8 +167,18 @@ public final class RuntimeColdStartBenchmark {
                             + "in this run: on-demand init + first invocation %s ms, median %d ms: the recorder is "
                             + "%.2fx the floor (issue 27's goal: at most 2.5x); SnapStart /restore/next to the batch "
                             + "answered %s ms, median %d ms: the recorder is the floor + %d ms (goal: + 40 ms at most)%n",
-                    Arrays.toString(floorTotal), median(floorTotal), median(total) / (double) median(floorTotal),
+                    Arrays.toString(floorTotal), median(floorTotal), median(zipTotal) / (double) median(floorTotal),
                     Arrays.toString(floorRestore), median(floorRestore), median(restore) - median(floorRestore));
+            if (aotCache != null) {
+                long[] image = new long[runs / 2];
+                for (int run = 1; run < runs; run += 2) {
+                    image[run / 2] = total[run];
+                }
+                System.out.printf("the container image (build/image/Dockerfile) with its AOT cache, alternating with "
+                                + "the zip in this run: on-demand init + first invocation %s ms, median %d ms: %.2fx the "
+                                + "floor (the zip: %.2fx)%n", Arrays.toString(image), median(image),
+                        median(image) / (double) median(floorTotal), median(zipTotal) / (double) median(floorTotal));
+            }
         }
         if (!"false".equals(System.getProperty("coldStart.concurrency"))) {
             concurrency(fixture, artifact, ids);
