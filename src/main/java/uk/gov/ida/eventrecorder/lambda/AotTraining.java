@@ -2,15 +2,13 @@ package uk.gov.ida.eventrecorder.lambda;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import uk.gov.ida.eventrecorder.crypto.ProducerFormat;
 
-import javax.crypto.Cipher;
-import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.util.Base64;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -128,28 +126,13 @@ public final class AotTraining {
                     + ",\"eventType\":\"session_event\",\"originatingService\":\"aot-training\",\"sessionId\":\"s\","
                     + "\"details\":{" + details + "}}";
             event.append(i == 0 ? "" : ",").append("{\"messageId\":\"training-").append(batch).append('-').append(i)
-                    .append("\",\"receiptHandle\":\"r\",\"body\":\"").append(encrypt(json))
+                    .append("\",\"receiptHandle\":\"r\",\"body\":\"")
+                    .append(ProducerFormat.encrypt(new SecretKeySpec(THROWAWAY_KEY, "AES"), new byte[16], json))
                     .append("\",\"attributes\":{\"ApproximateReceiveCount\":\"1\",\"SentTimestamp\":\"")
                     .append(System.currentTimeMillis()).append("\"},\"messageAttributes\":{},\"md5OfBody\":\"d\","
                             + "\"eventSource\":\"aws:sqs\",\"eventSourceARN\":"
                             + "\"arn:aws:sqs:eu-west-2:000000000000:aot-training\",\"awsRegion\":\"eu-west-2\"}");
         }
         return event.append("]}").toString();
-    }
-
-    /** As the producers do: base64(IV ‖ AES-CBC/PKCS5 ciphertext). */
-    private static String encrypt(String json) {
-        try {
-            byte[] iv = new byte[16];
-            Cipher cipher = Cipher.getInstance("AES/CBC/PKCS5Padding");
-            cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(THROWAWAY_KEY, "AES"), new IvParameterSpec(iv));
-            byte[] ciphertext = cipher.doFinal(json.getBytes(StandardCharsets.UTF_8));
-            byte[] body = new byte[iv.length + ciphertext.length];
-            System.arraycopy(iv, 0, body, 0, iv.length);
-            System.arraycopy(ciphertext, 0, body, iv.length, ciphertext.length);
-            return Base64.getEncoder().encodeToString(body);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

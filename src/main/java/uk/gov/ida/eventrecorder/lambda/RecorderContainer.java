@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import uk.gov.ida.eventrecorder.config.RecorderConfig;
 import uk.gov.ida.eventrecorder.crypto.EventDecryptor;
+import uk.gov.ida.eventrecorder.crypto.ProducerFormat;
 import uk.gov.ida.eventrecorder.event.EventParser;
 import uk.gov.ida.eventrecorder.metrics.MetricsLog;
 import uk.gov.ida.eventrecorder.pipeline.EventPipeline;
@@ -16,12 +17,9 @@ import org.crac.Context;
 import org.crac.Core;
 import org.crac.Resource;
 
-import javax.crypto.Cipher;
-import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -191,25 +189,15 @@ final class RecorderContainer implements AutoCloseable, Resource {
 
     /** Loads and compiles decryption and parsing by decrypting a synthetic event under a throwaway key. */
     private static void primeParsing() {
-        try {
-            byte[] key = new byte[32];
-            byte[] iv = new byte[16];
-            Cipher cipher = Cipher.getInstance("AES/CBC/PKCS5Padding");
-            SecretKeySpec throwaway = new SecretKeySpec(key, "AES");
-            cipher.init(Cipher.ENCRYPT_MODE, throwaway, new IvParameterSpec(iv));
-            String event = "{\"eventId\":\"priming\",\"timestamp\":0,\"eventType\":\"session_event\","
-                    + "\"originatingService\":\"priming\",\"sessionId\":\"priming\",\"details\":{"
-                    + "\"session_event_type\":\"idp_authn_succeeded\",\"pid\":\"p\",\"request_id\":\"r\","
-                    + "\"idp_entity_id\":\"i\",\"minimum_level_of_assurance\":\"LEVEL_2\","
-                    + "\"provided_level_of_assurance\":\"LEVEL_2\"}}";
-            byte[] ciphertext = cipher.doFinal(event.getBytes(StandardCharsets.UTF_8));
-            byte[] body = new byte[iv.length + ciphertext.length];
-            System.arraycopy(ciphertext, 0, body, iv.length, ciphertext.length);
-            for (int i = 0; i < 200; i++) {
-                new EventParser().parse(new EventDecryptor(throwaway).decrypt(Base64.getEncoder().encodeToString(body)));
-            }
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("priming failed", e);
+        SecretKeySpec throwaway = new SecretKeySpec(new byte[32], "AES");
+        String event = "{\"eventId\":\"priming\",\"timestamp\":0,\"eventType\":\"session_event\","
+                + "\"originatingService\":\"priming\",\"sessionId\":\"priming\",\"details\":{"
+                + "\"session_event_type\":\"idp_authn_succeeded\",\"pid\":\"p\",\"request_id\":\"r\","
+                + "\"idp_entity_id\":\"i\",\"minimum_level_of_assurance\":\"LEVEL_2\","
+                + "\"provided_level_of_assurance\":\"LEVEL_2\"}}";
+        String body = ProducerFormat.encrypt(throwaway, new byte[16], event);
+        for (int i = 0; i < 200; i++) {
+            new EventParser().parse(new EventDecryptor(throwaway).decrypt(body));
         }
     }
 

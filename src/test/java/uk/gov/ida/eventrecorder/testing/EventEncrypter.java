@@ -1,12 +1,9 @@
 package uk.gov.ida.eventrecorder.testing;
 
-import javax.crypto.Cipher;
-import javax.crypto.spec.IvParameterSpec;
+import uk.gov.ida.eventrecorder.crypto.ProducerFormat;
+
 import javax.crypto.spec.SecretKeySpec;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.util.Base64;
 
 /**
  * Encrypts events as the producers' {@code verify-event-emitter} {@code EventEncrypter} does: a random 16-byte IV,
@@ -28,18 +25,8 @@ public final class EventEncrypter {
     }
 
     public String encrypt(String json) {
-        try {
-            byte[] iv = new byte[16];
-            RANDOM.nextBytes(iv);
-            Cipher cipher = Cipher.getInstance("AES/CBC/PKCS5Padding");
-            cipher.init(Cipher.ENCRYPT_MODE, key, new IvParameterSpec(iv));
-            byte[] ciphertext = cipher.doFinal(json.getBytes(StandardCharsets.UTF_8));
-            byte[] body = new byte[iv.length + ciphertext.length];
-            System.arraycopy(iv, 0, body, 0, iv.length);
-            System.arraycopy(ciphertext, 0, body, iv.length, ciphertext.length);
-            return Base64.getEncoder().encodeToString(body);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] iv = new byte[16];
+        RANDOM.nextBytes(iv);
+        return ProducerFormat.encrypt(key, iv, json);
     }
 }
