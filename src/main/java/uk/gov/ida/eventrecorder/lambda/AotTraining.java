@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class AotTraining {
     static final int BATCHES = 3;
+    private static final long DEADLINE_MILLIS = 180_000;
     private static final byte[] THROWAWAY_KEY = new byte[32];
 
     private AotTraining() {
@@ -50,6 +51,18 @@ public final class AotTraining {
             return t;
         }));
         server.start();
+        // A training run that stops making progress fails the image build instead of holding it.
+        Thread deadline = new Thread(() -> {
+            try {
+                Thread.sleep(DEADLINE_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            System.err.println("the AOT training run did not finish in " + DEADLINE_MILLIS / 1000 + " s");
+            Runtime.getRuntime().halt(1);
+        }, "aot-training-deadline");
+        deadline.setDaemon(true);
+        deadline.start();
         // The client is beside the function on the image's class path, not a dependency of it.
         Class.forName("com.amazonaws.services.lambda.runtime.api.client.AWSLambda").getMethod("main", String[].class)
                 .invoke(null, (Object) args);

@@ -172,11 +172,16 @@ public final class LambdaRuntime implements AutoCloseable {
         builder.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":"
                 + System.getenv("PATH"));
         builder.environment().remove("JAVA_TOOL_OPTIONS");
-        Process training = builder.start();
-        String output = new String(training.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!training.waitFor(5, TimeUnit.MINUTES) || training.exitValue() != 0 || !Files.exists(cache)) {
+        // Its output goes to a file, so that a training run that hangs is stopped at the time-out, not waited for.
+        Path output = Files.createTempFile("aot-training-", ".log");
+        Process training = builder.redirectOutput(output.toFile()).start();
+        boolean ended = training.waitFor(5, TimeUnit.MINUTES);
+        if (!ended) {
             training.destroyForcibly();
-            throw new IllegalStateException("the AOT training run wrote no cache at " + cache + ":\n" + output);
+        }
+        if (!ended || training.exitValue() != 0 || !Files.exists(cache)) {
+            throw new IllegalStateException("the AOT training run wrote no cache at " + cache
+                    + (ended ? "" : " in 5 minutes") + ":\n" + Files.readString(output));
         }
     }
 
