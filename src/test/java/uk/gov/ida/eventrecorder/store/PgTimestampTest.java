@@ -17,4 +17,25 @@ class PgTimestampTest {
         assertEquals("294276-12-31 23:59:59.999999",
                 PgTimestamp.format(LocalDateTime.of(294276, 12, 31, 23, 59, 59, 999_999_000)));
     }
+
+    @Test
+    void padsEveryFieldToItsWidthAndDropsNanosecondsBelowAMicrosecond() {
+        assertEquals("0099-09-09 09:09:09.000009", PgTimestamp.format(LocalDateTime.of(99, 9, 9, 9, 9, 9, 9_999)));
+        assertEquals("0999-10-10 10:10:10.010000", PgTimestamp.format(LocalDateTime.of(999, 10, 10, 10, 10, 10,
+                10_000_000)));
+        assertEquals("1000-01-01 00:00:00.100000", PgTimestamp.format(LocalDateTime.of(1000, 1, 1, 0, 0, 0,
+                100_000_999)));
+        assertEquals("0010-01-01 00:00:00.000000 BC", PgTimestamp.format(LocalDateTime.of(-9, 1, 1, 0, 0)));
+        // the same text as the pattern it replaced, across a spread of instants
+        java.util.Random random = new java.util.Random(27);
+        for (int i = 0; i < 10_000; i++) {
+            LocalDateTime t = LocalDateTime.of(1 + random.nextInt(12_000), 1 + random.nextInt(12),
+                    1 + random.nextInt(28), random.nextInt(24), random.nextInt(60), random.nextInt(60),
+                    random.nextInt(1_000_000_000));
+            String year = Integer.toString(t.getYear());
+            assertEquals("0".repeat(Math.max(0, 4 - year.length())) + year + String.format(
+                    "-%02d-%02d %02d:%02d:%02d.%06d", t.getMonthValue(), t.getDayOfMonth(), t.getHour(),
+                    t.getMinute(), t.getSecond(), t.getNano() / 1_000), PgTimestamp.format(t));
+        }
+    }
 }
