@@ -107,10 +107,7 @@ public final class RuntimeColdStartBenchmark {
         if (System.getProperty("coldStart.aotCache") != null
                 || System.getProperty("coldStart.initType") != null || System.getProperty("coldStart.javaOptions") != null
                 || System.getProperty("coldStart.handler") != null || System.getProperty("coldStart.before") != null) {
-            long[][] split = {new long[(runs + 1) / 2], new long[runs / 2]};
-            for (int run = 0; run < runs; run++) {
-                split[run % 2][run / 2] = total[run];
-            }
+            long[][] split = {alternate(total, 0), alternate(total, 1)};
             System.out.printf("alternating: on-demand init + first, median %d ms %s; %s: median %d ms %s%n",
                     median(split[0]), Arrays.toString(split[0]), System.getProperty("coldStart.initType",
                             System.getProperty("coldStart.javaOptions", System.getProperty("coldStart.handler",
@@ -153,13 +150,7 @@ public final class RuntimeColdStartBenchmark {
                 }
             }
         }
-        long[] zipTotal = total;
-        if (aotCache != null) {
-            zipTotal = new long[(runs + 1) / 2];
-            for (int run = 0; run < runs; run += 2) {
-                zipTotal[run / 2] = total[run];
-            }
-        }
+        long[] zipTotal = aotCache != null ? alternate(total, 0) : total;
         System.out.printf("SnapStart under the runtime client, JDK %s: /restore/next to the first 10-message batch "
                 + "answered %s ms, median %d ms%n", Runtime.version(), Arrays.toString(restore), median(restore));
         if (floor) {
@@ -170,10 +161,7 @@ public final class RuntimeColdStartBenchmark {
                     Arrays.toString(floorTotal), median(floorTotal), median(zipTotal) / (double) median(floorTotal),
                     Arrays.toString(floorRestore), median(floorRestore), median(restore) - median(floorRestore));
             if (aotCache != null) {
-                long[] image = new long[runs / 2];
-                for (int run = 1; run < runs; run += 2) {
-                    image[run / 2] = total[run];
-                }
+                long[] image = alternate(total, 1);
                 System.out.printf("the container image (build/image/Dockerfile) with its AOT cache, alternating with "
                                 + "the zip in this run: on-demand init + first invocation %s ms, median %d ms: %.2fx the "
                                 + "floor (the zip: %.2fx)%n", Arrays.toString(image), median(image),
@@ -269,6 +257,15 @@ public final class RuntimeColdStartBenchmark {
     }
 
     /** Ten messages of the producers' mix, as SQS delivers them; their event ids are added to {@code ids}. */
+    /** The runs of one side of an alternating run: {@code first} (0 or 1), then every second one. */
+    private static long[] alternate(long[] runs, int first) {
+        long[] side = new long[(runs.length + 1 - first) / 2];
+        for (int run = first; run < runs.length; run += 2) {
+            side[run / 2] = runs[run];
+        }
+        return side;
+    }
+
     private static List<Message> batch(RecorderFixture fixture, List<String> ids, long seed) {
         List<Message> batch = new ArrayList<>();
         for (var event : EventMix.of(10, seed)) {
