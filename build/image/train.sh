@@ -21,5 +21,5 @@ export ENCRYPTION_KEY=YW90LXRyYWluaW5n
 unset JAVA_TOOL_OPTIONS
 exec java -XX:AOTCacheOutput="$1" @"$(dirname "$0")/jvm-options" -Xmx870m \
   -XX:+TieredCompilation -XX:TieredStopAtLevel=1 -Dorg.crac.Core.Compat=com.amazonaws.services.lambda.crac \
-  -cp "$2" uk.gov.ida.eventrecorder.lambda.AotTraining \
+  -cp "$2" uk.gov.ida.eventrecorder.lambda.AotTraining "$port" \
   uk.gov.ida.eventrecorder.lambda.SqsEventStreamHandler::handleRequest

@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The container image's AOT training run (build/image/train.sh, which the Dockerfile runs with
  * {@code -XX:AOTCacheOutput}). An image build reaches no database, queue or KMS, so this process plays what the
- * function would talk to, on one loopback port ({@code AWS_LAMBDA_RUNTIME_API} and {@code AWS_ENDPOINT_URL}, which
- * train.sh sets): Lambda's Runtime API, handing out {@link #BATCHES} SQS batches and ending the process at the next
+ * function would talk to, on one loopback port (train.sh gives it, and points {@code AWS_LAMBDA_RUNTIME_API} and
+ * {@code AWS_ENDPOINT_URL} at it): Lambda's Runtime API, handing out {@link #BATCHES} SQS batches and ending the process at the next
  * {@code /next}; and KMS, whose Decrypt answers with a throwaway all-zero data key. Lambda's own runtime interface
  * client then runs the event-source handler as in Lambda, init and invocations: the data keys load, each message is
  * decrypted and parsed, and the insert fails, because the database is a port that refuses (no PostgreSQL here), so
@@ -34,13 +34,15 @@ public final class AotTraining {
     private AotTraining() {
     }
 
+    /**
+     * @param args the loopback port to serve, which train.sh also gives the runtime client as
+     *             {@code AWS_LAMBDA_RUNTIME_API} and the SDK as {@code AWS_ENDPOINT_URL}; then the handler
+     */
     public static void main(String[] args) throws Exception {
-        String api = System.getenv("AWS_LAMBDA_RUNTIME_API");
-        if (api == null || args.length != 1) {
-            throw new IllegalArgumentException("usage: AWS_LAMBDA_RUNTIME_API=127.0.0.1:<port> AotTraining <handler>"
-                    + " (build/image/train.sh sets the rest)");
+        if (args.length != 2) {
+            throw new IllegalArgumentException("usage: AotTraining <port> <handler> (build/image/train.sh runs it)");
         }
-        int port = Integer.parseInt(api.substring(api.lastIndexOf(':') + 1));
+        int port = Integer.parseInt(args[0]);
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         AtomicInteger handedOut = new AtomicInteger();
         server.createContext("/2018-06-01/runtime/", exchange -> runtimeApi(exchange, handedOut));
@@ -65,7 +67,7 @@ public final class AotTraining {
         deadline.start();
         // The client is beside the function on the image's class path, not a dependency of it.
         Class.forName("com.amazonaws.services.lambda.runtime.api.client.AWSLambda").getMethod("main", String[].class)
-                .invoke(null, (Object) args);
+                .invoke(null, (Object) new String[]{args[1]});
     }
 
     private static void runtimeApi(HttpExchange exchange, AtomicInteger handedOut) throws IOException {

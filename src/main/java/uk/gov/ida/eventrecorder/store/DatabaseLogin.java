@@ -6,6 +6,7 @@ import com.zaxxer.hikari.util.Credentials;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.rds.RdsUtilities;
+import uk.gov.ida.eventrecorder.RoleCredentials;
 import uk.gov.ida.eventrecorder.config.DatabaseConfig;
 import uk.gov.ida.eventrecorder.crypto.KmsSecrets;
 
@@ -54,7 +55,7 @@ public final class DatabaseLogin {
             credentials = () -> fixed;
         } else {
             RdsUtilities.Builder rds = RdsUtilities.builder()
-                    .credentialsProvider(uk.gov.ida.eventrecorder.RoleCredentials.provider(config.aws().roleKeysInEnvironment()))
+                    .credentialsProvider(RoleCredentials.provider(config.aws().roleKeysInEnvironment()))
                     .region(config.region().map(Region::of)
                             .orElseGet(() -> DefaultAwsRegionProviderChain.builder().build().getRegion()));
             credentials = new RdsIamCredentials(rds.build(), config.settings().host(), config.settings().port(), user);
