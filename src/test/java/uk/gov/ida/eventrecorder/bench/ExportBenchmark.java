@@ -100,6 +100,9 @@ public final class ExportBenchmark {
                 + "S3 PUTs, KMS Sign) |");
         System.out.println("| --- | --- | --- | --- | --- | --- |");
         lines.forEach(System.out::println);
+        // S3Mock's web server and ElasticMQ's actors are not daemons: without this the run prints its table and then
+        // waits for ever (as the other benchmarks end).
+        System.exit(0);
     }
 
     /** A day of audit events shaped as the queue writes them: a UUID id, a session, ~250 bytes of details. */
