@@ -57,6 +57,9 @@ public final class ConnectionPool {
         config.setInitializationFailTimeout(-1);
         config.addDataSourceProperty("ApplicationName", poolName);
         config.addDataSourceProperty("tcpKeepAlive", "true");
+        // Every supported server is PostgreSQL 13 or later (README): the driver then puts the application name and
+        // its float setting in the login's startup packet instead of a SET after it, one round trip fewer per login.
+        config.addDataSourceProperty("assumeMinServerVersion", "13");
         config.addDataSourceProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
         // The backstop for a silent network path: each recording statement sets its own, shorter network timeout from
         // the invocation's time left (EventRepository); anything else (login, migrations, maintenance) gets this.
