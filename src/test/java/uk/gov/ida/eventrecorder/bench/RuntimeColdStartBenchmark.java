@@ -126,8 +126,9 @@ public final class RuntimeColdStartBenchmark {
                 List<Message> batch = batch(fixture, ids, 1042 + run);
                 Map<String, String> env = fixture.processEnvironment();
                 env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start");
-                env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1 "
-                        + "-Dorg.crac.Core.Compat=com.amazonaws.services.lambda.crac "
+                // The template's options, as the published version runs with them.
+                env.put("JAVA_TOOL_OPTIONS", LambdaRuntime.TEMPLATE_JAVA_OPTIONS
+                        + " -Dorg.crac.Core.Compat=com.amazonaws.services.lambda.crac "
                         // -DcoldStart.snapStartJavaOptions=… adds options (a class-load log of the restored copy).
                         + System.getProperty("coldStart.snapStartJavaOptions", ""));
                 try (LambdaRuntime lambda = LambdaRuntime.start(artifact,
