@@ -87,11 +87,12 @@ public final class ColdStartProbe {
     /** @param mode {@code plain}, {@code primed}, or {@code phased} (plain, split into phases: {@link #lastPhases}) */
     static long runInFreshJvm(RecorderFixture fixture, String classPath, String mode)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.java(), "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-cp", classPath,
-                ColdStartProbe.class.getName(), String.join(",", uk.gov.ida.eventrecorder.testing.EventMix
-                        .of(BATCH, MIX_SEED).stream().map(fixture::encrypt).toList()),
-                mode));
+        // The template's JVM options, as the functions run with them.
+        List<String> command = new ArrayList<>(List.of(Path.java()));
+        command.addAll(List.of(uk.gov.ida.eventrecorder.testing.LambdaRuntime.TEMPLATE_JAVA_OPTIONS.split(" +")));
+        command.addAll(List.of("-cp", classPath, ColdStartProbe.class.getName(),
+                String.join(",", uk.gov.ida.eventrecorder.testing.EventMix.of(BATCH, MIX_SEED).stream()
+                        .map(fixture::encrypt).toList()), mode));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         Map<String, String> env = builder.environment();
         env.putAll(fixture.processEnvironment());
