@@ -2,6 +2,7 @@ package uk.gov.ida.eventrecorder.lambda;
 
 import com.zaxxer.hikari.HikariDataSource;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import uk.gov.ida.eventrecorder.config.CaBundle;
 import uk.gov.ida.eventrecorder.config.RecorderConfig;
 import uk.gov.ida.eventrecorder.crypto.EventDecryptor;
 import uk.gov.ida.eventrecorder.crypto.ProducerFormat;
@@ -128,7 +129,7 @@ final class RecorderContainer implements AutoCloseable, Resource {
      */
     private void primePool() {
         if (config.database().encryptedPassword().isPresent()
-                || config.database().caBundle().map(uk.gov.ida.eventrecorder.config.CaBundle::inS3).orElse(false)) {
+                || config.database().caBundle().map(CaBundle::inS3).orElse(false)) {
             return;
         }
         try {

@@ -259,7 +259,7 @@ public final class LambdaRuntime implements AutoCloseable {
                     .findFirst().orElseThrow(() -> new IOException("no runtime interface client jar in "
                             + "target/runtime-interface-client: run mvn package"));
         }
-        Path copy = taskRoot.resolveSibling(taskRoot.getFileName() + "-libaws-lambda-jni.so");
+        Path copy = nativeLibraryPath(taskRoot);
         try (var zip = new java.util.zip.ZipFile(jar.toFile())) {
             var entry = java.util.Objects.requireNonNull(zip.getEntry(name), name + " in " + jar);
             try (var in = zip.getInputStream(entry)) {
@@ -490,7 +490,12 @@ public final class LambdaRuntime implements AutoCloseable {
         removeTaskRoot();
     }
 
-    /** The task folder and the client's library copy beside it: each start wrote them, in memory, and nothing else reads them. */
+    /** Where {@link #nativeLibraryCopy} puts a process's library: beside its task folder, removed with it. */
+    private static Path nativeLibraryPath(Path taskRoot) {
+        return taskRoot.resolveSibling(taskRoot.getFileName() + "-libaws-lambda-jni.so");
+    }
+
+    /** The task folder and the client's library copy beside it: each start wrote them, and nothing else reads them. */
     private void removeTaskRoot() {
         if (taskRoot == null || (process != null && process.isAlive())) {
             return;
@@ -499,7 +504,7 @@ public final class LambdaRuntime implements AutoCloseable {
             for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(path);
             }
-            Files.deleteIfExists(taskRoot.resolveSibling(taskRoot.getFileName() + "-libaws-lambda-jni.so"));
+            Files.deleteIfExists(nativeLibraryPath(taskRoot));
             taskRoot = null;
         } catch (IOException | UncheckedIOException e) {
             // left behind in a temporary folder; nothing depends on it
