@@ -124,15 +124,29 @@ public final class Exporter {
         if (settings.startDate().isPresent() && settings.startDate().get().isAfter(first)) {
             first = settings.startDate().get();
         }
-        List<LocalDate> recheck = new ArrayList<>();
-        LocalDate lateFrom = settledThrough.minusDays(settings.lateDays() - 1L);
+        exportNewDays(c, chain, table, exported, first, settledThrough, snapshot, now, remaining, report);
+        exportLateRows(c, chain, table, exported, settledThrough, snapshot, now, remaining, report);
+    }
+
+    /** Every settled day from {@code first} that the chain does not hold yet. */
+    private void exportNewDays(Connection c, ManifestChain chain, ExportedTable table,
+                               TreeMap<LocalDate, List<ExportLayout.ManifestKey>> exported, LocalDate first,
+                               LocalDate settledThrough, String snapshot, Instant now, LongSupplier remaining,
+                               ExportReport report) throws SQLException, IOException {
         for (LocalDate day = first; !day.isAfter(settledThrough); day = day.plusDays(1)) {
             if (!exported.containsKey(day)) {
                 exportDay(c, chain, table, day, 0, List.of(), snapshot, now, remaining, report);
-            } else if (!day.isBefore(lateFrom)) {
-                recheck.add(day);
             }
         }
+    }
+
+    /** An addendum for each exported day that holds rows its parts lack. */
+    private void exportLateRows(Connection c, ManifestChain chain, ExportedTable table,
+                                TreeMap<LocalDate, List<ExportLayout.ManifestKey>> exported,
+                                LocalDate settledThrough, String snapshot, Instant now, LongSupplier remaining,
+                                ExportReport report) throws SQLException, IOException {
+        LocalDate lateFrom = settledThrough.minusDays(settings.lateDays() - 1L);
+        List<LocalDate> recheck = new ArrayList<>(exported.subMap(lateFrom, true, settledThrough, true).keySet());
         if (recheck.isEmpty()) {
             return;
         }
