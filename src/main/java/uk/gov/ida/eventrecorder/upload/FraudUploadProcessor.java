@@ -65,7 +65,7 @@ public final class FraudUploadProcessor {
         HeadObjectResponse head;
         try {
             head = s3.headObject(r -> r.bucket(upload.bucket()).key(upload.key())
-                    .applyMutation(h -> pinned(upload, h::versionId, null)));
+                    .applyMutation(h -> upload.pin(h::versionId)));
         } catch (S3Exception e) {
             if (e.statusCode() != 404) {
                 throw e;
@@ -92,7 +92,7 @@ public final class FraudUploadProcessor {
         String key = upload.key();
         Map<String, String> tagMap = new HashMap<>();
         for (Tag tag : s3.getObjectTagging(r -> r.bucket(bucket).key(key)
-                .applyMutation(t -> pinned(upload, t::versionId, null))).tagSet()) {
+                .applyMutation(t -> upload.pin(t::versionId))).tagSet()) {
             tagMap.put(tag.key(), tag.value());
         }
         UploadTags tags = UploadTags.from(tagMap);
@@ -119,7 +119,7 @@ public final class FraudUploadProcessor {
             } else if (failures.isEmpty()) {
                 // The bytes read are the PUT's the session names, even if the key is overwritten meanwhile.
                 ResponseBytes<GetObjectResponse> object = s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)
-                        .applyMutation(g -> pinned(upload, g::versionId, () -> g.ifMatch(head.eTag()))));
+                        .applyMutation(g -> upload.pin(g::versionId, () -> g.ifMatch(head.eTag()))));
                 FraudCsv.Result result = csv.read(object.asByteArray(), tags);
                 failures.addAll(result.failures());
                 rows = result.rows();
@@ -168,16 +168,6 @@ public final class FraudUploadProcessor {
         return base + "#" + eTag + (upload.sequencer() != null ? "@" + upload.sequencer() : "");
     }
 
-    /** Names the version read on a versioned bucket; otherwise runs {@code unversioned} (a condition), if any. */
-    private static void pinned(UploadedObject upload, java.util.function.Consumer<String> versionId,
-                               Runnable unversioned) {
-        if (upload.versioned()) {
-            versionId.accept(upload.versionId());
-        } else if (unversioned != null) {
-            unversioned.run();
-        }
-    }
-
     private static String unquoted(String eTag) {
         return eTag == null ? null : eTag.replace("\"", "");
     }
@@ -196,7 +186,7 @@ public final class FraudUploadProcessor {
         try {
             s3.copyObject(r -> r.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket).destinationKey(target)
                     .taggingDirective(TaggingDirective.COPY).serverSideEncryption(ServerSideEncryption.AES256)
-                    .applyMutation(c -> pinned(upload, c::sourceVersionId, () -> c.copySourceIfMatch(head.eTag()))));
+                    .applyMutation(c -> upload.pin(c::sourceVersionId, () -> c.copySourceIfMatch(head.eTag()))));
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 return target; // NoSuchKey: the other import moved it there first
@@ -210,7 +200,7 @@ public final class FraudUploadProcessor {
         }
         try {
             s3.deleteObject(r -> r.bucket(bucket).key(key)
-                    .applyMutation(d -> pinned(upload, d::versionId, () -> d.ifMatch(head.eTag()))));
+                    .applyMutation(d -> upload.pin(d::versionId, () -> d.ifMatch(head.eTag()))));
         } catch (S3Exception e) {
             if (e.statusCode() != 412 && e.statusCode() != 404) {
                 throw e;
