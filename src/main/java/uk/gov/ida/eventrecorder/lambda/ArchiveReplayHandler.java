@@ -20,7 +20,7 @@ import java.util.Optional;
 
 /**
  * Replays archived events when an archive object lands in S3: each line {@code {"document": {…event…}}} is recorded
- * as the queue path would record it. Report objects ({@code *.report.json}) it writes itself are ignored. A dependency
+ * as the queue path would record it, from the version the notification names (on a versioned bucket). Report objects ({@code *.report.json}) it writes itself are ignored. A dependency
  * failure, or time running out, ends the invocation with an error after the replay noted how far it got: Lambda's
  * retry resumes there.
  */
@@ -57,7 +57,7 @@ public final class ArchiveReplayHandler implements RequestHandler<S3Event, Map<S
                 }
                 Deadline deadline = Invocation.importDeadline(context);
                 ReplayReport report = S3Import.run(object, deadline,
-                        () -> replayer.get().replay(bucket, key, deadline));
+                        () -> replayer.get().replay(object.upload(), deadline));
                 Map<String, Object> result = new LinkedHashMap<>(Map.of("lines", report.lines(),
                         "recorded", report.recordedCount(), "duplicates", report.duplicateCount(),
                         "failed", report.failedCount(), "deleted", report.complete()));

@@ -19,6 +19,7 @@ import uk.gov.ida.eventrecorder.event.InvalidMessageException;
 import uk.gov.ida.eventrecorder.pipeline.EventRecorder;
 import uk.gov.ida.eventrecorder.pipeline.MessageOutcome;
 import uk.gov.ida.eventrecorder.store.DatabaseUnavailableException;
+import uk.gov.ida.eventrecorder.upload.UploadedObject;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -36,6 +37,13 @@ import java.util.List;
  * was recorded or already present; otherwise it stays, with {@code <key>.report.json} beside it. Replaying again is
  * safe: what was recorded is then a duplicate. A replay cut short (time running out, the database failing) notes on
  * the object how far it got ({@link ReplayProgress}), and the next replay of it resumes there.
+ *
+ * <p>On a versioned bucket every call names the version the notification named, as the fraud upload's do: an archive
+ * put again under the same key while one is replayed is neither read, tagged nor deleted in its place (deleting by key
+ * would hide it under a delete marker, and its own notification would find nothing), and its own notification
+ * replays it. Deleting by version id removes that version for good and leaves no delete marker
+ * (<a href="https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html">deleting object
+ * versions</a>). On an unversioned bucket the calls name the key, as before.
  */
 public final class ArchiveReplayer {
     public static final String REPORT_SUFFIX = ".report.json";
@@ -54,40 +62,36 @@ public final class ArchiveReplayer {
         this.recorder = recorder;
     }
 
-    public ReplayReport replay(String bucket, String key) {
-        return replay(bucket, key, Deadline.NONE);
-    }
-
     /**
      * @param deadline the invocation's: with less than {@link #LEAST_BATCH_MILLIS} of it left after a batch, the
      *                 replay notes how far it got and stops with {@link ReplayIncompleteException}
      * @throws ReplayIncompleteException time ran out; the next replay of the object resumes after the last batch
      * @throws DependencyException       the database failed; likewise noted, and resumed by the next replay
      */
-    public ReplayReport replay(String bucket, String key, Deadline deadline) {
-        ReplayReport report = new ReplayReport(bucket, key);
+    public ReplayReport replay(UploadedObject object, Deadline deadline) {
+        ReplayReport report = new ReplayReport(object);
         long started = System.nanoTime();
         List<AuditEvent> batch = new ArrayList<>(BATCH);
         List<String> sources = new ArrayList<>(BATCH);
         ReplayProgress earlier;
         try {
-            earlier = ReplayProgress.read(s3, bucket, key);
+            earlier = ReplayProgress.read(s3, object);
         } catch (S3Exception e) {
             if (e.statusCode() != 404) {
                 throw e;
             }
             // Deleted by an earlier replay that recorded every line: a repeated notification, nothing to do.
-            LOG.info("replay s3://{}/{}: the object is no longer there (already replayed and deleted)", bucket, key);
+            LOG.info("replay {}: the object is no longer there (already replayed and deleted)", object);
             return report;
         }
         if (earlier.line() > 0) {
             report.resumedAfter(earlier.line(), earlier.failed());
-            LOG.info("replay s3://{}/{} resumes after line {}, where an earlier invocation stopped", bucket, key,
-                    earlier.line());
+            LOG.info("replay {} resumes after line {}, where an earlier invocation stopped", object, earlier.line());
         }
         long done = earlier.line();
-        try (ResponseInputStream<GetObjectResponse> object = s3.getObject(r -> r.bucket(bucket).key(key));
-             BufferedReader reader = new BufferedReader(new InputStreamReader(object, StandardCharsets.UTF_8
+        try (ResponseInputStream<GetObjectResponse> stream = s3.getObject(r -> r.bucket(object.bucket())
+                .key(object.key()).applyMutation(g -> object.pin(g::versionId)));
+             BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8
                      .newDecoder().onMalformedInput(CodingErrorAction.REPLACE)), 1 << 16)) {
             String line;
             long number = 0;
@@ -101,26 +105,25 @@ public final class ArchiveReplayer {
                     batch.add(parseLine(parser, line));
                     sources.add(Long.toString(number));
                 } catch (InvalidMessageException e) {
-                    LOG.warn("replay s3://{}/{} line {}: {}: {}", bucket, key, number, e.reason(), e.getMessage());
+                    LOG.warn("replay {} line {}: {}: {}", object, number, e.reason(), e.getMessage());
                     report.failed(number, e.reason().label(), e.getMessage());
                 }
                 if (batch.size() == BATCH) {
-                    done = recordOrStop(bucket, key, batch, sources, report, done, number);
+                    done = recordOrStop(object, batch, sources, report, done, number);
                     if (deadline.remainingMillis() < LEAST_BATCH_MILLIS) {
-                        new ReplayProgress(done, report.failedInAll()).write(s3, bucket, key);
-                        throw new ReplayIncompleteException("replay of s3://" + bucket + "/" + key + " stopped after "
-                                + "line " + done + ": the invocation's time is running out; the next attempt resumes "
-                                + "there");
+                        new ReplayProgress(done, report.failedInAll()).write(s3, object);
+                        throw new ReplayIncompleteException("replay of " + object + " stopped after line " + done
+                                + ": the invocation's time is running out; the next attempt resumes there");
                     }
                 }
             }
-            recordOrStop(bucket, key, batch, sources, report, done, number);
+            recordOrStop(object, batch, sources, report, done, number);
         } catch (IOException e) {
-            throw new UncheckedIOException("reading s3://" + bucket + "/" + key + " failed", e);
+            throw new UncheckedIOException("reading " + object + " failed", e);
         }
-        finish(bucket, key, report);
-        LOG.info("replayed s3://{}/{}: lines={} recorded={} duplicates={} failed={} elapsed_ms={} object {}", bucket,
-                key, report.lines(), report.recordedCount(), report.duplicateCount(), report.failedCount(),
+        finish(object, report);
+        LOG.info("replayed {}: lines={} recorded={} duplicates={} failed={} elapsed_ms={} object {}", object,
+                report.lines(), report.recordedCount(), report.duplicateCount(), report.failedCount(),
                 (System.nanoTime() - started) / 1_000_000, report.complete() ? "deleted" : "kept, with a report");
         return report;
     }
@@ -143,7 +146,7 @@ public final class ArchiveReplayer {
      *
      * @return the last line now replayed
      */
-    private long recordOrStop(String bucket, String key, List<AuditEvent> batch, List<String> sources,
+    private long recordOrStop(UploadedObject object, List<AuditEvent> batch, List<String> sources,
                               ReplayReport report, long done, long lastLine) {
         if (!batch.isEmpty()) {
             List<MessageOutcome> outcomes = recorder.record(batch, sources);
@@ -152,13 +155,13 @@ public final class ArchiveReplayer {
             if (unavailable != null) {
                 long failedBefore = report.failedInAll();
                 try {
-                    new ReplayProgress(done, failedBefore).write(s3, bucket, key);
+                    new ReplayProgress(done, failedBefore).write(s3, object);
                 } catch (RuntimeException e) {
-                    LOG.warn("replay s3://{}/{}: progress not noted ({}); the next attempt starts over (recording "
-                            + "again is idempotent)", bucket, key, e.getClass().getSimpleName());
+                    LOG.warn("replay {}: progress not noted ({}); the next attempt starts over (recording again is "
+                            + "idempotent)", object, e.getClass().getSimpleName());
                 }
-                throw new DatabaseUnavailableException("replay of s3://" + bucket + "/" + key + " stopped after line "
-                        + done + ": " + unavailable.detail(), null);
+                throw new DatabaseUnavailableException("replay of " + object + " stopped after line " + done + ": "
+                        + unavailable.detail(), null);
             }
             count(outcomes, report);
         }
@@ -181,14 +184,17 @@ public final class ArchiveReplayer {
         }
     }
 
-    private void finish(String bucket, String key, ReplayReport report) {
+    /** Deletes the version replayed (only that one), or keeps it and writes its report beside it. */
+    private void finish(UploadedObject object, ReplayReport report) {
         if (report.complete()) {
-            s3.deleteObject(r -> r.bucket(bucket).key(key));
+            s3.deleteObject(r -> r.bucket(object.bucket()).key(object.key())
+                    .applyMutation(d -> object.pin(d::versionId)));
             return;
         }
         try {
             byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(report.asMap());
-            s3.putObject(r -> r.bucket(bucket).key(key + REPORT_SUFFIX).contentType("application/json"),
+            s3.putObject(r -> r.bucket(object.bucket()).key(object.key() + REPORT_SUFFIX)
+                            .contentType("application/json"),
                     RequestBody.fromBytes(json));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("the replay report could not be written as JSON", e);

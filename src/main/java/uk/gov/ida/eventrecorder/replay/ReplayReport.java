@@ -1,5 +1,7 @@
 package uk.gov.ida.eventrecorder.replay;
 
+import uk.gov.ida.eventrecorder.upload.UploadedObject;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -10,8 +12,7 @@ import java.util.Map;
 public final class ReplayReport {
     static final int MAX_FAILURES_KEPT = 1_000;
 
-    private final String bucket;
-    private final String key;
+    private final UploadedObject object;
     private long lines;
     private long recorded;
     private long duplicates;
@@ -20,9 +21,8 @@ public final class ReplayReport {
     private long resumedAfterLine;
     private long earlierFailed;
 
-    ReplayReport(String bucket, String key) {
-        this.bucket = bucket;
-        this.key = key;
+    ReplayReport(UploadedObject object) {
+        this.object = object;
     }
 
     /** An earlier invocation replayed lines up to {@code line}, {@code failed} of which failed. */
@@ -91,8 +91,12 @@ public final class ReplayReport {
 
     Map<String, Object> asMap() {
         Map<String, Object> map = new LinkedHashMap<>();
-        map.put("bucket", bucket);
-        map.put("key", key);
+        map.put("bucket", object.bucket());
+        map.put("key", object.key());
+        if (object.versioned()) {
+            // The report is for this version: another put under the key since has its own replay, and report.
+            map.put("versionId", object.versionId());
+        }
         map.put("lines", lines);
         map.put("recorded", recorded);
         map.put("duplicates", duplicates);

@@ -7,16 +7,22 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketVersioningStatus;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectVersion;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import uk.gov.ida.eventrecorder.lambda.ArchiveReplayHandler;
 import uk.gov.ida.eventrecorder.testing.EventBuilder;
+import uk.gov.ida.eventrecorder.testing.LambdaContext;
 import uk.gov.ida.eventrecorder.testing.RecorderFixture;
 import uk.gov.ida.eventrecorder.testing.S3Events;
 
 import java.time.LocalDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -132,6 +138,54 @@ class ArchiveReplayHandlerTest {
     }
 
     @Test
+    void onAVersionedBucketAnArchivePutAgainDuringAReplayIsNeitherReadNorDeletedByItAndItsOwnNotificationReplaysIt() {
+        // Given a versioned bucket, and archive A, longer than one batch, about to be replayed
+        s3.putBucketVersioning(r -> r.bucket(bucket).versioningConfiguration(v -> v.status(
+                BucketVersioningStatus.ENABLED)));
+        String key = "replay/busy.jsonl";
+        List<EventBuilder> a = new ArrayList<>();
+        for (int i = 0; i < 1_200; i++) {
+            a.add(EventBuilder.otherSession());
+        }
+        PutObjectResponse putA = putVersion(key, a.toArray(EventBuilder[]::new));
+        EventBuilder[] b = {EventBuilder.billing(), EventBuilder.fraud()};
+        AtomicReference<PutObjectResponse> putB = new AtomicReference<>();
+        // ...and archive B put under the same key while A's replay is under way (after its first batch)
+        LambdaContext reuploadedMeanwhile = new LambdaContext(() -> {
+            if (putB.get() == null && fixture.tables.count("audit.audit_events") >= 1_000) {
+                putB.set(putVersion(key, b));
+            }
+            return 600_000;
+        });
+
+        // When A's notification is handled
+        Map<String, Object> first = handler.handleRequest(S3Events.objectCreated(bucket, key, 1, putA),
+                reuploadedMeanwhile);
+
+        // Then A's version alone was read, and deleted
+        assertEquals(Map.of("lines", 1_200L, "recorded", 1_200L, "duplicates", 0L, "failed", 0L, "deleted", true),
+                first.get(key));
+        assertEquals(List.of(putB.get().versionId()), versions(key), "B is the only version left, no delete marker");
+        for (EventBuilder event : b) {
+            assertEquals(0, fixture.tables.audit(event.eventId()).size(), "B was not read as A");
+        }
+
+        // And B's own notification replays B
+        Map<String, Object> second = handler.handleRequest(S3Events.objectCreated(bucket, key, 1, putB.get()), null);
+
+        assertEquals(Map.of("lines", 2L, "recorded", 2L, "duplicates", 0L, "failed", 0L, "deleted", true),
+                second.get(key));
+        assertEquals(List.of(), versions(key));
+        // ...and A's notification delivered again finds its version gone: nothing to do
+        Map<String, Object> again = handler.handleRequest(S3Events.objectCreated(bucket, key, 1, putA), null);
+        assertEquals(0L, ((Map<?, ?>) again.get(key)).get("lines"), again.toString());
+        assertEquals(1_202, fixture.tables.count("audit.audit_events"));
+        assertEquals(1_202L, fixture.tables.query("SELECT count(DISTINCT event_id) AS n FROM audit.audit_events")
+                .get(0).get("n"), "every event of both, once");
+        assertEquals(1, fixture.tables.billing(b[0].eventId()).size());
+    }
+
+    @Test
     void ignoresItsOwnReportObjects() {
         Map<String, Object> result = handler.handleRequest(
                 S3Events.objectCreated(bucket, "replay/x.jsonl.report.json", 1), null);
@@ -139,12 +193,26 @@ class ArchiveReplayHandlerTest {
     }
 
     private String put(String key, EventBuilder... events) {
+        putVersion(key, events);
+        return key;
+    }
+
+    private PutObjectResponse putVersion(String key, EventBuilder... events) {
         StringBuilder body = new StringBuilder();
         for (EventBuilder event : events) {
             body.append(envelope(event)).append('\n');
         }
-        s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromString(body.toString()));
-        return key;
+        return s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromString(body.toString()));
+    }
+
+    /** The versions of exactly {@code key}, delete markers included (as their own ids). */
+    private List<String> versions(String key) {
+        var listing = s3.listObjectVersions(r -> r.bucket(bucket).prefix(key));
+        List<String> ids = new ArrayList<>();
+        listing.versions().stream().filter(v -> v.key().equals(key)).map(ObjectVersion::versionId).forEach(ids::add);
+        listing.deleteMarkers().stream().filter(m -> m.key().equals(key)).map(m -> "delete marker " + m.versionId())
+                .forEach(ids::add);
+        return ids;
     }
 
     static String envelope(EventBuilder event) {

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketVersioningStatus;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import uk.gov.ida.eventrecorder.DependencyException;
 import uk.gov.ida.eventrecorder.lambda.ArchiveReplayHandler;
 import uk.gov.ida.eventrecorder.testing.CuttableProxy;
@@ -110,6 +112,48 @@ class InterruptedReplayTest {
     }
 
     @Test
+    void onAVersionedBucketTheRetryResumesTheVersionItWasToldAboutAndLeavesANewerOneToItsOwnNotification()
+            throws Exception {
+        // Given a versioned bucket, and a replay of version A that ran out of time after its first batch
+        s3.putBucketVersioning(r -> r.bucket(bucket).versioningConfiguration(v -> v.status(
+                BucketVersioningStatus.ENABLED)));
+        String key = "replay/versioned.jsonl";
+        PutObjectResponse a = putArchiveVersion(key);
+        var notificationOfA = S3Events.objectCreated(bucket, key, 1, a);
+        try (ArchiveReplayHandler handler = new ArchiveReplayHandler(importEnvironment(null))) {
+            LambdaContext runningOut = new LambdaContext(() ->
+                    fixture.tables.count("audit.audit_events") >= 1_000 ? 62_000 : 600_000);
+            assertThrows(ReplayIncompleteException.class, () -> handler.handleRequest(notificationOfA, runningOut));
+            // ...and B put under the same key before Lambda's retry
+            EventBuilder b = EventBuilder.billing();
+            PutObjectResponse putB = s3.putObject(r -> r.bucket(bucket).key(key),
+                    RequestBody.fromString(ArchiveReplayHandlerTest.envelope(b) + "\n"));
+
+            // When Lambda retries A's notification
+            Map<String, Object> retried = handler.handleRequest(notificationOfA, LambdaContext.withTimeout(600_000));
+
+            // Then it resumed A's version where it stopped, and wrote A's report
+            Map<?, ?> result = (Map<?, ?>) retried.get(key);
+            assertEquals(1_001L, result.get("resumedAfterLine"), retried.toString());
+            assertEquals(1_499L, result.get("recorded"), retried.toString());
+            assertEquals(0, fixture.tables.audit(b.eventId()).size(), "B was not read as A");
+            JsonNode report = JSON.readTree(s3.getObjectAsBytes(r -> r.bucket(bucket)
+                    .key(key + ArchiveReplayer.REPORT_SUFFIX)).asByteArray());
+            assertEquals(a.versionId(), report.path("versionId").asText(), report.toString());
+            assertEquals(a.versionId(), s3.headObject(r -> r.bucket(bucket).key(key).versionId(a.versionId()))
+                    .versionId(), "A is kept, for its invalid line");
+            assertEquals(putB.versionId(), s3.headObject(r -> r.bucket(bucket).key(key)).versionId(), "B is current");
+            assertEquals(null, tags(key).get(ReplayProgress.LINE_TAG), "B carries no progress of A's");
+
+            // And B's own notification replays B, from its first line
+            Map<String, Object> ofB = handler.handleRequest(S3Events.objectCreated(bucket, key, 1, putB), null);
+            assertEquals(Map.of("lines", 1L, "recorded", 1L, "duplicates", 0L, "failed", 0L, "deleted", true),
+                    ofB.get(key));
+        }
+        assertEquals(LINES, fixture.tables.count("audit.audit_events"), "A's valid lines and B's, each once");
+    }
+
+    @Test
     void aNotificationDeliveredAgainAfterTheReplayDeletedTheObjectDoesNothing() {
         StringBuilder body = new StringBuilder();
         for (int i = 0; i < 3; i++) {
@@ -134,13 +178,18 @@ class InterruptedReplayTest {
     }
 
     private String putArchive(String key) {
+        putArchiveVersion(key);
+        return key;
+    }
+
+    private PutObjectResponse putArchiveVersion(String key) {
         StringBuilder body = new StringBuilder();
         for (int line = 1; line <= LINES; line++) {
             body.append(line == BAD_LINE ? "{\"document\": 42}" : ArchiveReplayHandlerTest.envelope(
                     line % 3 == 0 ? EventBuilder.billing() : EventBuilder.otherSession())).append('\n');
         }
-        s3.putObject(r -> r.bucket(bucket).key(key).tagging("retention=kept"), RequestBody.fromString(body.toString()));
-        return key;
+        return s3.putObject(r -> r.bucket(bucket).key(key).tagging("retention=kept"),
+                RequestBody.fromString(body.toString()));
     }
 
     private Map<String, String> tags(String key) {
