@@ -17,9 +17,9 @@ import uk.gov.ida.eventrecorder.wiring.Dependencies;
 import javax.crypto.SecretKey;
 import java.io.PrintWriter;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -39,9 +39,6 @@ import java.util.concurrent.Callable;
 @Command(name = "doctor", description = "Check the configuration, data key, database login, schema, privileges, "
         + "audit partitions and queues, one line each (✓/✗ and what to do). Exit 0 only when all pass.")
 final class DoctorCommand implements Callable<Integer> {
-    private static final List<String> TABLES = List.of("audit.audit_events", "billing.billing_events",
-            "billing.fraud_events");
-
     @Option(names = "--queue-url", description = "the queue to check (default: QUEUE_URL); its dead-letter queue "
             + "is found from its redrive policy")
     String queueUrl;
@@ -57,6 +54,8 @@ final class DoctorCommand implements Callable<Integer> {
     private PrintWriter out;
     private int failures;
     private DatabaseRole role;
+    /** The functions' configuration: the process's environment, or the one {@link RecorderCli#doctor} is given. */
+    Map<String, String> environment = System.getenv();
 
     @Override
     public Integer call() {
@@ -73,7 +72,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
         Operator operator;
         try {
-            operator = Operator.fromEnvironment();
+            operator = Operator.fromEnvironment(environment);
         } catch (RecorderException e) {
             fail("configuration", e.getMessage(), "set it as the README's configuration table says");
             return 1;
@@ -95,7 +94,7 @@ final class DoctorCommand implements Callable<Integer> {
     private int databaseOnly() {
         DatabaseConfig database;
         try {
-            database = DatabaseConfig.fromSystemEnvironment();
+            database = DatabaseConfig.fromEnvironment(environment);
         } catch (RecorderException e) {
             fail("configuration", e.getMessage(), "set it as the README's configuration table says");
             return 1;
@@ -144,7 +143,11 @@ final class DoctorCommand implements Callable<Integer> {
             checkTls(database, connection);
             checkSchema(pool, connection);
             checkPrivileges(connection, database.settings().user());
-            checkPartitions(connection);
+            if (role.seesAudit()) {
+                checkPartitions(connection);
+            } else {
+                out.println("- partitions: not checked (the " + function + " function uses no audit table)");
+            }
             }
         } catch (SQLException | RuntimeException e) {
             fail("database login", "could not log in with a " + method + ": " + rootCause(e),
@@ -184,9 +187,14 @@ final class DoctorCommand implements Callable<Integer> {
 
     private void checkSchema(HikariDataSource pool, Connection connection) throws SQLException {
         List<String> missing = new ArrayList<>();
-        try (Statement s = connection.createStatement()) {
-            for (String table : TABLES) {
-                try (ResultSet rs = s.executeQuery("SELECT to_regclass('" + table + "') IS NOT NULL")) {
+        // From the catalog: to_regclass would need USAGE on the table's schema, which a role rightly lacks (the
+        // fraud upload's on audit).
+        try (PreparedStatement s = connection.prepareStatement("SELECT EXISTS (SELECT FROM pg_class c JOIN "
+                + "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?)")) {
+            for (String table : DatabaseRole.TABLES) {
+                s.setString(1, table.substring(0, table.indexOf('.')));
+                s.setString(2, table.substring(table.indexOf('.') + 1));
+                try (ResultSet rs = s.executeQuery()) {
                     rs.next();
                     if (!rs.getBoolean(1)) {
                         missing.add(table);
@@ -214,19 +222,21 @@ final class DoctorCommand implements Callable<Integer> {
         }
     }
 
-    /** Both ways: every privilege the function uses, and none it does not (README, "Database privileges"). */
+    /**
+     * Both ways: every privilege the function uses, and none it does not, PUBLIC's included (README, "Database
+     * privileges"); each failure with the statements that mend it.
+     */
     private void checkPrivileges(Connection connection, String user) throws SQLException {
         DatabaseRole.Check check = role.check(connection);
         if (!check.missing().isEmpty()) {
             fail("privileges", user + " lacks what the " + function + " function uses: "
-                    + String.join("; ", check.missing()), "as the schema owner: GRANT " + check.missing().get(0)
-                    + " TO " + user + " (and the rest; README, \"Database privileges\")");
+                    + String.join("; ", check.missing()), statements(check.granting())
+                    + " (README, \"Database privileges\")");
         }
         if (!check.excess().isEmpty()) {
             fail("privileges", user + " holds more than the " + function + " function uses: "
-                    + String.join("; ", check.excess()), "as the schema owner: REVOKE " + check.excess().get(0)
-                    + " FROM " + user + " (and the rest), or give the function its own role (README, \"Database "
-                    + "privileges\")");
+                    + String.join("; ", check.excess()), statements(check.revoking()) + " (README, \"Database "
+                    + "privileges\"; a role shared with another function needs its own)");
         }
         if (check.exact()) {
             pass("privileges", user + " has every privilege the " + function + " function uses, and no other");
@@ -297,6 +307,17 @@ final class DoctorCommand implements Callable<Integer> {
             fail("queue", url + " is not reachable: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
                     "check the URL, AWS_REGION and that this role may sqs:GetQueueAttributes");
         }
+    }
+
+    /** {@code as the administrator: REVOKE …; then as the schema owner: GRANT …;}, in the order given. */
+    private static String statements(List<DatabaseRole.Fix> fixes) {
+        Map<String, List<String>> byWho = new java.util.LinkedHashMap<>();
+        for (DatabaseRole.Fix fix : fixes) {
+            byWho.computeIfAbsent(fix.runBy(), who -> new ArrayList<>()).add(fix.sql());
+        }
+        List<String> parts = new ArrayList<>();
+        byWho.forEach((who, sql) -> parts.add("as " + who + ": " + String.join(" ", sql)));
+        return String.join(" Then ", parts);
     }
 
     private static String where(DatabaseConfig database) {

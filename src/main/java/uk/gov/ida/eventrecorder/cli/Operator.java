@@ -15,6 +15,7 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -34,6 +35,10 @@ final class Operator implements AutoCloseable {
 
     static Operator fromEnvironment() {
         return new Operator(RecorderConfig.fromSystemEnvironment());
+    }
+
+    static Operator fromEnvironment(Map<String, String> environment) {
+        return new Operator(RecorderConfig.fromEnvironment(environment));
     }
 
     RecorderConfig config() {

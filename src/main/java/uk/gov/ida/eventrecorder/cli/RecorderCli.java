@@ -10,6 +10,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /**
  * {@code java -jar event-recorder-lambda.jar <command>}: the operator's tools, reading the same environment variables
@@ -30,8 +31,25 @@ public final class RecorderCli implements Runnable {
         // ✓ and ✗ whatever the platform's default charset (a minimal container's POSIX locale is ASCII).
         PrintWriter out = new PrintWriter(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        return commandLine(out, err).execute(args);
+    }
+
+    /**
+     * {@code doctor} with {@code options}, reading {@code environment} instead of the process's, printing to
+     * {@code out}: a deployment's checks run in-process, as the roles' tests run them against each function's login.
+     */
+    public static int doctor(Map<String, String> environment, PrintWriter out, String... options) {
+        CommandLine cli = commandLine(out, out);
+        ((DoctorCommand) cli.getSubcommands().get("doctor").getCommand()).environment = environment;
+        String[] args = new String[options.length + 1];
+        args[0] = "doctor";
+        System.arraycopy(options, 0, args, 1, options.length);
+        return cli.execute(args);
+    }
+
+    private static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         return new CommandLine(new RecorderCli()).setOut(out).setErr(err)
-                .setExecutionExceptionHandler(RecorderCli::failed).execute(args);
+                .setExecutionExceptionHandler(RecorderCli::failed);
     }
 
     /** Exit codes: 1 a check or verdict failed; {@link #DEPENDENCY_FAILED}; {@link #UNEXPECTED}. */

@@ -1,52 +1,70 @@
 package uk.gov.ida.eventrecorder.store;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The database role of each function, and exactly what it uses (README, "Database privileges", whose SQL creates
  * them): a role holds every privilege its function needs and none that only another function needs, so that a
  * function's credentials, if taken, can do no more than that function does. {@code doctor --function} checks a login
- * against its function's role both ways.
+ * against its function's role both ways, PUBLIC's privileges included: what PUBLIC holds, every login holds.
  */
 public enum DatabaseRole {
     /** The queue functions (event source and drain): insert events, tell a new one from a duplicate. */
-    RECORDER("event_recorder", recording(), notRecording()),
+    RECORDER("event_recorder", recording(), notRecording(), Map.of(), Set.of()),
     /** The archive replay: the same rows as the queue path, through the same statements. */
-    REPLAY("event_recorder_replay", recording(), notRecording()),
+    REPLAY("event_recorder_replay", recording(), notRecording(), Map.of(), Set.of()),
     /** The fraud upload: its sessions (claimed, locked, finished), their failures and the fraud events. */
-    FRAUD_UPLOAD("event_recorder_fraud_upload", fraudUpload(), notFraudUpload()),
-    /** Migrations and the partition maintenance: the tables' owner. */
-    MAINTENANCE("event_recorder_owner", Map.of(
-            "ownership of audit.audit_events", "pg_has_role((SELECT relowner FROM pg_class WHERE oid = "
-                    + rel("audit.audit_events") + "), 'USAGE')",
-            "CREATE ON SCHEMA audit", "has_schema_privilege('audit', 'CREATE')"), Map.of()),
+    FRAUD_UPLOAD("event_recorder_fraud_upload", fraudUpload(), notFraudUpload(),
+            Map.of("idp_data.upload_sessions", fraudUploadUpdates()), Set.of()),
+    /**
+     * Migrations and the partition maintenance: the tables' owner. It creates in its own schemas, and in public the
+     * migration history (Flyway's {@code flyway_schema_history}).
+     */
+    MAINTENANCE("event_recorder_owner", List.of(
+            new Privilege("ownership of audit.audit_events", "pg_has_role(%s, (SELECT relowner FROM pg_class WHERE "
+                    + "oid = " + rel("audit.audit_events") + "), 'USAGE')", false),
+            schema("audit", "CREATE")), List.of(), null, Set.of("audit", "billing", "idp_data", "public")),
     /** The export (read-only): every table the functions write, read, nothing written. */
-    EXPORT("event_recorder_export", export(), notExport());
+    EXPORT("event_recorder_export", export(), notExport(), Map.of(), Set.of());
 
     /** Every table any function writes. */
     public static final List<String> TABLES = tables();
 
     private final String defaultName;
-    private final Map<String, String> needed;
-    private final Map<String, String> notNeeded;
+    private final List<Privilege> needed;
+    private final List<Privilege> notNeeded;
+    /** The columns it may UPDATE, by table; null for the owner, who may change anything. */
+    private final Map<String, List<String>> updates;
+    /** The schemas it may create in (the owner's own and public); none for a function's role. */
+    private final Set<String> createsIn;
 
-    DatabaseRole(String defaultName, Map<String, String> needed, Map<String, String> notNeeded) {
+    DatabaseRole(String defaultName, List<Privilege> needed, List<Privilege> notNeeded,
+                 Map<String, List<String>> updates, Set<String> createsIn) {
         this.defaultName = defaultName;
         this.needed = needed;
         this.notNeeded = notNeeded;
+        this.updates = updates;
+        this.createsIn = createsIn;
     }
 
     /** The role's name in the README's SQL and the template's defaults. */
     public String defaultName() {
         return defaultName;
+    }
+
+    /** Whether its function reads or writes the audit table (all but the fraud upload): its partitions concern it. */
+    public boolean seesAudit() {
+        return this != FRAUD_UPLOAD;
     }
 
     /** {@code fraud-upload} for {@link #FRAUD_UPLOAD}: the name {@code doctor --function} takes. */
@@ -55,36 +73,179 @@ public enum DatabaseRole {
     }
 
     /**
-     * What the logged-in role lacks of what its function uses, and holds that it does not use.
+     * One privilege, as GRANT and REVOKE name it ({@code INSERT ON audit.audit_events}), and the
+     * {@code has_*_privilege} call that asks whether a role holds it ({@code %s}: the role, {@code current_user} or
+     * {@code 'public'}).
      *
-     * @return empty lists when the role is exactly right
+     * @param administrator granted and revoked by the database's administrator (the database, schema public), not
+     *                      by the schema owner
      */
-    public Check check(Connection connection) throws SQLException {
-        return new Check(failing(connection, needed, false), failing(connection, notNeeded, true));
+    private record Privilege(String name, String question, boolean administrator) {
+        boolean heldBy(Statement s, String role) throws SQLException {
+            try (ResultSet rs = s.executeQuery("SELECT coalesce(" + String.format(question, role) + ", false)")) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+
+        String runBy() {
+            return administrator ? "the administrator" : "the schema owner";
+        }
     }
 
-    /** @param missing privileges the function uses and the role lacks; {@code excess} ones it holds and never uses */
-    public record Check(List<String> missing, List<String> excess) {
+    /**
+     * One statement that mends the login's privileges.
+     *
+     * @param runBy who may run it: {@code the administrator} (the database, schema public) or {@code the schema
+     *              owner} (the tables, their schemas and sequences)
+     */
+    public record Fix(String runBy, String sql) {
+    }
+
+    /**
+     * @param missing  privileges the function uses and the login lacks; {@code excess} ones it holds and never uses
+     * @param granting the GRANT statements that give it the missing ones
+     * @param revoking the REVOKE statements that take the excess ones away, in order (one of a privilege PUBLIC holds
+     *                 is from PUBLIC, since revoking it from the login alone changes nothing; one of a whole table is
+     *                 followed by the GRANT of the columns the function does use)
+     */
+    public record Check(List<String> missing, List<String> excess, List<Fix> granting, List<Fix> revoking) {
         public boolean exact() {
             return missing.isEmpty() && excess.isEmpty();
         }
     }
 
-    private static List<String> failing(Connection connection, Map<String, String> checks, boolean when)
-            throws SQLException {
-        List<String> failing = new ArrayList<>();
+    /**
+     * What the logged-in role lacks of what its function uses, and holds that it does not use: besides the tables'
+     * privileges, creating in any schema or on the database, temporary tables, and an UPDATE of any column its
+     * function does not set.
+     *
+     * @return empty lists when the role is exactly right
+     */
+    public Check check(Connection connection) throws SQLException {
+        List<String> missing = new ArrayList<>();
+        List<String> excess = new ArrayList<>();
+        List<Fix> granting = new ArrayList<>();
+        List<Fix> fixes = new ArrayList<>();
         try (Statement s = connection.createStatement()) {
-            for (Map.Entry<String, String> check : checks.entrySet()) {
-                try (ResultSet rs = s.executeQuery("SELECT coalesce(" + check.getValue() + ", false)")) {
-                    rs.next();
-                    if (rs.getBoolean(1) == when) {
-                        failing.add(check.getKey());
-                    }
+            String login;
+            try (ResultSet rs = s.executeQuery("SELECT quote_ident(current_user)")) {
+                rs.next();
+                login = rs.getString(1);
+            }
+            for (Privilege privilege : needed) {
+                if (!privilege.heldBy(s, "current_user")) {
+                    missing.add(privilege.name());
+                    granting.add(new Fix(privilege.runBy(), "GRANT " + privilege.name() + " TO " + login + ";"));
+                }
+            }
+            List<Privilege> unused = new ArrayList<>(notNeeded);
+            unused.addAll(databaseAndSchemas(connection));
+            for (Privilege privilege : unused) {
+                if (privilege.heldBy(s, "current_user")) {
+                    excess.add(privilege.name());
+                    String holder = privilege.heldBy(s, "'public'") ? "PUBLIC" : login;
+                    fixes.add(new Fix(privilege.runBy(), "REVOKE " + privilege.name() + " FROM " + holder + ";"));
+                }
+            }
+            if (updates != null) {
+                for (String table : tables()) {
+                    columnUpdates(connection, s, login, table, excess, fixes);
                 }
             }
         }
-        failing.sort(String::compareTo);
-        return failing;
+        missing.sort(String::compareTo);
+        excess.sort(String::compareTo);
+        // The administrator's statements first, then the schema owner's; each in the order found (a REVOKE of a
+        // whole table before the GRANT of its columns).
+        fixes.sort(Comparator.comparing(f -> !f.runBy().equals("the administrator")));
+        return new Check(List.copyOf(missing), List.copyOf(excess), List.copyOf(granting), List.copyOf(fixes));
+    }
+
+    /**
+     * CREATE on the database (new schemas) and TEMPORARY (temporary tables, which PostgreSQL grants PUBLIC on every
+     * database), and CREATE in any schema but the owner's: on PostgreSQL 13 and 14 PUBLIC may create in schema public
+     * (<a href="https://www.postgresql.org/docs/current/ddl-schemas.html#DDL-SCHEMAS-PATTERNS">usage patterns</a>,
+     * <a href="https://www.postgresql.org/docs/current/ddl-priv.html#PRIVILEGES-SUMMARY-TABLE">default
+     * privileges</a>). A temporary table is a place to stage data outside every check here.
+     */
+    private List<Privilege> databaseAndSchemas(Connection connection) throws SQLException {
+        List<Privilege> privileges = new ArrayList<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT quote_ident(current_database())")) {
+            rs.next();
+            String database = rs.getString(1);
+            privileges.add(new Privilege("TEMPORARY ON DATABASE " + database,
+                    "has_database_privilege(%s, current_database(), 'TEMPORARY')", true));
+            if (createsIn.isEmpty()) {
+                privileges.add(new Privilege("CREATE ON DATABASE " + database,
+                        "has_database_privilege(%s, current_database(), 'CREATE')", true));
+            }
+        }
+        try (PreparedStatement s = connection.prepareStatement("SELECT oid, nspname, quote_ident(nspname) FROM "
+                + "pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' AND "
+                + "has_schema_privilege(oid, 'CREATE') ORDER BY nspname");
+             ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                if (!createsIn.contains(rs.getString(2))) {
+                    privileges.add(new Privilege("CREATE ON SCHEMA " + rs.getString(3), "has_schema_privilege(%s, "
+                            + rs.getLong(1) + "::oid, 'CREATE')", rs.getString(2).equals("public")));
+                }
+            }
+        }
+        return privileges;
+    }
+
+    /**
+     * UPDATE of {@code table}'s columns beyond those the function sets: the whole table (revoked, and the columns it
+     * sets granted again: revoking a table's privilege revokes its columns' too), or column by column
+     * (<a href="https://www.postgresql.org/docs/current/sql-revoke.html">REVOKE</a>). A column is found in the
+     * catalog, so a column added later is checked too.
+     */
+    private void columnUpdates(Connection connection, Statement s, String login, String table, List<String> excess,
+                               List<Fix> fixes) throws SQLException {
+        List<String> sets = updates.getOrDefault(table, List.of());
+        Privilege whole = new Privilege("UPDATE ON " + table, "has_table_privilege(%s, " + rel(table)
+                + ", 'UPDATE')", false);
+        if (whole.heldBy(s, "current_user")) {
+            excess.add(whole.name());
+            fixes.add(new Fix(whole.runBy(), "REVOKE " + whole.name() + " FROM " + (whole.heldBy(s, "'public'")
+                    ? "PUBLIC" : login) + ";"));
+            if (!sets.isEmpty()) {
+                fixes.add(new Fix(whole.runBy(), "GRANT " + columns(table, "UPDATE", sets).name() + " TO " + login + ";"));
+            }
+            return;
+        }
+        try (PreparedStatement columns = connection.prepareStatement("SELECT a.attname FROM pg_attribute a WHERE "
+                + "a.attrelid = " + rel(table) + " AND a.attnum > 0 AND NOT a.attisdropped AND "
+                + "has_column_privilege(a.attrelid, a.attnum, 'UPDATE') ORDER BY a.attnum");
+             ResultSet rs = columns.executeQuery()) {
+            while (rs.next()) {
+                if (!sets.contains(rs.getString(1))) {
+                    Privilege column = columns(table, "UPDATE", List.of(rs.getString(1)));
+                    excess.add(column.name());
+                    fixes.add(new Fix(column.runBy(), "REVOKE " + column.name() + " FROM " + (column.heldBy(s,
+                            "'public'") ? "PUBLIC" : login) + ";"));
+                }
+            }
+        }
+    }
+
+    private static Privilege schema(String schema, String privilege) {
+        return new Privilege(privilege + " ON SCHEMA " + schema, "has_schema_privilege(%s, (SELECT oid FROM "
+                + "pg_namespace WHERE nspname = '" + schema + "'), '" + privilege + "')", schema.equals("public"));
+    }
+
+    private static Privilege table(String table, String privilege) {
+        return new Privilege(privilege + " ON " + table, "has_table_privilege(%s, " + rel(table) + ", '" + privilege
+                + "')", false);
+    }
+
+    private static Privilege columns(String table, String privilege, List<String> columns) {
+        List<String> each = columns.stream().map(c -> "has_column_privilege(%1$s, " + rel(table) + ", '"
+                + c + "', '" + privilege + "')").toList();
+        return new Privilege(privilege + " (" + String.join(", ", columns) + ") ON " + table,
+                String.join(" AND ", each), false);
     }
 
     /**
@@ -104,84 +265,85 @@ public enum DatabaseRole {
                 "idp_data.idp_fraud_event_contraindicators");
     }
 
-    private static Map<String, String> recording() {
-        Map<String, String> checks = new LinkedHashMap<>();
-        checks.put("USAGE ON SCHEMA audit", "has_schema_privilege('audit', 'USAGE')");
-        checks.put("USAGE ON SCHEMA billing", "has_schema_privilege('billing', 'USAGE')");
+    /**
+     * The columns of {@code idp_data.upload_sessions} the fraud upload sets when it finishes a session
+     * ({@code FraudUploadRepository.finish}). {@code SELECT … FOR UPDATE}, its row lock, needs UPDATE on at least one
+     * column (<a href="https://www.postgresql.org/docs/current/sql-select.html#SQL-FOR-UPDATE-SHARE">the locking
+     * clause</a>): these serve.
+     */
+    private static List<String> fraudUploadUpdates() {
+        return List.of("passed_validation", "finished_at");
+    }
+
+    private static List<Privilege> recording() {
+        List<Privilege> checks = new ArrayList<>();
+        checks.add(schema("audit", "USAGE"));
+        checks.add(schema("billing", "USAGE"));
         for (String table : List.of("audit.audit_events", "billing.billing_events", "billing.fraud_events")) {
-            checks.put("INSERT ON " + table, "has_table_privilege(" + rel(table) + ", 'INSERT')");
+            checks.add(table(table, "INSERT"));
         }
         // INSERT … RETURNING tells a new event from a duplicate by these two columns.
-        checks.put("SELECT (event_id, time_stamp) ON audit.audit_events",
-                "has_column_privilege(" + rel("audit.audit_events") + ", 'event_id', 'SELECT') "
-                        + "AND has_column_privilege(" + rel("audit.audit_events") + ", 'time_stamp', 'SELECT')");
+        checks.add(columns("audit.audit_events", "SELECT", List.of("event_id", "time_stamp")));
         return checks;
     }
 
-    private static Map<String, String> notRecording() {
-        Map<String, String> checks = new LinkedHashMap<>();
+    private static List<Privilege> notRecording() {
+        List<Privilege> checks = new ArrayList<>();
         for (String table : List.of("audit.audit_events", "billing.billing_events", "billing.fraud_events")) {
-            for (String privilege : List.of("UPDATE", "DELETE", "TRUNCATE")) {
-                checks.put(privilege + " ON " + table,
-                        "has_table_privilege(" + rel(table) + ", '" + privilege + "')");
+            for (String privilege : List.of("DELETE", "TRUNCATE")) {
+                checks.add(table(table, privilege));
             }
         }
-        checks.put("SELECT (details) ON audit.audit_events",
-                "has_column_privilege(" + rel("audit.audit_events") + ", 'details', 'SELECT')");
-        checks.put("USAGE ON SCHEMA idp_data", "has_schema_privilege('idp_data', 'USAGE')");
+        checks.add(columns("audit.audit_events", "SELECT", List.of("details")));
+        checks.add(schema("idp_data", "USAGE"));
         return checks;
     }
 
-    private static Map<String, String> fraudUpload() {
-        Map<String, String> checks = new LinkedHashMap<>();
-        checks.put("USAGE ON SCHEMA idp_data", "has_schema_privilege('idp_data', 'USAGE')");
+    private static List<Privilege> fraudUpload() {
+        List<Privilege> checks = new ArrayList<>();
+        checks.add(schema("idp_data", "USAGE"));
         for (String table : tables().subList(3, 7)) {
-            checks.put("INSERT ON " + table, "has_table_privilege(" + rel(table) + ", 'INSERT')");
+            checks.add(table(table, "INSERT"));
         }
         // claimed (INSERT … RETURNING id, or found by source_object), locked (FOR UPDATE) and finished (UPDATE)
-        for (String privilege : List.of("SELECT", "UPDATE")) {
-            checks.put(privilege + " ON idp_data.upload_sessions",
-                    "has_table_privilege(" + rel("idp_data.upload_sessions") + ", '" + privilege + "')");
-        }
-        checks.put("SELECT (id) ON idp_data.idp_fraud_events",
-                "has_column_privilege(" + rel("idp_data.idp_fraud_events") + ", 'id', 'SELECT')");
+        checks.add(table("idp_data.upload_sessions", "SELECT"));
+        checks.add(columns("idp_data.upload_sessions", "UPDATE", fraudUploadUpdates()));
+        checks.add(columns("idp_data.idp_fraud_events", "SELECT", List.of("id")));
         for (String sequence : List.of("idp_data.upload_sessions_id_seq",
                 "idp_data.upload_session_validation_failures_id_seq", "idp_data.idp_fraud_events_id_seq")) {
-            checks.put("USAGE ON SEQUENCE " + sequence, "has_sequence_privilege(" + rel(sequence) + ", 'USAGE')");
+            checks.add(new Privilege("USAGE ON SEQUENCE " + sequence, "has_sequence_privilege(%s, " + rel(sequence)
+                    + ", 'USAGE')", false));
         }
         return checks;
     }
 
-    private static Map<String, String> notFraudUpload() {
-        Map<String, String> checks = new LinkedHashMap<>();
-        checks.put("USAGE ON SCHEMA audit", "has_schema_privilege('audit', 'USAGE')");
-        checks.put("USAGE ON SCHEMA billing", "has_schema_privilege('billing', 'USAGE')");
+    private static List<Privilege> notFraudUpload() {
+        List<Privilege> checks = new ArrayList<>();
+        checks.add(schema("audit", "USAGE"));
+        checks.add(schema("billing", "USAGE"));
         for (String table : tables().subList(3, 7)) {
-            checks.put("DELETE ON " + table, "has_table_privilege(" + rel(table) + ", 'DELETE')");
-            checks.put("TRUNCATE ON " + table, "has_table_privilege(" + rel(table) + ", 'TRUNCATE')");
+            checks.add(table(table, "DELETE"));
+            checks.add(table(table, "TRUNCATE"));
         }
-        checks.put("UPDATE ON idp_data.idp_fraud_events",
-                "has_table_privilege(" + rel("idp_data.idp_fraud_events") + ", 'UPDATE')");
         return checks;
     }
 
-    private static Map<String, String> export() {
-        Map<String, String> checks = new LinkedHashMap<>();
+    private static List<Privilege> export() {
+        List<Privilege> checks = new ArrayList<>();
         for (String schema : List.of("audit", "billing", "idp_data")) {
-            checks.put("USAGE ON SCHEMA " + schema, "has_schema_privilege('" + schema + "', 'USAGE')");
+            checks.add(schema(schema, "USAGE"));
         }
         for (String table : tables()) {
-            checks.put("SELECT ON " + table, "has_table_privilege(" + rel(table) + ", 'SELECT')");
+            checks.add(table(table, "SELECT"));
         }
         return checks;
     }
 
-    private static Map<String, String> notExport() {
-        Map<String, String> checks = new LinkedHashMap<>();
+    private static List<Privilege> notExport() {
+        List<Privilege> checks = new ArrayList<>();
         for (String table : tables()) {
-            for (String privilege : List.of("INSERT", "UPDATE", "DELETE", "TRUNCATE")) {
-                checks.put(privilege + " ON " + table,
-                        "has_table_privilege(" + rel(table) + ", '" + privilege + "')");
+            for (String privilege : List.of("INSERT", "DELETE", "TRUNCATE")) {
+                checks.add(table(table, privilege));
             }
         }
         return checks;

@@ -5,11 +5,17 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.Tag;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import uk.gov.ida.eventrecorder.DependencyException;
+import uk.gov.ida.eventrecorder.cli.RecorderCli;
 import uk.gov.ida.eventrecorder.config.DatabaseSettings;
 import uk.gov.ida.eventrecorder.lambda.ArchiveReplayHandler;
 import uk.gov.ida.eventrecorder.lambda.FraudUploadHandler;
@@ -19,6 +25,7 @@ import uk.gov.ida.eventrecorder.testing.LambdaContext;
 import uk.gov.ida.eventrecorder.lambda.SqsEventHandler;
 import uk.gov.ida.eventrecorder.store.DatabaseRole;
 import uk.gov.ida.eventrecorder.store.SchemaMigrations;
+import uk.gov.ida.eventrecorder.testing.EmbeddedPostgres;
 import uk.gov.ida.eventrecorder.testing.EventBuilder;
 import uk.gov.ida.eventrecorder.testing.EventSourceMapping;
 import uk.gov.ida.eventrecorder.testing.RecorderFixture;
@@ -27,16 +34,21 @@ import uk.gov.ida.eventrecorder.testing.Tables;
 import uk.gov.ida.eventrecorder.testing.TestDatabase;
 import uk.gov.ida.eventrecorder.testing.TestQueue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -47,30 +59,53 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * administrator's SQL, {@code migrate} as the owner, the owner's grants. Then each role holds exactly what its
  * function uses ({@link DatabaseRole}, what {@code doctor --function} checks), and each function, run as its role,
  * does its work; a function run as another's role is refused.
+ *
+ * <p>On the oldest and the newest PostgreSQL RDS offers, whose defaults differ: until 14, PUBLIC may create in schema
+ * public. One embedded cluster per version, started once for all the tests (about two seconds); its roles are its
+ * own, so the machine's server, which other test runs share, never sees them.
  */
+@ParameterizedClass(name = "PostgreSQL {0}")
+@MethodSource("supportedMajors")
 class DatabaseRolesTest {
+    private static final String SUPERUSER = "postgres";
+    private static EmbeddedPostgres server;
+
+    @Parameter
+    String version;
+
     private final RecorderFixture fixture = new RecorderFixture();
     private final String database = "roles_" + Long.toHexString(System.nanoTime());
     private final List<AutoCloseable> cleanUp = new ArrayList<>();
 
+    static Stream<String> supportedMajors() {
+        return Stream.of(EmbeddedPostgres.OLDEST, EmbeddedPostgres.NEWEST);
+    }
+
+    @BeforeParameterizedClassInvocation
+    static void startTheServer(String version) throws Exception {
+        server = EmbeddedPostgres.start(version);
+    }
+
+    @AfterParameterizedClassInvocation
+    static void stopTheServer() {
+        server.close();
+    }
+
     @BeforeEach
     void createTheRolesAsTheReadmeSays() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
-        dropRoles();
-        fixture.database.admin("CREATE DATABASE " + database);
+        try (HikariDataSource cluster = TestDatabase.open(as(SUPERUSER, "postgres"), 1)) {
+            dropRoles(cluster);
+            run(cluster, "CREATE DATABASE " + database);
+        }
         cleanUp.add(() -> {
-            fixture.database.admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-            dropRoles();
-        });
-        try (HikariDataSource admin = TestDatabase.open(as(fixture.database.settings().user()), 1)) {
-            run(admin, block(readme, "roles: as the administrator"));
-            // This machine's logins: the roles take the test server's password, where it has one.
-            if (fixture.database.settings().password().isPresent()) {
-                for (DatabaseRole role : DatabaseRole.values()) {
-                    run(admin, "ALTER ROLE " + role.defaultName() + " PASSWORD '"
-                            + fixture.database.settings().password().get().replace("'", "''") + "'");
-                }
+            try (HikariDataSource cluster = TestDatabase.open(as(SUPERUSER, "postgres"), 1)) {
+                run(cluster, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+                dropRoles(cluster);
             }
+        });
+        try (HikariDataSource admin = TestDatabase.open(as(SUPERUSER), 1)) {
+            run(admin, block(readme, "roles: as the administrator"));
         }
         try (HikariDataSource owner = TestDatabase.open(as(DatabaseRole.MAINTENANCE.defaultName()), 2)) {
             SchemaMigrations.apply(owner);
@@ -86,13 +121,17 @@ class DatabaseRolesTest {
     }
 
     @Test
-    void eachRoleHoldsEveryPrivilegeItsFunctionUsesAndNoneItDoesNot() throws Exception {
+    void eachRoleHoldsEveryPrivilegeItsFunctionUsesAndNoneItDoesNotAsDoctorSays() throws Exception {
         for (DatabaseRole role : DatabaseRole.values()) {
             try (HikariDataSource login = TestDatabase.open(as(role.defaultName()), 1);
                  Connection c = login.getConnection()) {
                 DatabaseRole.Check check = role.check(c);
                 assertTrue(check.exact(), role + ": " + check);
             }
+            StringWriter out = new StringWriter();
+            assertEquals(0, doctor(role, out), role + ":\n" + out);
+            assertTrue(out.toString().contains("✓ privileges: " + role.defaultName() + " has every privilege"),
+                    out.toString());
         }
         // ...and the check can fail: the recorder's role is not the fraud upload's, nor the export's
         try (HikariDataSource login = TestDatabase.open(as(DatabaseRole.RECORDER.defaultName()), 1);
@@ -186,8 +225,102 @@ class DatabaseRolesTest {
         }
     }
 
+    @Test
+    void noRoleCanCreateATemporaryTableAndNoFunctionsRoleATableInPublic() throws Exception {
+        for (DatabaseRole role : DatabaseRole.values()) {
+            try (HikariDataSource login = TestDatabase.open(as(role.defaultName()), 1);
+                 Connection c = login.getConnection(); Statement s = c.createStatement()) {
+                assertRefused(s, "CREATE TEMPORARY TABLE staged (line text)", role);
+                if (role != DatabaseRole.MAINTENANCE) {
+                    assertRefused(s, "CREATE TABLE public.staged (line text)", role);
+                }
+            }
+        }
+    }
+
+    @Test
+    void theFraudUploadsRoleMayUpdateOnlyTheColumnsItsImportSets() throws Exception {
+        try (HikariDataSource login = TestDatabase.open(as(DatabaseRole.FRAUD_UPLOAD.defaultName()), 1);
+             Connection c = login.getConnection(); Statement s = c.createStatement()) {
+            for (String column : List.of("source_file_name", "idp_entity_id", "userid", "source_object",
+                    "time_stamp")) {
+                assertRefused(s, "UPDATE idp_data.upload_sessions SET " + column + " = " + column,
+                        DatabaseRole.FRAUD_UPLOAD);
+            }
+            s.execute("UPDATE idp_data.upload_sessions SET passed_validation = true, finished_at = now()");
+            c.setAutoCommit(false);
+            s.execute("SELECT finished_at FROM idp_data.upload_sessions FOR UPDATE"); // the import's row lock
+            c.rollback();
+        }
+    }
+
+    @Test
+    void doctorFailsWhatPublicOrARoleHoldsBeyondItsFunctionWithTheStatementsThatMendIt() throws Exception {
+        // Given what the README's SQL left before: PUBLIC's defaults on PostgreSQL 13 and 14, and UPDATE of every
+        // column of the sessions for the fraud upload; and the export given UPDATE of one column, the fraud upload
+        // not given one of its INSERTs
+        try (HikariDataSource admin = TestDatabase.open(as(SUPERUSER), 1)) {
+            run(admin, "GRANT CREATE ON SCHEMA public TO PUBLIC; GRANT TEMPORARY ON DATABASE " + database
+                    + " TO PUBLIC");
+        }
+        String fraud = DatabaseRole.FRAUD_UPLOAD.defaultName();
+        String export = DatabaseRole.EXPORT.defaultName();
+        try (HikariDataSource owner = TestDatabase.open(as(DatabaseRole.MAINTENANCE.defaultName()), 1)) {
+            run(owner, "GRANT UPDATE ON idp_data.upload_sessions TO " + fraud
+                    + "; REVOKE INSERT ON idp_data.idp_fraud_events FROM " + fraud
+                    + "; GRANT UPDATE (userid) ON idp_data.upload_sessions TO " + export);
+        }
+
+        // When doctor checks the fraud upload's and the export's logins
+        StringWriter fraudOut = new StringWriter();
+        StringWriter exportOut = new StringWriter();
+        int fraudExit = doctor(DatabaseRole.FRAUD_UPLOAD, fraudOut);
+        int exportExit = doctor(DatabaseRole.EXPORT, exportOut);
+
+        // Then each fails, with the REVOKE (from PUBLIC, where PUBLIC holds it) and the GRANT that mend it
+        assertEquals(1, fraudExit, fraudOut.toString());
+        for (String statement : List.of("as the administrator: REVOKE TEMPORARY ON DATABASE " + database
+                        + " FROM PUBLIC; REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
+                "REVOKE UPDATE ON idp_data.upload_sessions FROM " + fraud + "; GRANT UPDATE (passed_validation, "
+                        + "finished_at) ON idp_data.upload_sessions TO " + fraud + ";",
+                "as the schema owner: GRANT INSERT ON idp_data.idp_fraud_events TO " + fraud + ";")) {
+            assertTrue(fraudOut.toString().contains(statement), statement + " in\n" + fraudOut);
+        }
+        assertEquals(1, exportExit, exportOut.toString());
+        assertTrue(exportOut.toString().contains("REVOKE UPDATE (userid) ON idp_data.upload_sessions FROM " + export
+                + ";"), exportOut.toString());
+
+        // And those statements, run by whom doctor says, make both exact again
+        for (DatabaseRole role : List.of(DatabaseRole.FRAUD_UPLOAD, DatabaseRole.EXPORT)) {
+            List<DatabaseRole.Fix> fixes = new ArrayList<>();
+            try (HikariDataSource login = TestDatabase.open(as(role.defaultName()), 1);
+                 Connection c = login.getConnection()) {
+                DatabaseRole.Check check = role.check(c);
+                fixes.addAll(check.granting());
+                fixes.addAll(check.revoking());
+            }
+            for (DatabaseRole.Fix fix : fixes) {
+                try (HikariDataSource by = TestDatabase.open(as(fix.runBy().equals("the administrator") ? SUPERUSER
+                        : DatabaseRole.MAINTENANCE.defaultName()), 1)) {
+                    run(by, fix.sql());
+                }
+            }
+            StringWriter again = new StringWriter();
+            assertEquals(0, doctor(role, again), again.toString());
+        }
+    }
+
+    private int doctor(DatabaseRole role, StringWriter out) {
+        return RecorderCli.doctor(environment(role), new PrintWriter(out, true), "--function", role.functionName());
+    }
+
+    private static void assertRefused(Statement s, String sql, DatabaseRole role) {
+        SQLException refused = assertThrows(SQLException.class, () -> s.execute(sql), role + ": " + sql);
+        assertEquals("42501", refused.getSQLState(), role + ": " + sql + ": " + refused.getMessage());
+    }
+
     private Tables tables() {
-        HikariDataSource admin = TestDatabase.open(as(fixture.database.settings().user()), 1);
+        HikariDataSource admin = TestDatabase.open(as(SUPERUSER), 1);
         cleanUp.add(admin);
         return new Tables(admin);
     }
@@ -195,17 +328,21 @@ class DatabaseRolesTest {
     /** The function's environment, in the roles' database, logging in as its role by {@code DB_USER}. */
     private Map<String, String> environment(DatabaseRole role) {
         Map<String, String> env = fixture.environment();
-        DatabaseSettings settings = fixture.database.settings();
-        env.put("DB_CONNECTION_STRING", fixture.database.connectionString()
-                .replace("dbname=" + settings.database(), "dbname=" + database));
+        // The embedded cluster trusts local logins; a password keeps the function off the IAM path.
+        env.put("DB_CONNECTION_STRING", "host=127.0.0.1 port=" + server.port() + " dbname=" + database
+                + " user=" + role.defaultName() + " password=trust-auth-ignores-this");
         env.put("DB_USER", role.defaultName());
         env.put("METRICS_NAMESPACE", "EventRecorderTest");
         return env;
     }
 
     private DatabaseSettings as(String user) {
-        DatabaseSettings s = fixture.database.settings();
-        return new DatabaseSettings(s.host(), s.port(), database, user, s.password(), s.sslMode(), s.sslRootCert());
+        return as(user, database);
+    }
+
+    private static DatabaseSettings as(String user, String database) {
+        return new DatabaseSettings("127.0.0.1", server.port(), database, user, Optional.empty(), Optional.empty(),
+                Optional.empty());
     }
 
     /** The SQL block that follows {@code <!-- marker -->} in the README. */
@@ -222,13 +359,11 @@ class DatabaseRolesTest {
         }
     }
 
-    private void dropRoles() {
+    private static void dropRoles(HikariDataSource cluster) throws Exception {
         for (DatabaseRole role : DatabaseRole.values()) {
-            try {
-                fixture.database.admin("DROP OWNED BY " + role.defaultName(), "DROP ROLE " + role.defaultName());
-            } catch (RuntimeException absent) {
-                // not there (or owning objects in a database already gone)
-            }
+            String name = role.defaultName();
+            run(cluster, "DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '" + name + "') THEN "
+                    + "DROP OWNED BY " + name + "; DROP ROLE " + name + "; END IF; END $$");
         }
     }
 }

@@ -54,16 +54,20 @@ class OperatorCommandsIT {
             env.put("DB_CONNECTION_STRING", env.get("DB_CONNECTION_STRING") + " sslmode=disable");
             // Logged in as a role with exactly the recorder's privileges (README, "Database privileges"), by DB_USER.
             String role = "doctor_ok_" + UUID.randomUUID().toString().substring(0, 8);
+            // ...in a database whose PUBLIC may not create temporary tables, as the README's administrator leaves it
+            String database = fixture.database.settings().database();
             fixture.database.admin("CREATE ROLE " + role + " LOGIN", "GRANT USAGE ON SCHEMA audit, billing TO " + role,
                     "GRANT INSERT ON audit.audit_events, billing.billing_events, billing.fraud_events TO " + role,
-                    "GRANT SELECT (event_id, time_stamp) ON audit.audit_events TO " + role);
+                    "GRANT SELECT (event_id, time_stamp) ON audit.audit_events TO " + role,
+                    "REVOKE TEMPORARY ON DATABASE " + database + " FROM PUBLIC");
             env.put("DB_USER", role);
 
             Run run;
             try {
                 run = cli(env, null, "doctor");
             } finally {
-                fixture.database.admin("DROP OWNED BY " + role, "DROP ROLE " + role);
+                fixture.database.admin("DROP OWNED BY " + role, "DROP ROLE " + role,
+                        "GRANT TEMPORARY ON DATABASE " + database + " TO PUBLIC");
             }
 
             System.out.println(run.output());
