@@ -61,20 +61,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * does its work; a function run as another's role is refused.
  *
  * <p>On the oldest and the newest PostgreSQL RDS offers, whose defaults differ: until 14, PUBLIC may create in schema
- * public. One embedded cluster per version, started once for all the tests (about two seconds); its roles are its
- * own, so the machine's server, which other test runs share, never sees them.
+ * public. One embedded cluster per version, its database and roles set up once for all the tests (each leaves them
+ * as it found them); its roles are its own, so the machine's server, which other test runs share, never sees them.
  */
 @ParameterizedClass(name = "PostgreSQL {0}")
 @MethodSource("supportedMajors")
 class DatabaseRolesTest {
     private static final String SUPERUSER = "postgres";
+    private static final String DATABASE = "roles";
     private static EmbeddedPostgres server;
 
     @Parameter
     String version;
 
     private final RecorderFixture fixture = new RecorderFixture();
-    private final String database = "roles_" + Long.toHexString(System.nanoTime());
     private final List<AutoCloseable> cleanUp = new ArrayList<>();
 
     static Stream<String> supportedMajors() {
@@ -82,28 +82,12 @@ class DatabaseRolesTest {
     }
 
     @BeforeParameterizedClassInvocation
-    static void startTheServer(String version) throws Exception {
-        server = EmbeddedPostgres.start(version);
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stopTheServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void createTheRolesAsTheReadmeSays() throws Exception {
+    static void createTheRolesAsTheReadmeSays(String version) throws Exception {
         String readme = Files.readString(Path.of("README.md"));
+        server = EmbeddedPostgres.start(version);
         try (HikariDataSource cluster = TestDatabase.open(as(SUPERUSER, "postgres"), 1)) {
-            dropRoles(cluster);
-            run(cluster, "CREATE DATABASE " + database);
+            run(cluster, "CREATE DATABASE " + DATABASE);
         }
-        cleanUp.add(() -> {
-            try (HikariDataSource cluster = TestDatabase.open(as(SUPERUSER, "postgres"), 1)) {
-                run(cluster, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-                dropRoles(cluster);
-            }
-        });
         try (HikariDataSource admin = TestDatabase.open(as(SUPERUSER), 1)) {
             run(admin, block(readme, "roles: as the administrator"));
         }
@@ -111,6 +95,11 @@ class DatabaseRolesTest {
             SchemaMigrations.apply(owner);
             run(owner, block(readme, "roles: as the owner, after migrate"));
         }
+    }
+
+    @AfterParameterizedClassInvocation
+    static void stopTheServer() {
+        server.close(); // its roles and database with it
     }
 
     @AfterEach
@@ -244,13 +233,12 @@ class DatabaseRolesTest {
              Connection c = login.getConnection(); Statement s = c.createStatement()) {
             for (String column : List.of("source_file_name", "idp_entity_id", "userid", "source_object",
                     "time_stamp")) {
-                assertRefused(s, "UPDATE idp_data.upload_sessions SET " + column + " = " + column,
+                assertRefused(s, "UPDATE idp_data.upload_sessions SET " + column + " = " + column + " WHERE false",
                         DatabaseRole.FRAUD_UPLOAD);
             }
-            s.execute("UPDATE idp_data.upload_sessions SET passed_validation = true, finished_at = now()");
-            c.setAutoCommit(false);
-            s.execute("SELECT finished_at FROM idp_data.upload_sessions FOR UPDATE"); // the import's row lock
-            c.rollback();
+            // The privileges are checked as the statement starts, whatever rows it would reach.
+            s.execute("UPDATE idp_data.upload_sessions SET passed_validation = true, finished_at = now() WHERE false");
+            s.execute("SELECT finished_at FROM idp_data.upload_sessions WHERE false FOR UPDATE"); // the import's lock
         }
     }
 
@@ -260,7 +248,7 @@ class DatabaseRolesTest {
         // column of the sessions for the fraud upload; and the export given UPDATE of one column, the fraud upload
         // not given one of its INSERTs
         try (HikariDataSource admin = TestDatabase.open(as(SUPERUSER), 1)) {
-            run(admin, "GRANT CREATE ON SCHEMA public TO PUBLIC; GRANT TEMPORARY ON DATABASE " + database
+            run(admin, "GRANT CREATE ON SCHEMA public TO PUBLIC; GRANT TEMPORARY ON DATABASE " + DATABASE
                     + " TO PUBLIC");
         }
         String fraud = DatabaseRole.FRAUD_UPLOAD.defaultName();
@@ -279,7 +267,7 @@ class DatabaseRolesTest {
 
         // Then each fails, with the REVOKE (from PUBLIC, where PUBLIC holds it) and the GRANT that mend it
         assertEquals(1, fraudExit, fraudOut.toString());
-        for (String statement : List.of("as the administrator: REVOKE TEMPORARY ON DATABASE " + database
+        for (String statement : List.of("as the administrator: REVOKE TEMPORARY ON DATABASE " + DATABASE
                         + " FROM PUBLIC; REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
                 "REVOKE UPDATE ON idp_data.upload_sessions FROM " + fraud + "; GRANT UPDATE (passed_validation, "
                         + "finished_at) ON idp_data.upload_sessions TO " + fraud + ";",
@@ -329,15 +317,15 @@ class DatabaseRolesTest {
     private Map<String, String> environment(DatabaseRole role) {
         Map<String, String> env = fixture.environment();
         // The embedded cluster trusts local logins; a password keeps the function off the IAM path.
-        env.put("DB_CONNECTION_STRING", "host=127.0.0.1 port=" + server.port() + " dbname=" + database
+        env.put("DB_CONNECTION_STRING", "host=127.0.0.1 port=" + server.port() + " dbname=" + DATABASE
                 + " user=" + role.defaultName() + " password=trust-auth-ignores-this");
         env.put("DB_USER", role.defaultName());
         env.put("METRICS_NAMESPACE", "EventRecorderTest");
         return env;
     }
 
-    private DatabaseSettings as(String user) {
-        return as(user, database);
+    private static DatabaseSettings as(String user) {
+        return as(user, DATABASE);
     }
 
     private static DatabaseSettings as(String user, String database) {
@@ -356,14 +344,6 @@ class DatabaseRolesTest {
     private static void run(HikariDataSource db, String sql) throws Exception {
         try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
             s.execute(sql);
-        }
-    }
-
-    private static void dropRoles(HikariDataSource cluster) throws Exception {
-        for (DatabaseRole role : DatabaseRole.values()) {
-            String name = role.defaultName();
-            run(cluster, "DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '" + name + "') THEN "
-                    + "DROP OWNED BY " + name + "; DROP ROLE " + name + "; END IF; END $$");
         }
     }
 }
