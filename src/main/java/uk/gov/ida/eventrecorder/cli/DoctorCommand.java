@@ -26,6 +26,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -311,13 +312,13 @@ final class DoctorCommand implements Callable<Integer> {
 
     /** {@code as the administrator: REVOKE …; then as the schema owner: GRANT …;}, in the order given. */
     private static String statements(List<DatabaseRole.Fix> fixes) {
-        Map<String, List<String>> byWho = new java.util.LinkedHashMap<>();
+        Map<String, List<String>> byWho = new LinkedHashMap<>();
         for (DatabaseRole.Fix fix : fixes) {
             byWho.computeIfAbsent(fix.runBy(), who -> new ArrayList<>()).add(fix.sql());
         }
         List<String> parts = new ArrayList<>();
         byWho.forEach((who, sql) -> parts.add("as " + who + ": " + String.join(" ", sql)));
-        return String.join(" Then ", parts);
+        return String.join(" then ", parts);
     }
 
     private static String where(DatabaseConfig database) {

@@ -34,7 +34,7 @@ final class Operator implements AutoCloseable {
     }
 
     static Operator fromEnvironment() {
-        return new Operator(RecorderConfig.fromSystemEnvironment());
+        return fromEnvironment(System.getenv());
     }
 
     static Operator fromEnvironment(Map<String, String> environment) {

@@ -91,6 +91,15 @@ public enum DatabaseRole {
         String runBy() {
             return administrator ? "the administrator" : "the schema owner";
         }
+
+        Fix grantTo(String login) {
+            return new Fix(runBy(), "GRANT " + name + " TO " + login + ";");
+        }
+
+        /** From PUBLIC where PUBLIC holds it: revoked from the login alone, it would still hold it through PUBLIC. */
+        Fix revokeFrom(Statement s, String login) throws SQLException {
+            return new Fix(runBy(), "REVOKE " + name + " FROM " + (heldBy(s, "'public'") ? "PUBLIC" : login) + ";");
+        }
     }
 
     /**
@@ -136,7 +145,7 @@ public enum DatabaseRole {
             for (Privilege privilege : needed) {
                 if (!privilege.heldBy(s, "current_user")) {
                     missing.add(privilege.name());
-                    granting.add(new Fix(privilege.runBy(), "GRANT " + privilege.name() + " TO " + login + ";"));
+                    granting.add(privilege.grantTo(login));
                 }
             }
             List<Privilege> unused = new ArrayList<>(notNeeded);
@@ -144,8 +153,7 @@ public enum DatabaseRole {
             for (Privilege privilege : unused) {
                 if (privilege.heldBy(s, "current_user")) {
                     excess.add(privilege.name());
-                    String holder = privilege.heldBy(s, "'public'") ? "PUBLIC" : login;
-                    fixes.add(new Fix(privilege.runBy(), "REVOKE " + privilege.name() + " FROM " + holder + ";"));
+                    fixes.add(privilege.revokeFrom(s, login));
                 }
             }
             if (updates != null) {
@@ -209,10 +217,9 @@ public enum DatabaseRole {
                 + ", 'UPDATE')", false);
         if (whole.heldBy(s, "current_user")) {
             excess.add(whole.name());
-            fixes.add(new Fix(whole.runBy(), "REVOKE " + whole.name() + " FROM " + (whole.heldBy(s, "'public'")
-                    ? "PUBLIC" : login) + ";"));
+            fixes.add(whole.revokeFrom(s, login));
             if (!sets.isEmpty()) {
-                fixes.add(new Fix(whole.runBy(), "GRANT " + columns(table, "UPDATE", sets).name() + " TO " + login + ";"));
+                fixes.add(columns(table, "UPDATE", sets).grantTo(login));
             }
             return;
         }
@@ -224,8 +231,7 @@ public enum DatabaseRole {
                 if (!sets.contains(rs.getString(1))) {
                     Privilege column = columns(table, "UPDATE", List.of(rs.getString(1)));
                     excess.add(column.name());
-                    fixes.add(new Fix(column.runBy(), "REVOKE " + column.name() + " FROM " + (column.heldBy(s,
-                            "'public'") ? "PUBLIC" : login) + ";"));
+                    fixes.add(column.revokeFrom(s, login));
                 }
             }
         }
