@@ -126,8 +126,8 @@ public enum DatabaseRole {
 
     /**
      * What the logged-in role lacks of what its function uses, and holds that it does not use: besides the tables'
-     * privileges, creating in any schema or on the database, temporary tables, and an UPDATE of any column its
-     * function does not set.
+     * privileges, creating in any schema (the owner: but its own and public), and for a function's role on the
+     * database or temporary tables, and an UPDATE of any column its function does not set.
      *
      * @return empty lists when the role is exactly right
      */
@@ -171,21 +171,23 @@ public enum DatabaseRole {
     }
 
     /**
-     * CREATE on the database (new schemas) and TEMPORARY (temporary tables, which PostgreSQL grants PUBLIC on every
-     * database), and CREATE in any schema but the owner's: on PostgreSQL 13 and 14 PUBLIC may create in schema public
+     * For a function's role: CREATE on the database (new schemas) and TEMPORARY (temporary tables, which PostgreSQL
+     * grants PUBLIC on every database); for every role, CREATE in any schema but the owner's: on PostgreSQL 13 and
+     * 14 PUBLIC may create in schema public
      * (<a href="https://www.postgresql.org/docs/current/ddl-schemas.html#DDL-SCHEMAS-PATTERNS">usage patterns</a>,
      * <a href="https://www.postgresql.org/docs/current/ddl-priv.html#PRIVILEGES-SUMMARY-TABLE">default
-     * privileges</a>). A temporary table is a place to stage data outside every check here.
+     * privileges</a>). A table of its own, temporary or not, is a place to stage data outside every check here; the
+     * owner, which creates tables anyway, gains nothing by a temporary one.
      */
     private List<Privilege> databaseAndSchemas(Connection connection) throws SQLException {
         List<Privilege> privileges = new ArrayList<>();
-        try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT quote_ident(current_database())")) {
-            rs.next();
-            String database = rs.getString(1);
-            privileges.add(new Privilege("TEMPORARY ON DATABASE " + database,
-                    "has_database_privilege(%s, current_database(), 'TEMPORARY')", true));
-            if (createsIn.isEmpty()) {
+        if (createsIn.isEmpty()) {
+            try (Statement s = connection.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT quote_ident(current_database())")) {
+                rs.next();
+                String database = rs.getString(1);
+                privileges.add(new Privilege("TEMPORARY ON DATABASE " + database,
+                        "has_database_privilege(%s, current_database(), 'TEMPORARY')", true));
                 privileges.add(new Privilege("CREATE ON DATABASE " + database,
                         "has_database_privilege(%s, current_database(), 'CREATE')", true));
             }
