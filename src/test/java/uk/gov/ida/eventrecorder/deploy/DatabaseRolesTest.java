@@ -244,9 +244,9 @@ class DatabaseRolesTest {
 
     @Test
     void doctorFailsWhatPublicOrARoleHoldsBeyondItsFunctionWithTheStatementsThatMendIt() throws Exception {
-        // Given what the README's SQL left before: PUBLIC's defaults on PostgreSQL 13 and 14, and UPDATE of every
-        // column of the sessions for the fraud upload; and the export given UPDATE of one column, the fraud upload
-        // not given one of its INSERTs
+        // Given what the README's SQL used to leave: PUBLIC's defaults of PostgreSQL 13 and 14 (CREATE on public,
+        // TEMPORARY), and UPDATE of every column of the sessions for the fraud upload; and the export given UPDATE of
+        // one column, the fraud upload not given one of its INSERTs
         try (HikariDataSource admin = TestDatabase.open(as(SUPERUSER), 1)) {
             run(admin, "GRANT CREATE ON SCHEMA public TO PUBLIC; GRANT TEMPORARY ON DATABASE " + DATABASE
                     + " TO PUBLIC");
