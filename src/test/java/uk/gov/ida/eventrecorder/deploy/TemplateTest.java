@@ -384,10 +384,10 @@ class TemplateTest {
     }
 
     @Test
-    void theReadmeDocumentsEveryVariable() throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
+    void theConfigurationGuideDocumentsEveryVariable() throws IOException {
+        String readme = Files.readString(Path.of("docs", "configuration.md"));
         for (Variable variable : Variable.values()) {
-            assertTrue(readme.contains("`" + variable.name() + "`"), "README lacks " + variable);
+            assertTrue(readme.contains("`" + variable.name() + "`"), "docs/configuration.md lacks " + variable);
         }
     }
 
