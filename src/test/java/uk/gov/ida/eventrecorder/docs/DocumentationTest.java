@@ -353,6 +353,30 @@ class DocumentationTest {
                 .toList();
     }
 
+    // ---- the SQL other tests run
+
+    /**
+     * DatabaseRolesTest and ExportTest run SQL shown in the documents, found by its marker; both need a database (and
+     * the export's, moto), so this says at once, without one, when a document loses a marker or its block.
+     */
+    @Test
+    void theSqlBlocksOtherTestsRunAreWhereTheyLookForThem() throws IOException {
+        Map<Path, List<String>> markers = Map.of(
+                DEPLOYING, List.of("roles: as the administrator", "roles: as the owner, after migrate"),
+                DOCS.resolve("export-and-verification.md"), List.of("row digest: audit.audit_events"));
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<Path, List<String>> document : markers.entrySet()) {
+            String text = Files.readString(document.getKey());
+            for (String marker : document.getValue()) {
+                if (!Pattern.compile(Pattern.quote("<!-- " + marker + " -->") + "\\s*```sql\\n[^`]+```").matcher(text)
+                        .find()) {
+                    missing.add(document.getKey() + ": " + marker);
+                }
+            }
+        }
+        assertEquals(List.of(), missing);
+    }
+
     // ---- helpers
 
     static List<Path> documents() throws IOException {
