@@ -55,7 +55,7 @@ class DatabaseRolesTest {
 
     @BeforeEach
     void createTheRolesAsTheDeployingGuideSays() throws Exception {
-        String readme = Files.readString(Path.of("docs", "deploying.md"));
+        String guide = Files.readString(Path.of("docs", "deploying.md"));
         dropRoles();
         fixture.database.admin("CREATE DATABASE " + database);
         cleanUp.add(() -> {
@@ -63,7 +63,7 @@ class DatabaseRolesTest {
             dropRoles();
         });
         try (HikariDataSource admin = TestDatabase.open(as(fixture.database.settings().user()), 1)) {
-            run(admin, block(readme, "roles: as the administrator"));
+            run(admin, block(guide, "roles: as the administrator"));
             // This machine's logins: the roles take the test server's password, where it has one.
             if (fixture.database.settings().password().isPresent()) {
                 for (DatabaseRole role : DatabaseRole.values()) {
@@ -74,7 +74,7 @@ class DatabaseRolesTest {
         }
         try (HikariDataSource owner = TestDatabase.open(as(DatabaseRole.MAINTENANCE.defaultName()), 2)) {
             SchemaMigrations.apply(owner);
-            run(owner, block(readme, "roles: as the owner, after migrate"));
+            run(owner, block(guide, "roles: as the owner, after migrate"));
         }
     }
 
@@ -209,9 +209,9 @@ class DatabaseRolesTest {
     }
 
     /** The SQL block that follows {@code <!-- marker -->} in the deploying guide. */
-    private static String block(String readme, String marker) {
+    private static String block(String guide, String marker) {
         Matcher m = Pattern.compile(Pattern.quote("<!-- " + marker + " -->") + "\\s*```sql\\n(.*?)```",
-                Pattern.DOTALL).matcher(readme);
+                Pattern.DOTALL).matcher(guide);
         assertTrue(m.find(), "docs/deploying.md has the block " + marker);
         return m.group(1);
     }

@@ -384,14 +384,6 @@ class TemplateTest {
     }
 
     @Test
-    void theConfigurationGuideDocumentsEveryVariable() throws IOException {
-        String readme = Files.readString(Path.of("docs", "configuration.md"));
-        for (Variable variable : Variable.values()) {
-            assertTrue(readme.contains("`" + variable.name() + "`"), "docs/configuration.md lacks " + variable);
-        }
-    }
-
-    @Test
     void theTemplateRefusesABatchSizeOverTenWithoutABatchingWindowBeforeAnythingIsCreated() {
         JsonNode rules = template.root.path("Rules");
         assertTrue(rules.size() > 0, "a Rules section");

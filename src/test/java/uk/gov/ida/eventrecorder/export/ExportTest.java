@@ -333,10 +333,10 @@ class ExportTest {
 
     /** The SQL block of docs/export-and-verification.md that recomputes audit.audit_events' row digest in PostgreSQL alone. */
     static String documentedDigestSql() throws java.io.IOException {
-        String readme = Files.readString(Path.of("docs", "export-and-verification.md"));
-        int start = readme.indexOf("<!-- row digest: audit.audit_events -->");
+        String guide = Files.readString(Path.of("docs", "export-and-verification.md"));
+        int start = guide.indexOf("<!-- row digest: audit.audit_events -->");
         assertTrue(start >= 0, "the auditor's guide shows the row digest in SQL");
-        int open = readme.indexOf("```sql", start) + "```sql".length();
-        return readme.substring(open, readme.indexOf("```", open));
+        int open = guide.indexOf("```sql", start) + "```sql".length();
+        return guide.substring(open, guide.indexOf("```", open));
     }
 }
