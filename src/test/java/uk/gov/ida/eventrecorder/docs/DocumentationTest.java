@@ -123,6 +123,46 @@ class DocumentationTest {
         return markdown.replaceAll("(?ms)^```.*?^```[^\n]*$", "");
     }
 
+    /**
+     * A long document opens with its contents, and the contents list its sections (## and ###) as they are, in order:
+     * a section added, renamed or moved is a section the contents must follow.
+     */
+    @Test
+    void everyLongDocumentHasContentsThatListItsSectionsInOrder() throws IOException {
+        List<String> wrong = new ArrayList<>();
+        for (Path document : documents()) {
+            if (document.equals(README)) {
+                continue;
+            }
+            String text = Files.readString(document);
+            Matcher contents = Pattern.compile("(?ms)^## Contents\\s*$(.*?)(?=^## )").matcher(text);
+            if (!contents.find()) {
+                if (text.lines().count() > LONG_DOCUMENT_LINES) {
+                    wrong.add(document + ": " + text.lines().count() + " lines and no Contents");
+                }
+                continue;
+            }
+            List<String> listed = new ArrayList<>();
+            Matcher entry = Pattern.compile("(?m)^\\s*- \\[(.*)]\\(#[^)]*\\)\\s*$").matcher(contents.group(1));
+            while (entry.find()) {
+                listed.add(entry.group(1));
+            }
+            List<String> sections = new ArrayList<>();
+            Matcher heading = Pattern.compile("(?m)^#{2,3} (.*?)\\s*$").matcher(withoutFencedBlocks(text));
+            while (heading.find()) {
+                if (!heading.group(1).equals("Contents")) {
+                    sections.add(heading.group(1));
+                }
+            }
+            if (!listed.equals(sections)) {
+                wrong.add(document + ": the contents list " + listed + ", the sections are " + sections);
+            }
+        }
+        assertEquals(List.of(), wrong);
+    }
+
+    private static final int LONG_DOCUMENT_LINES = 150;
+
     // ---- environment variables
 
     @Test
