@@ -75,7 +75,7 @@ final class DoctorCommand implements Callable<Integer> {
         try {
             operator = Operator.fromEnvironment();
         } catch (RecorderException e) {
-            fail("configuration", e.getMessage(), "set it as the README's configuration table says");
+            fail("configuration", e.getMessage(), "set it as docs/configuration.md says");
             return 1;
         }
         try (operator) {
@@ -97,7 +97,7 @@ final class DoctorCommand implements Callable<Integer> {
         try {
             database = DatabaseConfig.fromSystemEnvironment();
         } catch (RecorderException e) {
-            fail("configuration", e.getMessage(), "set it as the README's configuration table says");
+            fail("configuration", e.getMessage(), "set it as docs/configuration.md says");
             return 1;
         }
         pass("configuration", "database " + where(database) + " (the " + function + " function: no data key, no queue)");
@@ -214,19 +214,22 @@ final class DoctorCommand implements Callable<Integer> {
         }
     }
 
-    /** Both ways: every privilege the function uses, and none it does not (README, "Database privileges"). */
+    /**
+     * Both ways: every privilege the function uses, and none it does not (docs/deploying.md, "Database
+     * privileges").
+     */
     private void checkPrivileges(Connection connection, String user) throws SQLException {
         DatabaseRole.Check check = role.check(connection);
         if (!check.missing().isEmpty()) {
             fail("privileges", user + " lacks what the " + function + " function uses: "
                     + String.join("; ", check.missing()), "as the schema owner: GRANT " + check.missing().get(0)
-                    + " TO " + user + " (and the rest; README, \"Database privileges\")");
+                    + " TO " + user + " (and the rest; docs/deploying.md, \"Database privileges\")");
         }
         if (!check.excess().isEmpty()) {
             fail("privileges", user + " holds more than the " + function + " function uses: "
                     + String.join("; ", check.excess()), "as the schema owner: REVOKE " + check.excess().get(0)
-                    + " FROM " + user + " (and the rest), or give the function its own role (README, \"Database "
-                    + "privileges\")");
+                    + " FROM " + user + " (and the rest), or give the function its own role (docs/deploying.md, "
+                    + "\"Database privileges\")");
         }
         if (check.exact()) {
             pass("privileges", user + " has every privilege the " + function + " function uses, and no other");

@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The roles exactly as the README's "Database privileges" creates them, in a database of their own: the
+ * The roles exactly as docs/deploying.md's "Database privileges" creates them, in a database of their own: the
  * administrator's SQL, {@code migrate} as the owner, the owner's grants. Then each role holds exactly what its
  * function uses ({@link DatabaseRole}, what {@code doctor --function} checks), and each function, run as its role,
  * does its work; a function run as another's role is refused.
@@ -54,8 +54,8 @@ class DatabaseRolesTest {
     private final List<AutoCloseable> cleanUp = new ArrayList<>();
 
     @BeforeEach
-    void createTheRolesAsTheReadmeSays() throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
+    void createTheRolesAsTheDeployingGuideSays() throws Exception {
+        String guide = Files.readString(Path.of("docs", "deploying.md"));
         dropRoles();
         fixture.database.admin("CREATE DATABASE " + database);
         cleanUp.add(() -> {
@@ -63,7 +63,7 @@ class DatabaseRolesTest {
             dropRoles();
         });
         try (HikariDataSource admin = TestDatabase.open(as(fixture.database.settings().user()), 1)) {
-            run(admin, block(readme, "roles: as the administrator"));
+            run(admin, block(guide, "roles: as the administrator"));
             // This machine's logins: the roles take the test server's password, where it has one.
             if (fixture.database.settings().password().isPresent()) {
                 for (DatabaseRole role : DatabaseRole.values()) {
@@ -74,7 +74,7 @@ class DatabaseRolesTest {
         }
         try (HikariDataSource owner = TestDatabase.open(as(DatabaseRole.MAINTENANCE.defaultName()), 2)) {
             SchemaMigrations.apply(owner);
-            run(owner, block(readme, "roles: as the owner, after migrate"));
+            run(owner, block(guide, "roles: as the owner, after migrate"));
         }
     }
 
@@ -208,11 +208,11 @@ class DatabaseRolesTest {
         return new DatabaseSettings(s.host(), s.port(), database, user, s.password(), s.sslMode(), s.sslRootCert());
     }
 
-    /** The SQL block that follows {@code <!-- marker -->} in the README. */
-    private static String block(String readme, String marker) {
+    /** The SQL block that follows {@code <!-- marker -->} in the deploying guide. */
+    private static String block(String guide, String marker) {
         Matcher m = Pattern.compile(Pattern.quote("<!-- " + marker + " -->") + "\\s*```sql\\n(.*?)```",
-                Pattern.DOTALL).matcher(readme);
-        assertTrue(m.find(), "the README has the block " + marker);
+                Pattern.DOTALL).matcher(guide);
+        assertTrue(m.find(), "docs/deploying.md has the block " + marker);
         return m.group(1);
     }
 
