@@ -3,6 +3,7 @@ package uk.gov.ida.eventrecorder.lambda;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import uk.gov.ida.eventrecorder.testing.Requirement;
 
 import java.io.IOException;
 import java.net.URL;
@@ -16,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The image's training run gives its runtime client a JNI library of its own, so that the second user of a build
@@ -66,12 +66,13 @@ class AotTrainingNativeLibraryTest {
      * The second user, played for real: in a private mount namespace whose fresh {@code /tmp} holds the client's
      * fixed path as another user's read-only file, a process run as {@code nobody} starts the runtime client's native
      * part as the training does. Without the training's own copy the same process fails as the client always did.
-     * Needs root (to make the namespace and switch user), {@code unshare} and {@code setpriv}; skipped otherwise.
+     * Needs root (to make the namespace and switch user), {@code unshare} and {@code setpriv}: skipped without them,
+     * and failed under CI, whose machines have them.
      */
     @Test
     void aSecondUserStartsTheClientWhereAnotherUserOwnsItsFixedPath() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "plays two users: needs root");
-        assumeTrue(onPath("unshare") && onPath("setpriv"), "needs unshare and setpriv");
+        Requirement.require("root".equals(System.getProperty("user.name")), "root, to play two users");
+        Requirement.require(onPath("unshare") && onPath("setpriv"), "unshare and setpriv on the PATH");
         // Given the class path as it is, which nobody may read: the training's classes, the probe's, the client's jar
         String classPath = location(AotTraining.class) + ":" + location(SecondUserProbe.class) + ":"
                 + clientJar().toAbsolutePath();
