@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Prints the recorder's figures against the local PostgreSQL, ElasticMQ and the KMS double (README, "Performance").
-# With no option, one run of what the README's main tables show: the event-source handler in-process and the cold
+# Prints the recorder's figures against the local PostgreSQL, ElasticMQ and the KMS double (docs/performance.md).
+# With no option, one run of what docs/performance.md's tables show: the event-source handler in-process and the cold
 # start (fresh JVMs on the packaged artifact, by phase, and SnapStart-primed), both under the template's JVM options;
 # then the drain as deployed (the --drain figures). The benchmarks' own options are JVM properties, given as
 # -Dexec.jvmArgs="-Xss1m -Devents=N …" (events: default 10000).
@@ -11,12 +11,12 @@
 # 10-message invocation, SnapStart restore to first batch; coldStart.runs, default 5; coldStart.initType=none,
 # coldStart.handler=class::method or
 # coldStart.javaOptions=… alternate runs with another init type or other JVM options, for a ratio in one run).
-# With --floor: issue 27's four figures against its floor (FloorHandler alone in its own task folder, same runtime
+# With --floor: the four figures against the floor (FloorHandler alone in its own task folder, same runtime
 # client and options), in one run: the --runtime figures (on-demand init + first invocation, SnapStart restore to the
 # first batch, eight invocations at once in one process with the database 2 ms away each way; on JDK 25 the on-demand
 # start alternates the zip with the container image and its AOT cache, trained first), then the --fleet ones
 # (warm function CPU an event); each part ends by checking every event recorded exactly once (about 10 minutes).
-# With --fleet: cost per event (issue 21): eight event-source containers of the artifact under the runtime client fed
+# With --fleet: cost per event: eight event-source containers of the artifact under the runtime client fed
 # 10-message batches by an emulated event source, a do-nothing fleet on the same source, and the database's ceiling
 # for the same rows; events/s, CPU-ms and log bytes an event, cost per million events (fleet.containers, default 8;
 # fleet.events, default 8000; fleet.javaOptions=… or fleet.before=<artifact> add a recorder fleet to compare).
@@ -24,7 +24,7 @@
 # With --catch-up [rows]: partition catch-up beside a recorder writing this month's events at full rate, with [rows]
 # (default 5 million) in the default partition: the recorder's batch latency without a catch-up and during one, for
 # the maintenance as it was and as it is (about 10 minutes at 5 million rows).
-# With --export [rows …]: the daily export (issue 26): a day of [rows] audit events (default 1 and 10 million), exported
+# With --export [rows …]: the daily export: a day of [rows] audit events (default 1 and 10 million), exported
 # by the packaged event-recorder-export.jar (-Xmx256m, the template's JVM options) to S3Mock, signed by moto's KMS,
 # against PostgreSQL's own COPY … TO STDOUT (FORMAT binary) of the same query; rows/s, peak heap, cost per million rows
 # (needs moto_server). -Dexec.jvmArgs="-Dexport.javaOptions=…" adds options to the export's JVM only (a flight
@@ -98,7 +98,7 @@ case "${1:-}" in
   --floor)
     shift
     package_if_missing
-    say "issue 27's four figures against the floor (FloorHandler alone under the same runtime client), in one run: on-demand init + first invocation, SnapStart restore to first batch, eight at once with the database 2 ms away, then warm CPU an event in fleets"
+    say "the four figures against the floor (FloorHandler alone under the same runtime client), in one run: on-demand init + first invocation, SnapStart restore to first batch, eight at once with the database 2 ms away, then warm CPU an event in fleets"
     run uk.gov.ida.eventrecorder.bench.RuntimeColdStartBenchmark -Dexec.jvmArgs="-Xss1m -Dsun.net.httpserver.nodelay=true $image_option" "$@"
     run uk.gov.ida.eventrecorder.bench.FleetBenchmark -Dexec.jvmArgs="-Xss1m -Dsun.net.httpserver.nodelay=true" "$@" ;;
   --runtime)

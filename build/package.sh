@@ -11,7 +11,7 @@ mvn -B -ntp -q -DskipTests package
 artifact=target/event-recorder-lambda.jar
 [ -f "$artifact" ] || die "$artifact was not built"
 # AWS's RDS CA bundle, so that a deployment can verify the database's certificate with DbCaBundleFile
-# /var/task/rds-ca.pem (README, "Security"). Fetched where the network allows; said plainly where it does not.
+# /var/task/rds-ca.pem (docs/security.md). Fetched where the network allows; said plainly where it does not.
 rds_bundle_url=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
 mkdir -p target/ca
 if command -v curl >/dev/null 2>&1 \

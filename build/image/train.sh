@@ -5,6 +5,9 @@
 # (jvm-options), which the cache must match at start-up or the JVM ignores it (a different --enable-native-access
 # alone does); the heap is pinned to the function's (1,024 MB at 85 %), so that a build host with a large memory
 # cannot switch compressed pointers off in the cache; the JIT settings are the template's JAVA_TOOL_OPTIONS.
+# The runtime client's JNI library: AotTraining unpacks a copy of its own into the temporary folder and names it to
+# the client, so that on a shared build machine another user's /tmp/.libaws-lambda-jni.so (the client's fixed path)
+# cannot stop the training (AotTrainingNativeLibraryTest plays that second user).
 # Usage: train.sh <cache file> <class path> [port, default 9001]
 set -eu
 port=${3:-9001}

@@ -32,7 +32,7 @@ for deployment in "${deployments[@]}"; do
   if [ "$package_type" = Image ]; then
     if [ "$function" != "$RECORD_FUNCTION_NAME" ] || [ -z "${RECORD_IMAGE_URI:-}" ]; then
       echo "ERROR: $function runs a container image (RecorderPackageType Image): build build/image/Dockerfile from" \
-        "this artifact, push it to ECR and set RECORD_IMAGE_URI to it (README, \"Deployment\")" >&2
+        "this artifact, push it to ECR and set RECORD_IMAGE_URI to it (docs/deploying.md)" >&2
       exit 1
     fi
     echo "==> deploying $RECORD_IMAGE_URI to $function"

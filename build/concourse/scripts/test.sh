@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Concourse task: the README's test command (the producer vectors are in the repository's test resources).
+# Concourse task: the README's test command (DocumentationTest holds them the same) (the producer vectors are in the
+# repository's test resources).
 set -euo pipefail
 export MAVEN_OPTS="${MAVEN_OPTS:-} -Dmaven.repo.local=$PWD/.m2/repository"
 apt-get update -qq && apt-get install -y -qq postgresql openssl python3-venv >/dev/null

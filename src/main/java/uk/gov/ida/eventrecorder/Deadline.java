@@ -9,7 +9,8 @@ import java.util.function.LongSupplier;
  * When the work of one invocation must be finished: Lambda's {@code Context.getRemainingTimeInMillis()} less a
  * reserve for what still has to happen after it (the outage back-off's SQS call, the answer). Every database call
  * of the invocation sizes its network timeout from it, so no call the recorder makes outlives the invocation: a
- * database that goes silent mid-statement is answered before Lambda would kill the invocation (README, "Timeouts").
+ * database that goes silent mid-statement is answered before Lambda would kill the invocation (docs/design.md,
+ * "Timeouts").
  */
 public final class Deadline {
     /** No invocation: tools, tests and benchmarks that have no Lambda clock. */

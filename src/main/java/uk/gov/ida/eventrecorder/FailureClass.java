@@ -1,8 +1,6 @@
 package uk.gov.ida.eventrecorder;
 
 import software.amazon.awssdk.core.exception.SdkException;
-import uk.gov.ida.eventrecorder.event.InvalidMessageException;
-import uk.gov.ida.eventrecorder.event.RejectionReason;
 
 /**
  * The one failure policy of every entry point: is a failure about the content (of a message, a line, an uploaded
@@ -24,12 +22,16 @@ import uk.gov.ida.eventrecorder.event.RejectionReason;
  *
  * <p>Like Kafka Connect's retriable and non-retriable errors: only content failures are final for the thing that
  * failed; a dependency failure says nothing about it.
+ *
+ * <p>The policy sits below everything it classifies: it names no stage's package. A stage's failures reach it as
+ * {@link ContentException} or {@link DependencyException}, and a queue message's rejection reason carries its class
+ * ({@code event.RejectionReason}), so that no stage and the policy import each other.
  */
 public enum FailureClass {
     CONTENT, DEPENDENCY, UNKNOWN;
 
     public static FailureClass of(Throwable failure) {
-        if (failure instanceof InvalidMessageException) {
+        if (failure instanceof ContentException) {
             return CONTENT;
         }
         if (failure instanceof ReportedFailure reported) {
@@ -42,14 +44,6 @@ public enum FailureClass {
         return UNKNOWN;
     }
 
-    /** The class of a queue message's rejection: only a dependency's failure earns the outage back-off. */
-    public static FailureClass of(RejectionReason reason) {
-        return switch (reason) {
-            case DATABASE_UNAVAILABLE, KEY_UNAVAILABLE -> DEPENDENCY;
-            case UNEXPECTED -> UNKNOWN;
-            default -> CONTENT;
-        };
-    }
 
     /** True for what must be tried again later rather than reported as final: an import handler throws it. */
     public boolean retriable() {

@@ -10,7 +10,7 @@ import java.util.function.Consumer;
  * the thread works for ({@link Deadline#current()}, less the reserve the outage back-off's SQS calls need) when that
  * is shorter. So the calls made before an invocation's first statement (KMS for the data keys or the password, S3 for
  * a key object or the CA bundle) never outlive it: a slow KMS fails the batch as a dependency, backed off, with the
- * reserve still left for the back-off (README, "Timeouts").
+ * reserve still left for the back-off (docs/design.md, "Timeouts").
  */
 public final class OutsideCall {
     /** KMS answers in milliseconds when it answers. */

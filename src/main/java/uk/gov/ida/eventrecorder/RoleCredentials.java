@@ -18,7 +18,7 @@ public final class RoleCredentials {
     private RoleCredentials() {
     }
 
-    /** @param roleKeysInEnvironment {@link uk.gov.ida.eventrecorder.config.AwsSettings#roleKeysInEnvironment} */
+    /** @param roleKeysInEnvironment {@code config.AwsSettings#roleKeysInEnvironment} */
     public static AwsCredentialsProvider provider(boolean roleKeysInEnvironment) {
         if (roleKeysInEnvironment) {
             return EnvironmentVariableCredentialsProvider.create();

@@ -12,7 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The wiring that handlers and commands share sits below both (STYLE.md, convention 11): neither the commands nor the
- * wiring name the handlers' package, and the wiring names no entry point at all.
+ * wiring name the handlers' package, and the wiring names no entry point at all. The failure policy and the other
+ * classes at the root sit below every stage they serve.
  */
 class LayeringTest {
     private static final Path MAIN = Path.of("src/main/java/uk/gov/ida/eventrecorder");
@@ -22,6 +23,26 @@ class LayeringTest {
         assertEquals(List.of(), naming("cli", "uk.gov.ida.eventrecorder.lambda"));
         assertEquals(List.of(), naming("wiring", "uk.gov.ida.eventrecorder.lambda"));
         assertEquals(List.of(), naming("wiring", "uk.gov.ida.eventrecorder.cli"));
+    }
+
+    /**
+     * Every stage imports the root's failure policy ({@code FailureClass}, the exception root, {@code Deadline}), so
+     * the root must name no stage: a root class that named one (as the policy once named the event package's
+     * rejection reasons, which named the policy back) would make the two a loop, each changing with the other.
+     */
+    @Test
+    void theFailurePolicyAndTheRestOfTheRootNameNoPackageOfTheRecorder() throws IOException {
+        List<String> found = new ArrayList<>();
+        java.util.regex.Pattern sub = java.util.regex.Pattern.compile("uk\\.gov\\.ida\\.eventrecorder\\.([a-z]\\w*)\\.");
+        try (var files = Files.list(MAIN)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
+                java.util.regex.Matcher m = sub.matcher(Files.readString(file));
+                while (m.find()) {
+                    found.add(file.getFileName() + " names " + m.group(1));
+                }
+            }
+        }
+        assertEquals(List.of(), found);
     }
 
     /**

@@ -75,7 +75,7 @@ final class DoctorCommand implements Callable<Integer> {
         try {
             operator = Operator.fromEnvironment(environment);
         } catch (RecorderException e) {
-            fail("configuration", e.getMessage(), "set it as the README's configuration table says");
+            fail("configuration", e.getMessage(), "set it as docs/configuration.md says");
             return 1;
         }
         try (operator) {
@@ -97,7 +97,7 @@ final class DoctorCommand implements Callable<Integer> {
         try {
             database = DatabaseConfig.fromEnvironment(environment);
         } catch (RecorderException e) {
-            fail("configuration", e.getMessage(), "set it as the README's configuration table says");
+            fail("configuration", e.getMessage(), "set it as docs/configuration.md says");
             return 1;
         }
         pass("configuration", "database " + where(database) + " (the " + function + " function: no data key, no queue)");
@@ -224,20 +224,20 @@ final class DoctorCommand implements Callable<Integer> {
     }
 
     /**
-     * Both ways: every privilege the function uses, and none it does not, PUBLIC's included (README, "Database
-     * privileges"); each failure with the statements that mend it.
+     * Both ways: every privilege the function uses, and none it does not, PUBLIC's included (docs/deploying.md,
+     * "Database privileges"); each failure with the statements that mend it.
      */
     private void checkPrivileges(Connection connection, String user) throws SQLException {
         DatabaseRole.Check check = role.check(connection);
         if (!check.missing().isEmpty()) {
             fail("privileges", user + " lacks what the " + function + " function uses: "
                     + String.join("; ", check.missing()), statements(check.granting())
-                    + " (README, \"Database privileges\")");
+                    + " (docs/deploying.md, \"Database privileges\")");
         }
         if (!check.excess().isEmpty()) {
             fail("privileges", user + " holds more than the " + function + " function uses: "
-                    + String.join("; ", check.excess()), statements(check.revoking()) + " (README, \"Database "
-                    + "privileges\"; a role shared with another function needs its own)");
+                    + String.join("; ", check.excess()), statements(check.revoking()) + " (docs/deploying.md, "
+                    + "\"Database privileges\"; a role shared with another function needs its own)");
         }
         if (check.exact()) {
             pass("privileges", user + " has every privilege the " + function + " function uses, and no other");

@@ -24,7 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
- * The auditor's command (README, "Export and verification"). Exit codes: 0 intact, 1 tampered, 2 could not check.
+ * The auditor's command (docs/export-and-verification.md). Exit codes: 0 intact, 1 tampered, 2 could not check.
  * On a terminal it shows its progress on one line; in a pipeline it prints one line per finding and a summary.
  */
 @Command(name = "verify", description = "Check an export: manifest signatures, the chain, every object's SHA-256, "

@@ -34,8 +34,8 @@ public record DatabaseConfig(DatabaseSettings settings, Optional<String> encrypt
     public static DatabaseConfig fromEnvironment(Map<String, String> environment) {
         Env env = new Env(environment);
         DatabaseSettings parsed = DatabaseSettings.parse(environment.get(Variable.DB_CONNECTION_STRING.name()));
-        // Each function logs in as its own role (README, "Database privileges"): one connection string, its user
-        // named per function.
+        // Each function logs in as its own role (docs/deploying.md, "Database privileges"): one connection string, its
+        // user named per function.
         DatabaseSettings settings = env.optional(Variable.DB_USER).filter(u -> !u.isBlank())
                 .map(user -> new DatabaseSettings(parsed.host(), parsed.port(), parsed.database(), user,
                         parsed.password(), parsed.sslMode(), parsed.sslRootCert()))

@@ -7,15 +7,16 @@ import java.util.Optional;
 
 /**
  * Everything the handlers read from their environment, read once per container and validated here, so that a
- * missing or malformed value fails the cold start with the variable's name (never its value). The README's
- * configuration table lists the same variables.
+ * missing or malformed value fails the cold start with the variable's name (never its value). docs/configuration.md
+ * lists the same variables (DocumentationTest holds it to them).
  *
  * @param database           the database and how to log in to it
  * @param dataKey            {@code ENCRYPTION_KEY}, or {@code DECRYPTION_KEY_BUCKET_NAME} + {@code DECRYPTION_KEY_FILE_NAME}
  * @param queueUrl           {@code QUEUE_URL}: required by the drain handler only
  * @param logDecryptedEvents {@code LOG_DECRYPTED_EVENTS}: also print each decrypted event alone on one line
  * @param drainSafetyMargin  {@code DRAIN_SAFETY_MARGIN_MS}: the drain handler takes no new batch when less Lambda
- *                           time than this is left (default 15000; never less than a batch may need, README "Timeouts")
+ *                           time than this is left (default 15000; never less than a batch may need,
+ *                           docs/design.md, "Timeouts")
  * @param drainConcurrency   {@code DRAIN_CONCURRENCY}: receive loops the drain handler runs at once (default
  *                           {@link #DEFAULT_DRAIN_CONCURRENCY}, 1 to 16), so that SQS round trips overlap the inserts
  * @param metricsNamespace   {@code METRICS_NAMESPACE}: CloudWatch namespace of the metric log lines
@@ -36,7 +37,7 @@ public record RecorderConfig(DatabaseConfig database, KeyLocation dataKey, Optio
                              boolean warmAtInit) {
     /** SQS's largest visibility timeout, 12 hours. */
     public static final long MAX_VISIBILITY_SECONDS = 43_200;
-    /** Chosen by measurement: README, "Performance". */
+    /** Chosen by measurement: docs/performance.md. */
     public static final int DEFAULT_DRAIN_CONCURRENCY = 8;
 
     public RecorderConfig {

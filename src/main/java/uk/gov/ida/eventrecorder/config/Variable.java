@@ -2,7 +2,7 @@ package uk.gov.ida.eventrecorder.config;
 
 /**
  * Every environment variable the recorder reads, in one place: configuration code reads only these, and tests
- * check that the SAM template declares them and the README documents them.
+ * check that the SAM template declares them and docs/configuration.md documents them.
  */
 public enum Variable {
     DB_CONNECTION_STRING("libpq keyword/value string or postgresql:// URI of the database"),

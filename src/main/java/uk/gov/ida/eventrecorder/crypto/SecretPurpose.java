@@ -5,7 +5,7 @@ package uk.gov.ida.eventrecorder.crypto;
  * decrypted with the encryption context {@code event-recorder:purpose=<value>}, which KMS checks against the context
  * it was encrypted with, and which a key policy or IAM condition ({@code kms:EncryptionContext:event-recorder:purpose})
  * can require: a function granted only {@code data-key} cannot decrypt the owner's database password, even with the
- * same KMS key (README, "Security").
+ * same KMS key (docs/security.md).
  */
 public enum SecretPurpose {
     DATA_KEY("data-key"),

@@ -7,8 +7,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /**
- * The column types the exported tables use, each with its value's Java form and its canonical text (README, "Export
- * and verification"): what the row digest hashes, so that anyone can recompute it from the database or the files.
+ * The column types the exported tables use, each with its value's Java form and its canonical text
+ * (docs/export-and-verification.md, "The row digest"): what the row digest hashes, so that anyone can recompute it from
+ * the database or the files.
  */
 public enum ColumnType {
     /** {@code text}: its UTF-8 bytes as the database sent them (a byte[]), or a String; as stored. */
@@ -41,7 +42,7 @@ public enum ColumnType {
             case "timestamp" -> TIMESTAMP;
             // A column of another type needs its canonical form defined first: fail the export, loudly, not guess.
             default -> throw new IllegalArgumentException("no canonical form defined for PostgreSQL type " + typeName
-                    + " (README, \"Export and verification\")");
+                    + " (docs/export-and-verification.md)");
         };
     }
 

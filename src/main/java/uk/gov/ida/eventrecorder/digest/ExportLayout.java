@@ -6,7 +6,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Where the export puts things in its bucket (README, "Export and verification"): Hive-style day partitions that
+ * Where the export puts things in its bucket (docs/export-and-verification.md): Hive-style day partitions that
  * Athena and Glue read, one folder per table; the CSV copies apart from them, so that a table's Parquet folder holds
  * Parquet only; and the manifests, with their signatures, in {@code _manifests/}, which Athena ignores.
  * <pre>

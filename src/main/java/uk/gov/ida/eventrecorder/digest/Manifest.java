@@ -10,7 +10,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
- * What one export of one table's day wrote, signed and chained (README, "Export and verification"). Its bytes, as
+ * What one export of one table's day wrote, signed and chained (docs/export-and-verification.md). Its bytes, as
  * stored, are what the next manifest's {@code previous.sha256} and the signature cover; they are never re-encoded.
  *
  * @param sequence       its place in the one chain of every manifest, from 1, without gaps

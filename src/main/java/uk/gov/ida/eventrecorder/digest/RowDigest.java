@@ -10,8 +10,8 @@ import java.util.List;
  * The digest of a day's rows of one table: SHA-256 over the canonical encoding of each row, in key order. A row's
  * encoding is its columns in the table's order, each either the byte {@code 0x00} (NULL) or the byte {@code 0x01},
  * the length of the value's canonical text in UTF-8 as four bytes big-endian, and those bytes
- * ({@link ColumnType#canonical}). Defined in the README exactly enough to recompute it from the database or from the
- * exported files; {@code RowDigestTest} recomputes it with DuckDB from the Parquet files.
+ * ({@link ColumnType#canonical}). Defined in docs/export-and-verification.md exactly enough to recompute it from the
+ * database or from the exported files; {@code RowDigestTest} recomputes it with DuckDB from the Parquet files.
  */
 public final class RowDigest {
     private final List<ColumnType> types;

@@ -3,8 +3,9 @@ package uk.gov.ida.eventrecorder.event;
 import uk.gov.ida.eventrecorder.FailureClass;
 
 /**
- * Why a message was not (completely) recorded; the label is what logs and metrics show. Each reason has its
- * {@link FailureClass}: only a dependency's failure earns a message the outage back-off.
+ * Why a message was not (completely) recorded; the label is what logs and metrics show. Each reason carries its
+ * {@link FailureClass}, the one failure policy's answer for it: only a dependency's failure (the database, the data
+ * keys) earns a message the outage back-off; an unexpected error is unknown; every other reason is the content's.
  */
 public enum RejectionReason {
     BASE64("base64"),
@@ -19,21 +20,26 @@ public enum RejectionReason {
     INCOMPLETE_BILLING("incomplete billing event"),
     INCOMPLETE_FRAUD("incomplete fraud event"),
     DATABASE_REJECTED("database rejected"),
-    DATABASE_UNAVAILABLE("database unavailable"),
+    DATABASE_UNAVAILABLE("database unavailable", FailureClass.DEPENDENCY),
     /** The data keys could not be loaded (KMS or S3 unreachable, a key policy or a configured ciphertext wrong). */
-    KEY_UNAVAILABLE("key unavailable"),
+    KEY_UNAVAILABLE("key unavailable", FailureClass.DEPENDENCY),
     EARLIER_IN_GROUP_FAILED("earlier message in FIFO group failed"),
-    UNEXPECTED("unexpected error");
+    UNEXPECTED("unexpected error", FailureClass.UNKNOWN);
 
     private final String label;
+    private final FailureClass failureClass;
 
     RejectionReason(String label) {
-        this.label = label;
+        this(label, FailureClass.CONTENT);
     }
 
-    /** Decided by the one failure policy, {@link FailureClass#of(RejectionReason)}. */
+    RejectionReason(String label, FailureClass failureClass) {
+        this.label = label;
+        this.failureClass = failureClass;
+    }
+
     public FailureClass failureClass() {
-        return FailureClass.of(this);
+        return failureClass;
     }
 
     public String label() {

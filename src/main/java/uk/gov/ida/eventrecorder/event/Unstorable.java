@@ -3,7 +3,7 @@ package uk.gov.ida.eventrecorder.event;
 /**
  * The characters PostgreSQL text and jsonb cannot store: U+0000, and a lone UTF-16 surrogate (half of a pair,
  * as JavaScript and Java serializers emit when they cut a string between the halves), which has no UTF-8 form.
- * The one rule for them (README, "What happens to each message"): in a key field the event is refused; inside
+ * The one rule for them (docs/design.md, "What happens to each message"): in a key field the event is refused; inside
  * {@code details} each is stored as its six visible escape characters, {@code \u0000} or {@code \ud800}.
  */
 final class Unstorable {

@@ -29,7 +29,7 @@ import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
 /**
- * One export run (README, "Export and verification"): every settled day of every table not exported yet, then an
+ * One export run (docs/export-and-verification.md): every settled day of every table not exported yet, then an
  * addendum for each recent exported day that has gained rows since. All of it reads one snapshot, in one read-only
  * {@code REPEATABLE READ} transaction, which takes no lock beyond {@code ACCESS SHARE}: recording goes on meanwhile.
  * A day is the unit of work: a run out of time stops between days (or gives up the day it is in, publishing none of

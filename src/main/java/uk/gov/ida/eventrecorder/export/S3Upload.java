@@ -153,8 +153,8 @@ final class S3Upload extends OutputStream {
             abort();
             if (!sha.equals(existingSha256())) {
                 throw new IllegalStateException(key + " exists already with other content: an earlier run wrote it "
-                        + "and stopped before its manifest, from rows that have changed since (README, \"Export and "
-                        + "verification\", an interrupted export)", null);
+                        + "and stopped before its manifest, from rows that have changed since (docs/export-and-"
+                        + "verification.md, \"What is exported, and when\": never overwritten)", null);
             }
         }
         buffer = null;

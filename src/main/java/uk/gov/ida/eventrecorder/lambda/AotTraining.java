@@ -6,9 +6,12 @@ import uk.gov.ida.eventrecorder.crypto.ProducerFormat;
 
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Base64;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -65,9 +68,43 @@ public final class AotTraining {
         }, "aot-training-deadline");
         deadline.setDaemon(true);
         deadline.start();
+        ownNativeLibrary(AotTraining.class.getClassLoader(), Path.of(System.getProperty("java.io.tmpdir")));
         // The client is beside the function on the image's class path, not a dependency of it.
         Class.forName("com.amazonaws.services.lambda.runtime.api.client.AWSLambda").getMethod("main", String[].class)
                 .invoke(null, (Object) new String[]{args[1]});
+    }
+
+    /** The runtime client's system property naming its JNI library; unset, it unpacks to one fixed path. */
+    static final String NATIVE_LIBRARY_PROPERTY =
+            "com.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI";
+    /**
+     * Gives this process a copy of the runtime client's JNI library of its own, and names it to the client. Left to
+     * itself the client unpacks the library to the fixed path {@code /tmp/.libaws-lambda-jni.so}: on a machine where
+     * another user's training (or test run) put it there first, it cannot replace that file and the training fails
+     * before its first batch. The copy is a new file in {@code folder}, for this machine's processor and C library
+     * (glibc, or musl where the machine has musl's loader), removed when the process ends; the client loads it. A
+     * library the caller already named (a {@code -D} option) is kept.
+     *
+     * @return the library the client will load
+     */
+    static Path ownNativeLibrary(ClassLoader client, Path folder) throws IOException {
+        String named = System.getProperty(NATIVE_LIBRARY_PROPERTY);
+        if (named != null && !named.isBlank()) {
+            return Path.of(named);
+        }
+        String arch = System.getProperty("os.arch").matches("aarch64|arm64") ? "aarch_64" : "x86_64";
+        boolean musl = Files.exists(Path.of("/lib/ld-musl-" + (arch.equals("x86_64") ? "x86_64" : "aarch64") + ".so.1"));
+        String name = "jni/libaws-lambda-jni." + (musl ? "linux_musl-" : "linux-") + arch + ".so";
+        try (InputStream in = client.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException(name + " is not on the class path: is the runtime client's jar on it?");
+            }
+            Path copy = Files.createTempFile(folder, "aws-lambda-jni-", ".so");
+            copy.toFile().deleteOnExit();
+            Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            System.setProperty(NATIVE_LIBRARY_PROPERTY, copy.toString());
+            return copy;
+        }
     }
 
     private static void runtimeApi(HttpExchange exchange, AtomicInteger handedOut) throws IOException {

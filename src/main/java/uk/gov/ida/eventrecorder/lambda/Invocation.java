@@ -8,7 +8,7 @@ import uk.gov.ida.eventrecorder.wiring.AwsClients;
 import java.time.Duration;
 
 /**
- * How the time of one invocation is shared out (README, "Timeouts"): recording gets Lambda's time left less a
+ * How the time of one invocation is shared out (docs/design.md, "Timeouts"): recording gets Lambda's time left less a
  * reserve for what follows it, the outage back-off's (or the drain's delete) SQS call, bounded by
  * {@link AwsClients#SQS_CALL_TIMEOUT}, and a second to answer.
  */

@@ -58,7 +58,7 @@ public final class PartitionMaintenanceHandler implements RequestHandler<Map<Str
             metrics.partitions(created, state.rowsInDefault());
             if (state.rowsInDefault() > 0) {
                 LOG.warn("{} event(s) in audit.audit_events_default: dated outside every prepared month (they are "
-                        + "recorded; see the README, \"Partitions\")", state.rowsInDefault());
+                        + "recorded; see docs/operating.md, \"Partitions upkeep\")", state.rowsInDefault());
             }
             LOG.info("audit partitions prepared until {}; {} created now", state.preparedUntil(), created);
             Map<String, Object> result = new LinkedHashMap<>();

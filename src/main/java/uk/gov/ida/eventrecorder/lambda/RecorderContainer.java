@@ -123,9 +123,9 @@ final class RecorderContainer implements AutoCloseable, Resource {
      * Builds the pool, empty (it opens no connection until one is asked for), when building it needs no secret: its
      * construction (the configuration's checks, the driver found through DriverManager, the pool's executors) was
      * otherwise on a restored copy's critical path, before its first connection could even be asked for. Restore to
-     * the first batch: 80 against 86 and 81 against 94 ms, alternating in one run each (README, "SnapStart"). Not
-     * with a KMS-encrypted password, which the pool's login decrypts when it is built: the snapshot would hold it.
-     * Not with a CA bundle in S3, which it fetches into /tmp: that stays a restored copy's own.
+     * the first batch: 80 against 86 and 81 against 94 ms, alternating in one run each (docs/performance.md, "SnapStart
+     * restore"). Not with a KMS-encrypted password, which the pool's login decrypts when it is built: the snapshot
+     * would hold it. Not with a CA bundle in S3, which it fetches into /tmp: that stays a restored copy's own.
      */
     private void primePool() {
         if (config.database().encryptedPassword().isPresent()

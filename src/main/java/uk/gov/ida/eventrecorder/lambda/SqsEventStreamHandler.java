@@ -26,7 +26,7 @@ import java.util.Map;
  * Jackson's streaming parser into the {@link SQSEvent} that {@link SqsEventHandler} takes, and writes its
  * {@code batchItemFailures} back. The runtime interface client would otherwise build a reflective data-binding
  * serializer for these types on the first invocation and run it on every one: measured in the cold start and the
- * fleet benchmarks (README, "Performance"). Only the fields the recorder reads are kept; any other is skipped.
+ * fleet benchmarks (docs/performance.md). Only the fields the recorder reads are kept; any other is skipped.
  */
 public final class SqsEventStreamHandler implements RequestStreamHandler, AutoCloseable {
     private static final JsonFactory JSON = new JsonFactory();

@@ -51,8 +51,9 @@ public final class EventRecorder {
             }
             return outcomes;
         } catch (RuntimeException e) {
-            // Unknown (a bug that some event's content meets): the README's table says the message fails alone, so
-            // each event is tried on its own and only the one(s) that meet it fail, retried, then dead-lettered.
+            // Unknown (a bug that some event's content meets): docs/design.md's failure policy says the message fails
+            // alone, so each event is tried on its own and only the one(s) that meet it fail, retried, then
+            // dead-lettered.
             if (events.size() > 1) {
                 for (int k = 0; k < events.size(); k++) {
                     outcomes.addAll(record(List.of(events.get(k)), List.of(sources.get(k)), deadline));
@@ -87,8 +88,8 @@ public final class EventRecorder {
 
     /**
      * A failed message's line ({@code WARN}): {@code message_id}, {@code event_id} (when known),
-     * {@code outcome=failed}, {@code reason} (the label the README lists) and {@code detail} (which field, why; never
-     * the event's content). Recorded and duplicate messages are traced by their batch's line
+     * {@code outcome=failed}, {@code reason} (the label docs/design.md lists) and {@code detail} (which field, why;
+     * never the event's content). Recorded and duplicate messages are traced by their batch's line
      * ({@link uk.gov.ida.eventrecorder.metrics.MetricsLog#batch}); they get a line of their own only at {@code DEBUG}
      * (the function's log level), for an investigation that wants one line per message.
      */

@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * A HikariCP pool sized for one Lambda container. A container records one batch at a time, so its handler asks for
- * one connection: the database's connection budget is then simply containers × 1 (README, "Operations"). An
+ * one connection: the database's connection budget is then simply containers × 1 (docs/operating.md). An
  * evicted connection frees its slot at once, so a reconnect needs no second one.
  */
 public final class ConnectionPool {
@@ -57,8 +57,9 @@ public final class ConnectionPool {
         config.setInitializationFailTimeout(-1);
         config.addDataSourceProperty("ApplicationName", poolName);
         config.addDataSourceProperty("tcpKeepAlive", "true");
-        // Every supported server is PostgreSQL 13 or later (README): the driver then puts the application name and
-        // its float setting in the login's startup packet instead of a SET after it, one round trip fewer per login.
+        // Every supported server is PostgreSQL 13 or later (docs/deploying.md): the driver then puts the application
+        // name and its float setting in the login's startup packet instead of a SET after it, one round trip fewer per
+        // login.
         config.addDataSourceProperty("assumeMinServerVersion", "13");
         config.addDataSourceProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
         // The backstop for a silent network path: each recording statement sets its own, shorter network timeout from

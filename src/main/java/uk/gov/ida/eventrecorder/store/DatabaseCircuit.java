@@ -29,7 +29,10 @@ import java.time.Duration;
 public final class DatabaseCircuit {
     private static final Logger LOG = LoggerFactory.getLogger(DatabaseCircuit.class);
 
-    /** The longest a statement waits for the maintenance to attach its row's month (README, "Partitions"). */
+    /**
+     * The longest a statement waits for the maintenance to attach its row's month (docs/operating.md, "Partitions
+     * upkeep").
+     */
     static final Duration ATTACH_WAIT = Duration.ofSeconds(5);
     private final CircuitBreaker<Object> breaker;
     private final FailsafeExecutor<Object> executor;

@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The database role of each function, and exactly what it uses (README, "Database privileges", whose SQL creates
- * them): a role holds every privilege its function needs and none that only another function needs, so that a
+ * The database role of each function, and exactly what it uses (docs/deploying.md, "Database privileges", whose SQL
+ * creates them): a role holds every privilege its function needs and none that only another function needs, so that a
  * function's credentials, if taken, can do no more than that function does. {@code doctor --function} checks a login
  * against its function's role both ways, PUBLIC's privileges included: what PUBLIC holds, every login holds.
  */
@@ -57,7 +57,7 @@ public enum DatabaseRole {
         this.createsIn = createsIn;
     }
 
-    /** The role's name in the README's SQL and the template's defaults. */
+    /** The role's name in docs/deploying.md's SQL and the template's defaults. */
     public String defaultName() {
         return defaultName;
     }

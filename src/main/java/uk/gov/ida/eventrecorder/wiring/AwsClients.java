@@ -21,8 +21,8 @@ import java.util.Optional;
  */
 public final class AwsClients {
     /**
-     * Every AWS call is bounded well inside the functions' time (README, "Timeouts"): a TCP connect waits at most
-     * {@link #CONNECT_TIMEOUT}, a read that stalls fails after {@link #READ_TIMEOUT}, one attempt of a KMS or SQS
+     * Every AWS call is bounded well inside the functions' time (docs/design.md, "Timeouts"): a TCP connect waits at
+     * most {@link #CONNECT_TIMEOUT}, a read that stalls fails after {@link #READ_TIMEOUT}, one attempt of a KMS or SQS
      * call ends after {@link #ATTEMPT_TIMEOUT}, and the whole call, the SDK's retries included, after
      * {@link #KMS_CALL_TIMEOUT} / {@link #SQS_CALL_TIMEOUT}. KMS and SQS answer in milliseconds when they answer.
      */

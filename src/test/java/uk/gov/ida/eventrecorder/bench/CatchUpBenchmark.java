@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Partition catch-up beside a recorder at full rate ({@code ./build/benchmark.sh --catch-up [rows]}, issue 25). The
+ * Partition catch-up beside a recorder at full rate ({@code ./build/benchmark.sh --catch-up [rows]}). The
  * maintenance stopped three months ago: those months and the current one have no partition, so their events, {@code
  * rows} of them (default 5 million), sit in the default partition, and the recorder keeps writing current-month
  * events there. One recorder thread writes 10-event batches as fast as it can; its batch latency is printed without a

@@ -26,7 +26,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The export's rate and memory (issue 26): a day of N audit events (default 1 and 10 million), exported by the
+ * The export's rate and memory: a day of N audit events (default 1 and 10 million), exported by the
  * packaged {@code event-recorder-export.jar} in a fresh JVM with the export function's JVM options and
  * {@code -Xmx256m}, to S3Mock (moto's S3 takes 25 MB/s here and fails to complete a 160-part upload: see
  * docs/TEST-SERVERS.md), signed by moto's KMS; beside it, the ceiling: PostgreSQL's own {@code COPY (the same query) TO STDOUT

@@ -31,7 +31,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Cost per event, as Lambda would run the recorder at scale (issue 21). In one run, on one event source:
+ * Cost per event, as Lambda would run the recorder at scale (docs/performance.md). In one run, on one event source:
  * <ul>
  *   <li>the <b>recorder fleet</b>: {@code fleet.containers} (default 8) event-source containers, each the packaged
  *   artifact under Lambda's runtime interface client in its own JVM with the template's JVM options, each fed
@@ -56,7 +56,7 @@ public final class FleetBenchmark {
     private static final String RECORDER = LambdaRuntime.EVENT_SOURCE_HANDLER;
     private static final AtomicInteger EMPTY_RECEIVES = new AtomicInteger();
     private static final String NOTHING = DoNothingHandler.class.getName() + "::handleRequest";
-    /** Issue 27's floor: {@link FloorHandler} alone in its own task folder, nothing of the recorder's artifact. */
+    /** The floor: {@link FloorHandler} alone in its own task folder, nothing of the recorder's artifact. */
     private static final String FLOOR = FloorHandler.class.getName() + "::handleRequest";
 
     /** What one fleet did over its timed events. */
@@ -340,8 +340,8 @@ public final class FleetBenchmark {
         }
         System.out.printf("recorder's own CPU an event (recorder fleet less the last fleet, %s): %.3f ms%n",
                 nothing.name(), recorder.cpuPerEvent() - nothing.cpuPerEvent());
-        System.out.printf("warm function CPU an event, recorder against the floor: %.3f / %.3f ms = %.2f× (issue 27's "
-                + "goal: at most 3×)%n", recorder.cpuPerEvent(), nothing.cpuPerEvent(),
+        System.out.printf("warm function CPU an event, recorder against the floor: %.3f / %.3f ms = %.2f× (the goal: "
+                + "at most 3×)%n", recorder.cpuPerEvent(), nothing.cpuPerEvent(),
                 recorder.cpuPerEvent() / nothing.cpuPerEvent());
     }
 

@@ -39,9 +39,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * WAL): events/s and WAL bytes per event from {@code pg_current_wal_lsn()}. Two kinds of event: audit only, and
  * successful IDP authentications (an audit and a billing row each). The full database's latest schema is also measured
  * with {@code wal_compression = lz4} and with a larger {@code max_wal_size}/{@code checkpoint_timeout}, for the
- * README's database settings. Events are dated yesterday at V2 and two days ahead after the conversion, as every event
- * is from the day after the migration's cut-over on. On the empty database the tables are emptied before each
- * measurement; on the full one earlier measurements' rows stay (the current month's partition holds the previous
+ * database settings of docs/deploying.md. Events are dated yesterday at V2 and two days ahead after the conversion, as
+ * every event is from the day after the migration's cut-over on. On the empty database the tables are emptied before
+ * each measurement; on the full one earlier measurements' rows stay (the current month's partition holds the previous
  * partitioned measurements' rows, as a month's partition fills). The run ends by checking that every event the benchmark recorded is in the tables exactly once.
  *
  * <p>Options (system properties): {@code growth.rows}, {@code growth.seconds} (per measurement, default 60),

@@ -22,7 +22,8 @@ import java.util.UUID;
  *
  * <p>In the same run, alternating with the recorder, the floor Lambda itself sets ({@link FloorHandler}: one class
  * alone in its own task folder, the same runtime client, options and event JSON): on-demand init + first invocation,
- * and SnapStart's {@code /restore/next} to the first batch answered, with the ratios issue 27 sets goals for.
+ * and SnapStart's {@code /restore/next} to the first batch answered, with the ratios the floor's goals are set in
+ * (docs/performance.md, "The floor and the goals").
  * {@code -DcoldStart.floor=false} leaves it out.
  */
 public final class RuntimeColdStartBenchmark {
@@ -157,7 +158,7 @@ public final class RuntimeColdStartBenchmark {
         if (floor) {
             System.out.printf("the floor (FloorHandler alone in its task folder, same client and options), alternating "
                             + "in this run: on-demand init + first invocation %s ms, median %d ms: the recorder is "
-                            + "%.2fx the floor (issue 27's goal: at most 2.5x); SnapStart /restore/next to the batch "
+                            + "%.2fx the floor (the goal: at most 2.5x); SnapStart /restore/next to the batch "
                             + "answered %s ms, median %d ms: the recorder is the floor + %d ms (goal: + 40 ms at most)%n",
                     Arrays.toString(floorTotal), median(floorTotal), median(zipTotal) / (double) median(floorTotal),
                     Arrays.toString(floorRestore), median(floorRestore), median(restore) - median(floorRestore));
@@ -182,7 +183,7 @@ public final class RuntimeColdStartBenchmark {
     }
 
     /**
-     * Issue 27's fourth figure: one process of the artifact under the runtime client with
+     * The fourth figure against the floor: one process of the artifact under the runtime client with
      * {@code AWS_LAMBDA_MAX_CONCURRENCY=8} (Lambda Managed Instances), the database 2 ms away each way (a TCP proxy
      * holding every chunk 2 ms in each direction: a database in the next availability zone). The same number of
      * 10-message batches answered one at a time, then all submitted at once (eight run together), alternating for
@@ -242,7 +243,7 @@ public final class RuntimeColdStartBenchmark {
         Arrays.sort(ratios);
         System.out.printf("AWS_LAMBDA_MAX_CONCURRENCY=8, one process under the runtime client, the database 2 ms away "
                         + "each way: %d 10-message batches one at a time %s ms, all at once %s ms: %.2fx median "
-                        + "(issue 27's goal: at least 3x)%n", batches, Arrays.toString(oneAtATime),
+                        + "(the goal: at least 3x)%n", batches, Arrays.toString(oneAtATime),
                 Arrays.toString(atOnce), ratios[1]);
     }
 

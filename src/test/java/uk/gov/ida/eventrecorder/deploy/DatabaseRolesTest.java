@@ -55,7 +55,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The roles exactly as the README's "Database privileges" creates them, in a database of their own: the
+ * The roles exactly as docs/deploying.md's "Database privileges" creates them, in a database of their own: the
  * administrator's SQL, {@code migrate} as the owner, the owner's grants. Then each role holds exactly what its
  * function uses ({@link DatabaseRole}, what {@code doctor --function} checks), and each function, run as its role,
  * does its work; a function run as another's role is refused.
@@ -82,18 +82,18 @@ class DatabaseRolesTest {
     }
 
     @BeforeParameterizedClassInvocation
-    static void createTheRolesAsTheReadmeSays(String version) throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
+    static void createTheRolesAsTheDeployingGuideSays(String version) throws Exception {
+        String guide = Files.readString(Path.of("docs", "deploying.md"));
         server = EmbeddedPostgres.start(version);
         try (HikariDataSource cluster = TestDatabase.open(as(SUPERUSER, "postgres"), 1)) {
             run(cluster, "CREATE DATABASE " + DATABASE);
         }
         try (HikariDataSource admin = TestDatabase.open(as(SUPERUSER), 1)) {
-            run(admin, block(readme, "roles: as the administrator"));
+            run(admin, block(guide, "roles: as the administrator"));
         }
         try (HikariDataSource owner = TestDatabase.open(as(DatabaseRole.MAINTENANCE.defaultName()), 2)) {
             SchemaMigrations.apply(owner);
-            run(owner, block(readme, "roles: as the owner, after migrate"));
+            run(owner, block(guide, "roles: as the owner, after migrate"));
         }
     }
 
@@ -244,7 +244,7 @@ class DatabaseRolesTest {
 
     @Test
     void doctorFailsWhatPublicOrARoleHoldsBeyondItsFunctionWithTheStatementsThatMendIt() throws Exception {
-        // Given what the README's SQL used to leave: PUBLIC's defaults of PostgreSQL 13 and 14 (CREATE on public,
+        // Given what the roles' SQL used to leave: PUBLIC's defaults of PostgreSQL 13 and 14 (CREATE on public,
         // TEMPORARY), and UPDATE of every column of the sessions for the fraud upload; and the export given UPDATE of
         // one column, the fraud upload not given one of its INSERTs
         try (HikariDataSource admin = TestDatabase.open(as(SUPERUSER), 1)) {
@@ -333,11 +333,11 @@ class DatabaseRolesTest {
                 Optional.empty());
     }
 
-    /** The SQL block that follows {@code <!-- marker -->} in the README. */
-    private static String block(String readme, String marker) {
+    /** The SQL block that follows {@code <!-- marker -->} in the deploying guide. */
+    private static String block(String guide, String marker) {
         Matcher m = Pattern.compile(Pattern.quote("<!-- " + marker + " -->") + "\\s*```sql\\n(.*?)```",
-                Pattern.DOTALL).matcher(readme);
-        assertTrue(m.find(), "the README has the block " + marker);
+                Pattern.DOTALL).matcher(guide);
+        assertTrue(m.find(), "docs/deploying.md has the block " + marker);
         return m.group(1);
     }
 

@@ -52,7 +52,8 @@ class OperatorCommandsIT {
             env.put("QUEUE_URL", queue.url());
             // The test server is on this machine: without TLS, which the doctor accepts only there.
             env.put("DB_CONNECTION_STRING", env.get("DB_CONNECTION_STRING") + " sslmode=disable");
-            // Logged in as a role with exactly the recorder's privileges (README, "Database privileges"), by DB_USER.
+            // Logged in as a role with exactly the recorder's privileges (docs/deploying.md, "Database privileges"), by
+            // DB_USER.
             String role = "doctor_ok_" + UUID.randomUUID().toString().substring(0, 8);
             // ...in a database whose PUBLIC may not create temporary tables, as the README's administrator leaves it
             String database = fixture.database.settings().database();

@@ -384,14 +384,6 @@ class TemplateTest {
     }
 
     @Test
-    void theReadmeDocumentsEveryVariable() throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
-        for (Variable variable : Variable.values()) {
-            assertTrue(readme.contains("`" + variable.name() + "`"), "README lacks " + variable);
-        }
-    }
-
-    @Test
     void theTemplateRefusesABatchSizeOverTenWithoutABatchingWindowBeforeAnythingIsCreated() {
         JsonNode rules = template.root.path("Rules");
         assertTrue(rules.size() > 0, "a Rules section");

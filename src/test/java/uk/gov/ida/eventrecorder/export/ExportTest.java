@@ -109,10 +109,10 @@ class ExportTest {
                     names(manifest)).forEach(digest::add);
             assertEquals(manifest.rowsSha256(), digest.finish(), table.name());
         }
-        // The README's SQL, run by PostgreSQL alone: an auditor needs no code of ours to recompute a digest.
+        // The auditor's guide's SQL, run by PostgreSQL alone: an auditor needs no code of ours to recompute a digest.
         Manifest audit = manifestOf(f, ExportedTable.named("audit_events"), DAY_1, 0);
         try (Connection c = f.db.dataSource().getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(readmeDigestSql().replace(":from", "'" + DAY_1 + "'")
+             ResultSet rs = s.executeQuery(documentedDigestSql().replace(":from", "'" + DAY_1 + "'")
                      .replace(":to", "'" + DAY_2 + "'"))) {
             rs.next();
             assertEquals(audit.rowsSha256(), rs.getString(1));
@@ -331,12 +331,12 @@ class ExportTest {
         return m.columns().stream().map(Manifest.Column::name).toList();
     }
 
-    /** The README's SQL block that recomputes audit.audit_events' row digest in PostgreSQL alone. */
-    static String readmeDigestSql() throws java.io.IOException {
-        String readme = Files.readString(Path.of("README.md"));
-        int start = readme.indexOf("<!-- row digest: audit.audit_events -->");
-        assertTrue(start >= 0, "the README shows the row digest in SQL");
-        int open = readme.indexOf("```sql", start) + "```sql".length();
-        return readme.substring(open, readme.indexOf("```", open));
+    /** The SQL block of docs/export-and-verification.md that recomputes audit.audit_events' row digest in PostgreSQL alone. */
+    static String documentedDigestSql() throws java.io.IOException {
+        String guide = Files.readString(Path.of("docs", "export-and-verification.md"));
+        int start = guide.indexOf("<!-- row digest: audit.audit_events -->");
+        assertTrue(start >= 0, "the auditor's guide shows the row digest in SQL");
+        int open = guide.indexOf("```sql", start) + "```sql".length();
+        return guide.substring(open, guide.indexOf("```", open));
     }
 }

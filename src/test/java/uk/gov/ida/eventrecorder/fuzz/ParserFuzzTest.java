@@ -41,7 +41,7 @@ class ParserFuzzTest {
     private static final EventParser PARSER = new EventParser();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PASSWORD = Pattern.compile("password\\s*=\\s*'?([^' ]{8,})|://[^:/@]*:([^@/]{8,})@");
-    /** Every rejection a message can get before the database (README, "What happens to each message"). */
+    /** Every rejection a message can get before the database (docs/design.md, "What happens to each message"). */
     private static final Set<RejectionReason> MESSAGE_REASONS = EnumSet.of(RejectionReason.BASE64,
             RejectionReason.LENGTH, RejectionReason.PADDING_OR_KEY, RejectionReason.JSON, RejectionReason.MISSING_FIELD,
             RejectionReason.TYPE, RejectionReason.DUPLICATE_KEY, RejectionReason.TOO_LONG,

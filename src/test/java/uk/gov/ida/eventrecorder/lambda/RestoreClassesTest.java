@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The classes the SnapStart priming loads before the checkpoint, so that a restored copy's first batch does not: a name
  * that no longer exists (a dependency renamed an internal class) would silently prime nothing, so it fails here, and
- * the list is taken again from a restored copy's class-load log (README, "SnapStart").
+ * the list is taken again from a restored copy's class-load log (docs/performance.md, "SnapStart restore").
  */
 class RestoreClassesTest {
     @Test

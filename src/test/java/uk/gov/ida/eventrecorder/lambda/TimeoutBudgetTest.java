@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The README's timeout arithmetic, checked against the template's settings and the code's constants: every call the
- * recorder makes ends inside the function's timeout.
+ * The timeout arithmetic of docs/design.md, checked against the template's settings and the code's constants: every
+ * call the recorder makes ends inside the function's timeout.
  */
 class TimeoutBudgetTest {
     private final JsonNode template = read();

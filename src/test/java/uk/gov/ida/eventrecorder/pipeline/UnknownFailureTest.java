@@ -22,10 +22,11 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * An unknown failure (a bug) that one event's content meets fails that message alone, as the README's failure table
- * says for the queue handlers; the batch's other events are recorded. The bug is injected by a thin wrapper around the
- * real pool's connections (no real server throws a RuntimeException on demand): binding the rows of a batch that holds
- * the marked event throws. Everything else is the real repository on the real PostgreSQL.
+ * An unknown failure (a bug) that one event's content meets fails that message alone, as the failure policy's table
+ * (docs/operating.md, "When a dependency fails") says for the queue handlers; the batch's other events are recorded.
+ * The bug is injected by a thin wrapper around the real pool's connections (no real server throws a RuntimeException on
+ * demand): binding the rows of a batch that holds the marked event throws. Everything else is the real repository on
+ * the real PostgreSQL.
  */
 class UnknownFailureTest {
     private final RecorderFixture fixture = new RecorderFixture();

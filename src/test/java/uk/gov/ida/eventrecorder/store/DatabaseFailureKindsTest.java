@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * database failure (one statement, or two when the connection is replaced and tried again; never the 19 of a
  * halving search over 10 rows), and the same repository records the batch once the cause is removed.
  *
- * <p>The recorder runs as an INSERT-only role, as in production (README, "Database privileges"), through the
+ * <p>The recorder runs as an INSERT-only role, as in production (docs/deploying.md, "Database privileges"), through the
  * production pool with one connection.
  */
 class DatabaseFailureKindsTest {

@@ -115,7 +115,8 @@ public final class LambdaRuntime implements AutoCloseable {
 
     /**
      * {@code handlerClass} alone in a task folder of its own, started as {@link #start} starts the artifact: the floor
-     * of issue 27, a function with nothing but its one class beside the runtime client.
+     * (docs/performance.md, "The floor and the goals"), a function with nothing but its one class beside the runtime
+     * client.
      */
     public static LambdaRuntime startAlone(Class<?> handlerClass, Map<String, String> environment) throws IOException {
         Path taskRoot = newTaskRoot("var-task-alone-");
