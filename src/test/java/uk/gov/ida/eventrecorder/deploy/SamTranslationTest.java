@@ -33,11 +33,68 @@ class SamTranslationTest {
     /** The longest values the secrets and connection strings take: KMS ciphertexts of a key or a password. */
     private static final Request LONGEST_VALUES = new Request(SamTranslation.TEMPLATE, longestValues());
 
+    /** Deployments as the pipeline and the deploying guide make them: the values, and the digest of them. */
+    private static final Request DEPLOYED = deployed("DbUser=event_recorder", "ApplicationLogLevel=INFO");
+    private static final Request DEPLOYED_AGAIN = deployed("ApplicationLogLevel=INFO", "DbUser=event_recorder");
+    private static final Request NEW_DB_USER = deployed("DbUser=event_recorder_2", "ApplicationLogLevel=INFO");
+    private static final Request NEW_LOG_LEVEL = deployed("DbUser=event_recorder", "ApplicationLogLevel=DEBUG");
+    private static final Request BOUND_KMS = deployed("DbUser=event_recorder", "ApplicationLogLevel=INFO",
+            "KmsEncryptionContext=true");
+
     private static Map<Request, Translated> translated;
 
     @BeforeAll
     static void translate() {
-        translated = SamTranslation.translate(List.of(EVENT_SOURCE, SCHEDULED_DRAIN, WITH_OPERATOR, LONGEST_VALUES));
+        translated = SamTranslation.translate(List.of(EVENT_SOURCE, SCHEDULED_DRAIN, WITH_OPERATOR, LONGEST_VALUES,
+                DEPLOYED, DEPLOYED_AGAIN, NEW_DB_USER, NEW_LOG_LEVEL, BOUND_KMS));
+    }
+
+    // Every trigger invokes the 'live' alias; SAM moves it only to a version it publishes, and publishes one only when
+    // its hash of the function changes. That hash sees {"Ref": "DbUser"}, not the value, so a changed parameter (or
+    // KmsEncryptionContext, which changes IAM at once) would leave the alias on a version with the old configuration.
+    @Test
+    void aChangedParameterPublishesANewVersionOfEveryFunctionAndAnUnchangedOneNone() {
+        Map<String, String> deployed = versions(translated.get(DEPLOYED));
+        assertEquals(translated.get(DEPLOYED).resources("AWS::Lambda::Function").keySet(), deployed.keySet(),
+                "every function is published behind its alias");
+        assertEquals(deployed, versions(translated.get(DEPLOYED_AGAIN)), "nothing changed: the same versions");
+        for (Request changed : List.of(NEW_DB_USER, NEW_LOG_LEVEL, BOUND_KMS)) {
+            Map<String, String> after = versions(translated.get(changed));
+            deployed.forEach((function, version) -> assertNotEquals(version, after.get(function),
+                    function + " after " + changed.parameters()));
+        }
+    }
+
+    /** Function to the logical id of the version SAM publishes for it, and the alias points at. */
+    private static Map<String, String> versions(Translated stack) {
+        Map<String, String> versions = new java.util.TreeMap<>();
+        stack.resources("AWS::Lambda::Alias").values().forEach(alias -> versions.put(
+                alias.path("Properties").path("FunctionName").path("Ref").asText(),
+                alias.path("Properties").path("FunctionVersion").path("Fn::GetAtt").get(0).asText()));
+        return versions;
+    }
+
+    /** A request with these values and the digest build/configuration-digest.sh prints for them. */
+    private static Request deployed(String... overrides) {
+        List<String> command = new ArrayList<>(List.of("build/configuration-digest.sh"));
+        command.addAll(List.of(overrides));
+        try {
+            Process digest = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String printed = new String(digest.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    .strip();
+            assertEquals(0, digest.waitFor(), "build/configuration-digest.sh");
+            Map<String, String> parameters = new java.util.HashMap<>();
+            for (String override : overrides) {
+                parameters.put(override.substring(0, override.indexOf('=')), override.substring(override.indexOf('=') + 1));
+            }
+            parameters.put("ConfigurationDigest", printed);
+            return new Request(SamTranslation.TEMPLATE, parameters);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     private static List<Translated> bothModes() {
