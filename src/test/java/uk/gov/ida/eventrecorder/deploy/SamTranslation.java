@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class SamTranslation {
     static final Path TEMPLATE = Path.of("template.yaml");
+    /** The event-source function as a container image, a stack of its own beside the main one. */
+    static final Path IMAGE_TEMPLATE = Path.of("build", "image", "template.yaml");
     private static final Path SCRIPT = Path.of("src/test/resources/uk/gov/ida/eventrecorder/deploy/sam-translate.py");
     private static final ObjectMapper JSON = new ObjectMapper();
 

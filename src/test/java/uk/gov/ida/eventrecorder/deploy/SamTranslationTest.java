@@ -41,12 +41,23 @@ class SamTranslationTest {
     private static final Request BOUND_KMS = deployed("DbUser=event_recorder", "ApplicationLogLevel=INFO",
             "KmsEncryptionContext=true");
 
+    /** Values under which every optional statement and variable of the event-source function is there. */
+    private static final Map<String, String> EVERY_OPTION = Map.of("KmsEncryptionContext", "true",
+            "EncryptedDatabasePassword", "c2VjcmV0", "DecryptionKeyBucketName", "keys", "DecryptionKeyFileName", "key",
+            "DbCaBundleBucketName", "ca", "DbCaBundleKey", "rds.pem", "SubnetIds", "subnet-1",
+            "SecurityGroupIds", "sg-1");
+    private static final String QUEUE_ARN = "arn:aws-cn:sqs:cn-north-1:123456789012:event-recorder-EventQueue";
+    private static final Request ZIP_EVERY_OPTION = new Request(SamTranslation.TEMPLATE, EVERY_OPTION);
+    private static final Request IMAGE_EVERY_OPTION = new Request(SamTranslation.IMAGE_TEMPLATE, with(EVERY_OPTION,
+            Map.of("RecorderStackName", "event-recorder", "EventQueueArn", QUEUE_ARN,
+                    "RecorderImageUri", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/event-recorder:1")));
+
     private static Map<Request, Translated> translated;
 
     @BeforeAll
     static void translate() {
         translated = SamTranslation.translate(List.of(EVENT_SOURCE, SCHEDULED_DRAIN, WITH_OPERATOR, LONGEST_VALUES,
-                DEPLOYED, DEPLOYED_AGAIN, NEW_DB_USER, NEW_LOG_LEVEL, BOUND_KMS));
+                DEPLOYED, DEPLOYED_AGAIN, NEW_DB_USER, NEW_LOG_LEVEL, BOUND_KMS, ZIP_EVERY_OPTION, IMAGE_EVERY_OPTION));
     }
 
     // Every trigger invokes the 'live' alias; SAM moves it only to a version it publishes, and publishes one only when
@@ -99,6 +110,70 @@ class SamTranslationTest {
 
     private static List<Translated> bothModes() {
         return List.of(translated.get(EVENT_SOURCE), translated.get(SCHEDULED_DRAIN));
+    }
+
+    // SAM CLI asks for an image repository when the template it deploys holds any function with PackageType Image,
+    // even one behind a false condition; the image is a template of its own (build/image/template.yaml).
+    @Test
+    void theTemplateSamDeployReadsHoldsNoImageFunction() {
+        for (Translated stack : bothModes()) {
+            stack.root().path("Resources").fields().forEachRemaining(r -> assertNotEquals("Image",
+                    r.getValue().path("Properties").path("PackageType").asText(), r.getKey()));
+        }
+        new Template().root.path("Resources").fields().forEachRemaining(r -> assertNotEquals("Image",
+                r.getValue().path("Properties").path("PackageType").asText(), r.getKey()));
+    }
+
+    /**
+     * The image stack's function is the zip's in another package: the same environment, event source and
+     * permissions, from the same parameters, with no SnapStart (Lambda has none for images) and the zip's handler as
+     * the image's CMD.
+     */
+    @Test
+    void theImageTemplatesFunctionIsTheZipFunctionInAnotherPackage() {
+        Translated zip = normalised(translated.get(ZIP_EVERY_OPTION));
+        Translated image = translated.get(IMAGE_EVERY_OPTION);
+        JsonNode zipFunction = zip.decided(zip.resource("RecordEventsFunction").path("Properties"));
+        JsonNode imageFunction = image.decided(image.resource("RecordEventsFunction").path("Properties"));
+        for (String property : List.of("Environment", "Description", "Timeout", "MemorySize", "VpcConfig",
+                "LoggingConfig", "Architectures")) {
+            assertEquals(zipFunction.path(property), imageFunction.path(property), property);
+        }
+        assertEquals("Image", imageFunction.path("PackageType").asText());
+        assertEquals(image.parameters().get("RecorderImageUri"), imageFunction.path("Code").path("ImageUri").asText());
+        assertEquals("None", imageFunction.path("SnapStart").path("ApplyOn").asText("None"));
+        assertEquals(zip.resource("RecordEventsFunction").path("Properties").path("Handler").asText(),
+                Template.imageCommand());
+        for (String generated : List.of("RecordEventsFunctionQueue", "RecordEventsFunctionRole")) {
+            JsonNode fromZip = zip.decided(zip.resource(generated).path("Properties"));
+            JsonNode fromImage = image.decided(image.resource(generated).path("Properties"));
+            assertEquals(fromZip, fromImage, generated);
+        }
+        // The parameters both take mean the same in both.
+        image.root().path("Parameters").fields().forEachRemaining(p -> {
+            if (!List.of("RecorderStackName", "EventQueueArn", "RecorderImageUri").contains(p.getKey())) {
+                assertEquals(zip.root().path("Parameters").path(p.getKey()), p.getValue(), p.getKey());
+            }
+        });
+        // CloudFormation refuses a stack without a value for a parameter that has no default.
+        assertTrue(image.root().path("Parameters").path("RecorderImageUri").path("Default").isMissingNode());
+    }
+
+    /** The zip stack with its queue's ARN written as the image stack is given it, and its tags as the image's. */
+    private static Translated normalised(Translated zip) {
+        try {
+            String text = zip.root().toString().replace("{\"Fn::GetAtt\":[\"EventQueue\",\"Arn\"]}",
+                    "\"" + QUEUE_ARN + "\"");
+            return new Translated(Template.YAML.readTree(text), zip.parameters());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> a, Map<String, String> b) {
+        Map<String, String> both = new java.util.HashMap<>(a);
+        both.putAll(b);
+        return both;
     }
 
     // Lambda SnapStart: "SnapStart does not support provisioned concurrency, Amazon Elastic File System (Amazon EFS),

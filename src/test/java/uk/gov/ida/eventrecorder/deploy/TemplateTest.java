@@ -85,6 +85,8 @@ class TemplateTest {
                 assertTrue(supported.contains(own.asText()), function.getKey() + " runs on " + own);
             }
         }
+        // The image (build/image/template.yaml) brings its own JDK: the Dockerfile's, a 25 (the cache is made by it).
+        assertTrue(Files.readString(Template.DOCKERFILE).contains("amazoncorretto:25-"), "a JDK 25 image");
         assertTrue(Files.readString(Path.of("pom.xml")).contains("<maven.compiler.release>17</maven.compiler.release>"),
                 "bytecode for release 17, which every supported runtime runs");
     }
@@ -283,8 +285,7 @@ class TemplateTest {
 
     @Test
     void eachFunctionLogsInAsItsOwnRoleAndMayConnectAsThatRoleOnly() {
-        Map<String, String> roles = Map.of("RecordEventsFunction", "DbUser", "RecordEventsImageFunction", "DbUser",
-                "DrainEventsFunction", "DbUser",
+        Map<String, String> roles = Map.of("RecordEventsFunction", "DbUser", "DrainEventsFunction", "DbUser",
                 "ArchiveReplayFunction", "ReplayDbUser", "FraudUploadFunction", "FraudUploadDbUser",
                 "PartitionMaintenanceFunction", "MaintenanceDbUser", "ExportFunction", "ExportDbUser");
         for (Map.Entry<String, String> e : roles.entrySet()) {
@@ -300,8 +301,8 @@ class TemplateTest {
             assertEquals(List.of("arn:${AWS::Partition}:rds-db:${AWS::Region}:${AWS::AccountId}:dbuser:${DbResourceId}/${"
                     + e.getValue() + "}"), connects, e.getKey());
         }
-        assertEquals(7, roles.size(), "every function");
-        assertEquals(7, template.functions().size());
+        assertEquals(6, roles.size(), "every function");
+        assertEquals(6, template.functions().size());
     }
 
     @Test
@@ -426,14 +427,6 @@ class TemplateTest {
         }
     }
 
-    @Test
-    void theImagePackageIsRefusedWithoutAnImageBeforeAnythingIsCreated() {
-        assertFalse(rulesAccept(parameters(Map.of("RecorderPackageType", "Image"))), "Image with no RecorderImageUri");
-        assertTrue(rulesAccept(parameters(Map.of("RecorderPackageType", "Image", "RecorderImageUri",
-                "123456789012.dkr.ecr.eu-west-2.amazonaws.com/event-recorder:1"))));
-        assertTrue(rulesAccept(parameters(Map.of())), "the default, Zip, needs no image");
-    }
-
     // Lambda refuses a VpcConfig with subnets and no security group:
     // https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html
     @Test
@@ -463,29 +456,6 @@ class TemplateTest {
         for (String name : List.of("MaxReceiveCount", "ExportRetentionDays", "MaximumBatchingWindowInSeconds")) {
             assertFalse(parameters.path(name).path("Description").asText().isEmpty(), name + " says its limit");
         }
-    }
-
-    /**
-     * The event-source function as an image is the zip one in another package: one of the two exists (conditions),
-     * and the image has the same environment, event source, permissions and logging, with no SnapStart (Lambda has
-     * none for images) and the zip's handler as its CMD.
-     */
-    @Test
-    void theImageOptionIsTheZipFunctionInAnotherPackage() {
-        JsonNode zip = template.functions().get("RecordEventsFunction");
-        JsonNode image = template.functions().get("RecordEventsImageFunction");
-        assertEquals("RecorderAsZip", zip.path("Condition").asText());
-        assertEquals("RecorderAsImage", image.path("Condition").asText());
-        JsonNode conditions = template.root.path("Conditions");
-        assertEquals("RecorderAsImage", conditions.path("RecorderAsZip").path("Fn::Not").get(0).path("Condition")
-                .asText(), "exactly one of the two");
-        for (String property : List.of("Environment", "Events", "Policies", "Description")) {
-            assertEquals(zip.path("Properties").path(property), image.path("Properties").path(property), property);
-        }
-        assertEquals("Image", image.path("Properties").path("PackageType").asText());
-        assertEquals("RecorderImageUri", image.path("Properties").path("ImageUri").path("Ref").asText());
-        assertEquals("None", image.path("Properties").path("SnapStart").path("ApplyOn").asText());
-        assertEquals(zip.path("Properties").path("Handler").asText(), Template.imageCommand());
     }
 
     private boolean rulesAccept(Map<String, String> parameters) {
