@@ -188,6 +188,10 @@ final class SamTranslation {
             if (node.isObject() && node.size() == 1 && parameters.containsKey(node.path("Ref").asText())) {
                 return JSON.getNodeFactory().textNode(parameters.get(node.get("Ref").asText()));
             }
+            if (node.isObject() && node.size() == 1 && node.path("Fn::Sub").isTextual()) {
+                String substituted = substituted(node.get("Fn::Sub").asText());
+                return substituted == null ? node : JSON.getNodeFactory().textNode(substituted);
+            }
             if (node.isObject() && node.has("Fn::If") && node.size() == 1) {
                 JsonNode choice = node.get("Fn::If");
                 return decided(condition(choice.get(0).asText()) ? choice.get(1) : choice.get(2));
@@ -213,6 +217,21 @@ final class SamTranslation {
                 return copy;
             }
             return node;
+        }
+
+        /** A Fn::Sub string with its parameters' values, or null when it names anything else (a resource). */
+        private String substituted(String template) {
+            java.util.regex.Matcher variable = java.util.regex.Pattern.compile("\\$\\{([^!}][^}]*)}").matcher(template);
+            StringBuilder text = new StringBuilder();
+            while (variable.find()) {
+                String value = parameters.get(variable.group(1));
+                if (value == null) {
+                    return null;
+                }
+                variable.appendReplacement(text, java.util.regex.Matcher.quoteReplacement(value));
+            }
+            variable.appendTail(text);
+            return text.toString().replace("${!", "${");
         }
 
         private static boolean isNoValue(JsonNode node) {

@@ -52,12 +52,19 @@ class SamTranslationTest {
             Map.of("RecorderStackName", "event-recorder", "EventQueueArn", QUEUE_ARN,
                     "RecorderImageUri", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/event-recorder:1")));
 
+    private static final String KEPT_SIGNING_KEY = "arn:aws-cn:kms:cn-north-1:123456789012:key/kept-signing";
+    private static final String KEPT_BUCKET_KEY = "arn:aws-cn:kms:cn-north-1:123456789012:key/kept-bucket";
+    private static final Request ON_A_KEPT_BUCKET = new Request(SamTranslation.TEMPLATE, Map.of(
+            "ExportBucketName", "kept-export", "ExportBucketExists", "true",
+            "ExistingExportSigningKeyId", "kept-signing", "ExistingExportBucketKeyId", "kept-bucket"));
+
     private static Map<Request, Translated> translated;
 
     @BeforeAll
     static void translate() {
         translated = SamTranslation.translate(List.of(EVENT_SOURCE, SCHEDULED_DRAIN, WITH_OPERATOR, LONGEST_VALUES,
-                DEPLOYED, DEPLOYED_AGAIN, NEW_DB_USER, NEW_LOG_LEVEL, BOUND_KMS, ZIP_EVERY_OPTION, IMAGE_EVERY_OPTION));
+                DEPLOYED, DEPLOYED_AGAIN, NEW_DB_USER, NEW_LOG_LEVEL, BOUND_KMS, ZIP_EVERY_OPTION, IMAGE_EVERY_OPTION,
+                ON_A_KEPT_BUCKET));
     }
 
     // Every trigger invokes the 'live' alias; SAM moves it only to a version it publishes, and publishes one only when
@@ -292,6 +299,28 @@ class SamTranslationTest {
             assertEquals("Retain", resource.path("DeletionPolicy").asText(), kept);
             assertEquals("Retain", resource.path("UpdateReplacePolicy").asText(), kept);
         }
+    }
+
+    // CloudFormation cannot create a bucket whose name is taken, and the kept one is: a new stack can run on it and its
+    // kept keys instead of making its own, and puts its own bucket policy on it (naming its own export role).
+    @Test
+    void aNewStackRunsOnTheBucketAndKeysARetiredStackKept() {
+        Translated stack = translated.get(ON_A_KEPT_BUCKET);
+        assertTrue(stack.resources("AWS::S3::Bucket").keySet().stream().noneMatch(r -> r.equals("ExportBucket")));
+        assertTrue(stack.resources("AWS::KMS::Key").isEmpty(), "no new keys");
+        JsonNode export = stack.decided(stack.resource("ExportFunction").path("Properties"));
+        assertEquals("kept-export", export.path("Environment").path("Variables").path("EXPORT_BUCKET").asText());
+        assertEquals(KEPT_SIGNING_KEY, export.path("Environment").path("Variables").path("EXPORT_SIGNING_KEY_ID")
+                .asText());
+        String permissions = stack.decided(stack.resource("ExportFunctionRole")).toString()
+                + stack.decided(stack.resource("ExportSigningPolicy")).toString();
+        assertTrue(permissions.contains(KEPT_SIGNING_KEY) && permissions.contains(KEPT_BUCKET_KEY), permissions);
+        JsonNode policy = stack.decided(stack.resource("ExportBucketPolicy").path("Properties"));
+        assertEquals("kept-export", policy.path("Bucket").asText());
+        assertTrue(denied(policy.path("PolicyDocument"), "s3:PutObject", OTHER_ROLE));
+        assertFalse(denied(policy.path("PolicyDocument"), "s3:PutObject", exportRole()));
+        assertEquals("arn:aws-cn:s3:::kept-export/*", policy.path("PolicyDocument").path("Statement").get(0)
+                .path("Resource").get(1).asText());
     }
 
     // Deny wins over any Allow: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html

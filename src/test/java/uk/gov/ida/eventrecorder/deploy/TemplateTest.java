@@ -391,9 +391,9 @@ class TemplateTest {
         }
         assertEquals(Set.of("kms:Decrypt", "rds-db:connect", "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
                 "s3:ListBucket", "kms:Sign", "kms:GenerateDataKey"), exportActions);
-        assertEquals("${ExportBucket.Arn}/${ExportPrefix}*", template.functions().get("ExportFunction")
-                .path("Properties").path("Policies").toString().contains("${ExportBucket.Arn}/${ExportPrefix}*")
-                ? "${ExportBucket.Arn}/${ExportPrefix}*" : "its objects' resource", "puts only under its prefix");
+        String objects = "arn:${AWS::Partition}:s3:::${ExportBucketName}/${ExportPrefix}*";
+        assertTrue(template.functions().get("ExportFunction").path("Properties").path("Policies").toString()
+                .contains(objects), "puts only under its prefix: " + objects);
     }
 
     @Test
@@ -435,6 +435,20 @@ class TemplateTest {
         assertTrue(rulesAccept(parameters(Map.of("SubnetIds", "subnet-1,subnet-2", "SecurityGroupIds", "sg-1"))));
         assertTrue(rulesAccept(parameters(Map.of())), "outside a VPC, the default");
         assertTrue(rulesAccept(parameters(Map.of("SecurityGroupIds", "sg-1"))), "groups alone are unused, not refused");
+    }
+
+    @Test
+    void aKeptBucketIsRefusedWithoutTheKeysItWasKeptWith() {
+        Map<String, String> kept = Map.of("ExportBucketExists", "true",
+                "ExistingExportSigningKeyId", "1234abcd-12ab-34cd-56ef-1234567890ab",
+                "ExistingExportBucketKeyId", "0987dcba-09fe-87dc-65ba-ab0987654321");
+        assertTrue(rulesAccept(parameters(kept)));
+        for (String key : List.of("ExistingExportSigningKeyId", "ExistingExportBucketKeyId")) {
+            Map<String, String> without = new java.util.HashMap<>(kept);
+            without.remove(key);
+            assertFalse(rulesAccept(parameters(without)), "a kept bucket without " + key);
+        }
+        assertTrue(rulesAccept(parameters(Map.of())), "a new bucket, the default, takes no key");
     }
 
     // SQS's maxReceiveCount is 1 to 1,000:
