@@ -90,10 +90,11 @@ final class SamTranslation {
         };
         CompletableFuture<String> errors = CompletableFuture.supplyAsync(() -> readAll(process, true), ownThread);
         CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process, false), ownThread);
+        IOException unwritten = null;
         try (var stdin = process.getOutputStream()) {
             stdin.write(JSON.writeValueAsBytes(input));
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            unwritten = e; // it ended before reading (no translator): its standard error says why, below
         }
         try {
             if (!process.waitFor(120, TimeUnit.SECONDS)) {
@@ -107,8 +108,9 @@ final class SamTranslation {
         String stderr = errors.join();
         Requirement.require(!stderr.contains("No module named 'samtranslator'"),
                 "aws-sam-translator in python3 (it comes with cfn-lint)");
-        if (process.exitValue() != 0) {
-            throw new AssertionError("SAM's translator failed (exit " + process.exitValue() + "): " + stderr);
+        if (process.exitValue() != 0 || unwritten != null) {
+            throw new AssertionError("SAM's translator failed (exit " + process.exitValue() + "): " + stderr,
+                    unwritten);
         }
         try {
             return JSON.readTree(output.join());
