@@ -106,8 +106,8 @@ stop_embedded_postgres() {
 # missing linter fails, so a green CI always means a linted template.
 lint_template() {
   if command -v cfn-lint >/dev/null 2>&1; then
-    say "linting template.yaml ($(cfn-lint --version))"
-    cfn-lint template.yaml || die "cfn-lint rejects template.yaml (above): fix it, or ignore the rule in the \
+    say "linting template.yaml and build/image/template.yaml ($(cfn-lint --version))"
+    cfn-lint template.yaml build/image/template.yaml || die "cfn-lint rejects a template (above): fix it, or ignore the rule in the \
 template's Metadata (cfn-lint: config: ignore_checks) with the reason beside it"
   elif [ "${CI:-}" = "true" ]; then
     die "cfn-lint is not installed, and under CI the template must be linted: pip install cfn-lint"

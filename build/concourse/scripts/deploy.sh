@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Concourse task: upload the tested artifact to every function and publish versions (SnapStart snapshots
 # published versions), then point the 'live' alias that the event source and schedule invoke at them.
+# Each version is published from $LATEST, so it carries the configuration the stack last gave the function as well as
+# the new code. The stack's parameters change only through 'sam deploy', which publishes new versions for a changed
+# parameter when given build/configuration-digest.sh's digest as ConfigurationDigest (deploying guide).
 set -euo pipefail
 : "${RECORD_FUNCTION_NAME:?RECORD_FUNCTION_NAME is required}"
 : "${DRAIN_FUNCTION_NAME:?DRAIN_FUNCTION_NAME is required}"

@@ -59,7 +59,7 @@ public record RecorderConfig(DatabaseConfig database, KeyLocation dataKey, Optio
                 env.millis(Variable.DRAIN_SAFETY_MARGIN_MS, 15_000),
                 env.count(Variable.DRAIN_CONCURRENCY, DEFAULT_DRAIN_CONCURRENCY, 1, 16),
                 env.optional(Variable.METRICS_NAMESPACE).orElse("EventRecorder"),
-                env.seconds(Variable.OUTAGE_RETRY_BASE_SECONDS, 360, MAX_VISIBILITY_SECONDS),
+                env.seconds(Variable.OUTAGE_RETRY_BASE_SECONDS, 390, MAX_VISIBILITY_SECONDS),
                 env.seconds(Variable.OUTAGE_RETRY_MAX_SECONDS, MAX_VISIBILITY_SECONDS, MAX_VISIBILITY_SECONDS),
                 env.count(Variable.AWS_LAMBDA_MAX_CONCURRENCY, 1, 1, 256),
                 env.optional(Variable.AWS_LAMBDA_INITIALIZATION_TYPE)

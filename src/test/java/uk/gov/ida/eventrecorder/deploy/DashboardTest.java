@@ -117,7 +117,16 @@ class DashboardTest {
         assertEquals(1, alarm.path("Dimensions").size());
         JsonNode dimension = alarm.path("Dimensions").get(0);
         assertEquals(emf.path(dimension.path("Name").asText()).asText(), dimension.path("Value").asText());
-        assertEquals("breaching", alarm.path("TreatMissingData").asText(), "a maintenance that stopped alarms too");
+        // A maintenance that stopped is MaintenanceRunFailedAlarm's; no data on a new stack is no alarm.
+        assertEquals("notBreaching", alarm.path("TreatMissingData").asText());
+    }
+
+    private static JsonNode imageTemplate() {
+        try {
+            return Template.YAML.readTree(SamTranslation.IMAGE_TEMPLATE.toFile());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The body as CloudFormation would produce it: parameters by their defaults, resources by their logical ids. */
@@ -134,7 +143,10 @@ class DashboardTest {
                 JsonNode choice = v.getValue().path("Fn::If");
                 assertEquals("RecorderAsImage", choice.get(0).asText(), v.getKey());
                 variables.put(v.getKey(), choice.get(2).path("Ref").asText());
-                assertTrue(template.root.path("Resources").has(choice.get(1).path("Ref").asText()), v.getKey());
+                // The image stack's function, by the name it takes from this stack's (build/image/template.yaml).
+                assertEquals("${AWS::StackName}-record-events", choice.get(1).path("Fn::Sub").asText(), v.getKey());
+                assertEquals("${RecorderStackName}-record-events", imageTemplate().path("Resources")
+                        .path("RecordEventsFunction").path("Properties").path("FunctionName").path("Fn::Sub").asText());
             });
         }
         JsonNode parameters = template.root.path("Parameters");

@@ -103,6 +103,24 @@ class PipelineTest {
                 "a stack with the image option is given the image, not the zip");
     }
 
+    /**
+     * Triggers invoke the 'live' alias: a function whose code or configuration changed runs it only once a version is
+     * published from $LATEST and the alias moved to it, in that order, for every function the deploy updates.
+     */
+    @Test
+    void everyUpdatedFunctionIsPublishedFromLatestBeforeLiveMovesToIt() throws IOException {
+        String script = Files.readString(Path.of("build/concourse/scripts/deploy.sh"));
+        int update = script.indexOf("aws lambda update-function-code --function-name \"$function\" --zip-file");
+        int published = script.indexOf("aws lambda publish-version --function-name \"$function\"");
+        int live = script.indexOf("aws lambda update-alias --function-name \"$function\" --name live --function-version "
+                + "\"$version\"");
+        assertTrue(update >= 0 && update < published && published < live, "update, publish, then move live");
+        // The stack's own path (sam deploy) publishes for a changed parameter with the digest this script prints.
+        assertTrue(Files.isExecutable(Path.of("build/configuration-digest.sh")));
+        assertEquals("ConfigurationDigest", new Template().functions().get("ExportFunction").path("Properties")
+                .path("AutoPublishCodeSha256").path("Ref").asText());
+    }
+
     private static Path inRepo(String path) {
         assertTrue(path.startsWith(REPO_INPUT), path + " is in the repository input");
         return Path.of(path.substring(REPO_INPUT.length()));

@@ -1,0 +1,474 @@
+package uk.gov.ida.eventrecorder.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import uk.gov.ida.eventrecorder.deploy.SamTranslation.Request;
+import uk.gov.ida.eventrecorder.deploy.SamTranslation.Translated;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * template.yaml as SAM's translator turns it into the CloudFormation {@code sam deploy} sends, in both consumer modes
+ * and with chosen parameter values, held to the rules AWS documents (and cfn-lint does not check): what the stack
+ * will be, not what the template seems to say.
+ */
+class SamTranslationTest {
+    private static final Request EVENT_SOURCE = new Request(SamTranslation.TEMPLATE, Map.of());
+    private static final Request SCHEDULED_DRAIN = new Request(SamTranslation.TEMPLATE,
+            Map.of("ConsumerMode", "scheduled-drain"));
+    private static final String OTHER_ROLE = "arn:aws:iam::123456789012:role/someone-else";
+    private static final String OPERATOR = "arn:aws:iam::123456789012:role/export-operator";
+    private static final Request WITH_OPERATOR = new Request(SamTranslation.TEMPLATE,
+            Map.of("ExportOperatorRoleArn", OPERATOR));
+    /** The longest values the secrets and connection strings take: KMS ciphertexts of a key or a password. */
+    private static final Request LONGEST_VALUES = new Request(SamTranslation.TEMPLATE, longestValues());
+
+    /** Deployments as the pipeline and the deploying guide make them: the values, and the digest of them. */
+    private static final Request DEPLOYED = deployed("DbUser=event_recorder", "ApplicationLogLevel=INFO");
+    private static final Request DEPLOYED_AGAIN = deployed("ApplicationLogLevel=INFO", "DbUser=event_recorder");
+    private static final Request NEW_DB_USER = deployed("DbUser=event_recorder_2", "ApplicationLogLevel=INFO");
+    private static final Request NEW_LOG_LEVEL = deployed("DbUser=event_recorder", "ApplicationLogLevel=DEBUG");
+    private static final Request BOUND_KMS = deployed("DbUser=event_recorder", "ApplicationLogLevel=INFO",
+            "KmsEncryptionContext=true");
+
+    /** Values under which every optional statement and variable of the event-source function is there. */
+    private static final Map<String, String> EVERY_OPTION = Map.of("KmsEncryptionContext", "true",
+            "EncryptedDatabasePassword", "c2VjcmV0", "DecryptionKeyBucketName", "keys", "DecryptionKeyFileName", "key",
+            "DbCaBundleBucketName", "ca", "DbCaBundleKey", "rds.pem", "SubnetIds", "subnet-1",
+            "SecurityGroupIds", "sg-1");
+    private static final String QUEUE_ARN = "arn:aws-cn:sqs:cn-north-1:123456789012:event-recorder-EventQueue";
+    private static final Request ZIP_EVERY_OPTION = new Request(SamTranslation.TEMPLATE, EVERY_OPTION);
+    private static final Request IMAGE_EVERY_OPTION = new Request(SamTranslation.IMAGE_TEMPLATE, with(EVERY_OPTION,
+            Map.of("RecorderStackName", "event-recorder", "EventQueueArn", QUEUE_ARN,
+                    "RecorderImageUri", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/event-recorder:1")));
+
+    private static final String KEPT_SIGNING_KEY = "arn:aws-cn:kms:cn-north-1:123456789012:key/kept-signing";
+    private static final String KEPT_BUCKET_KEY = "arn:aws-cn:kms:cn-north-1:123456789012:key/kept-bucket";
+    private static final Request ON_A_KEPT_BUCKET = new Request(SamTranslation.TEMPLATE, Map.of(
+            "ExportBucketName", "kept-export", "ExportBucketExists", "true",
+            "ExistingExportSigningKeyId", "kept-signing", "ExistingExportBucketKeyId", "kept-bucket"));
+
+    private static Map<Request, Translated> translated;
+
+    @BeforeAll
+    static void translate() {
+        translated = SamTranslation.translate(List.of(EVENT_SOURCE, SCHEDULED_DRAIN, WITH_OPERATOR, LONGEST_VALUES,
+                DEPLOYED, DEPLOYED_AGAIN, NEW_DB_USER, NEW_LOG_LEVEL, BOUND_KMS, ZIP_EVERY_OPTION, IMAGE_EVERY_OPTION,
+                ON_A_KEPT_BUCKET));
+    }
+
+    // Every trigger invokes the 'live' alias; SAM moves it only to a version it publishes, and publishes one only when
+    // its hash of the function changes. That hash sees {"Ref": "DbUser"}, not the value, so a changed parameter (or
+    // KmsEncryptionContext, which changes IAM at once) would leave the alias on a version with the old configuration.
+    @Test
+    void aChangedParameterPublishesANewVersionOfEveryFunctionAndAnUnchangedOneNone() {
+        Map<String, String> deployed = versions(translated.get(DEPLOYED));
+        assertEquals(translated.get(DEPLOYED).resources("AWS::Lambda::Function").keySet(), deployed.keySet(),
+                "every function is published behind its alias");
+        assertEquals(deployed, versions(translated.get(DEPLOYED_AGAIN)), "nothing changed: the same versions");
+        for (Request changed : List.of(NEW_DB_USER, NEW_LOG_LEVEL, BOUND_KMS)) {
+            Map<String, String> after = versions(translated.get(changed));
+            deployed.forEach((function, version) -> assertNotEquals(version, after.get(function),
+                    function + " after " + changed.parameters()));
+        }
+    }
+
+    /** Function to the logical id of the version SAM publishes for it, and the alias points at. */
+    private static Map<String, String> versions(Translated stack) {
+        Map<String, String> versions = new java.util.TreeMap<>();
+        stack.resources("AWS::Lambda::Alias").values().forEach(alias -> versions.put(
+                alias.path("Properties").path("FunctionName").path("Ref").asText(),
+                alias.path("Properties").path("FunctionVersion").path("Fn::GetAtt").get(0).asText()));
+        return versions;
+    }
+
+    /** A request with these values and the digest build/configuration-digest.sh prints for them. */
+    private static Request deployed(String... overrides) {
+        List<String> command = new ArrayList<>(List.of("build/configuration-digest.sh"));
+        command.addAll(List.of(overrides));
+        try {
+            Process digest = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String printed = new String(digest.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    .strip();
+            assertEquals(0, digest.waitFor(), "build/configuration-digest.sh");
+            Map<String, String> parameters = new java.util.HashMap<>();
+            for (String override : overrides) {
+                parameters.put(override.substring(0, override.indexOf('=')), override.substring(override.indexOf('=') + 1));
+            }
+            parameters.put("ConfigurationDigest", printed);
+            return new Request(SamTranslation.TEMPLATE, parameters);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static List<Translated> bothModes() {
+        return List.of(translated.get(EVENT_SOURCE), translated.get(SCHEDULED_DRAIN));
+    }
+
+    /** Both modes of the main stack, and the image stack. */
+    private static List<Translated> everyStack() {
+        return List.of(translated.get(EVENT_SOURCE), translated.get(SCHEDULED_DRAIN), translated.get(IMAGE_EVERY_OPTION));
+    }
+
+    // SAM CLI asks for an image repository when the template it deploys holds any function with PackageType Image,
+    // even one behind a false condition; the image is a template of its own (build/image/template.yaml).
+    @Test
+    void theTemplateSamDeployReadsHoldsNoImageFunction() {
+        for (Translated stack : bothModes()) {
+            stack.root().path("Resources").fields().forEachRemaining(r -> assertNotEquals("Image",
+                    r.getValue().path("Properties").path("PackageType").asText(), r.getKey()));
+        }
+        new Template().root.path("Resources").fields().forEachRemaining(r -> assertNotEquals("Image",
+                r.getValue().path("Properties").path("PackageType").asText(), r.getKey()));
+    }
+
+    /**
+     * The image stack's function is the zip's in another package: the same environment, event source and
+     * permissions, from the same parameters, with no SnapStart (Lambda has none for images) and the zip's handler as
+     * the image's CMD.
+     */
+    @Test
+    void theImageTemplatesFunctionIsTheZipFunctionInAnotherPackage() {
+        Translated zip = normalised(translated.get(ZIP_EVERY_OPTION));
+        Translated image = translated.get(IMAGE_EVERY_OPTION);
+        JsonNode zipFunction = zip.decided(zip.resource("RecordEventsFunction").path("Properties"));
+        JsonNode imageFunction = image.decided(image.resource("RecordEventsFunction").path("Properties"));
+        for (String property : List.of("Environment", "Description", "Timeout", "MemorySize", "VpcConfig",
+                "LoggingConfig", "Architectures")) {
+            assertEquals(zipFunction.path(property), imageFunction.path(property), property);
+        }
+        assertEquals("Image", imageFunction.path("PackageType").asText());
+        assertEquals(image.parameters().get("RecorderImageUri"), imageFunction.path("Code").path("ImageUri").asText());
+        assertEquals("None", imageFunction.path("SnapStart").path("ApplyOn").asText("None"));
+        assertEquals(zip.resource("RecordEventsFunction").path("Properties").path("Handler").asText(),
+                Template.imageCommand());
+        for (String generated : List.of("RecordEventsFunctionQueue", "RecordEventsFunctionRole")) {
+            JsonNode fromZip = zip.decided(zip.resource(generated).path("Properties"));
+            JsonNode fromImage = image.decided(image.resource(generated).path("Properties"));
+            assertEquals(fromZip, fromImage, generated);
+        }
+        // The parameters both take mean the same in both.
+        image.root().path("Parameters").fields().forEachRemaining(p -> {
+            if (!List.of("RecorderStackName", "EventQueueArn", "RecorderImageUri").contains(p.getKey())) {
+                assertEquals(zip.root().path("Parameters").path(p.getKey()), p.getValue(), p.getKey());
+            }
+        });
+        // CloudFormation refuses a stack without a value for a parameter that has no default.
+        assertTrue(image.root().path("Parameters").path("RecorderImageUri").path("Default").isMissingNode());
+    }
+
+    /** The zip stack with its queue's ARN written as the image stack is given it, and its tags as the image's. */
+    private static Translated normalised(Translated zip) {
+        try {
+            String text = zip.root().toString().replace("{\"Fn::GetAtt\":[\"EventQueue\",\"Arn\"]}",
+                    "\"" + QUEUE_ARN + "\"");
+            return new Translated(Template.YAML.readTree(text), zip.parameters());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> a, Map<String, String> b) {
+        Map<String, String> both = new java.util.HashMap<>(a);
+        both.putAll(b);
+        return both;
+    }
+
+    // Lambda SnapStart: "SnapStart does not support provisioned concurrency, Amazon Elastic File System (Amazon EFS),
+    // or ephemeral storage greater than 512 MB", nor container images.
+    // https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html
+    @Test
+    void noFunctionAsksForSnapStartBesideWhatSnapStartCannotHave() {
+        for (Translated stack : everyStack()) {
+            Map<String, JsonNode> aliases = stack.resources("AWS::Lambda::Alias");
+            stack.resources("AWS::Lambda::Function").forEach((name, function) -> {
+                JsonNode p = stack.decided(function.path("Properties"));
+                if (!p.path("SnapStart").path("ApplyOn").asText("None").equals("PublishedVersions")) {
+                    return;
+                }
+                assertTrue(p.path("EphemeralStorage").path("Size").asInt(512) <= 512, name + ": over 512 MB of /tmp");
+                assertFalse(p.has("FileSystemConfigs"), name + ": EFS");
+                assertNotEquals("Image", p.path("PackageType").asText(), name + ": a container image");
+                aliases.values().forEach(alias -> {
+                    if (alias.path("Properties").path("FunctionName").path("Ref").asText().equals(name)) {
+                        assertFalse(alias.path("Properties").has("ProvisionedConcurrencyConfig"), name);
+                    }
+                });
+            });
+        }
+    }
+
+    @Test
+    void theExportRunsWithoutSnapStartAndKeepsItsEphemeralStorageAndReservesNoConcurrency() {
+        JsonNode export = translated.get(EVENT_SOURCE).resource("ExportFunction").path("Properties");
+        assertEquals("None", export.path("SnapStart").path("ApplyOn").asText("None"), "a daily batch");
+        assertEquals(4096, export.path("EphemeralStorage").path("Size").asInt(), "an addendum reads parts into /tmp");
+        // Reserving concurrency fails where the account's unreserved concurrency would fall under 100 (new accounts):
+        // https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+        assertFalse(export.has("ReservedConcurrentExecutions"), "two runs at once only duplicate work");
+    }
+
+    // "The total size of the set [of environment variables] does not exceed 4 KB."
+    // https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+    @Test
+    void everyFunctionsEnvironmentFitsInLambdasFourKilobytesWithTheLongestValues() {
+        Translated stack = translated.get(LONGEST_VALUES);
+        stack.resources("AWS::Lambda::Function").forEach((name, function) -> {
+            int bytes = 0;
+            var variables = stack.decided(function.path("Properties").path("Environment").path("Variables"))
+                    .fields();
+            while (variables.hasNext()) {
+                var variable = variables.next();
+                bytes += variable.getKey().length() + size(variable.getValue());
+            }
+            assertTrue(bytes <= 4096, name + "'s environment takes " + bytes + " bytes");
+        });
+    }
+
+    /** A value's length: a literal's or a parameter's as given, an attribute's or a Sub's as long as an ARN may be. */
+    private static int size(JsonNode value) {
+        return value.isTextual() ? value.asText().length() : 256;
+    }
+
+    // Lambda refuses an SQS event source whose queue's visibility timeout is shorter than the function's timeout, and
+    // advises six times the function's timeout plus the batching window, so that a batch retried after throttling is
+    // not redelivered meanwhile.
+    // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+    @Test
+    void everySqsEventSourcesQueueHidesAMessageForSixFunctionTimeoutsAndTheLongestBatchingWindow() {
+        Translated stack = translated.get(EVENT_SOURCE);
+        Map<String, JsonNode> mappings = stack.resources("AWS::Lambda::EventSourceMapping");
+        assertFalse(mappings.isEmpty());
+        mappings.forEach((name, mapping) -> {
+            JsonNode p = mapping.path("Properties");
+            String alias = p.path("FunctionName").path("Ref").asText();
+            String function = stack.resource(alias).path("Properties").path("FunctionName").path("Ref").asText();
+            int timeout = stack.resource(function).path("Properties").path("Timeout").asInt(3);
+            String queue = p.path("EventSourceArn").path("Fn::GetAtt").get(0).asText();
+            int visibility = stack.resource(queue).path("Properties").path("VisibilityTimeout").asInt(30);
+            JsonNode window = stack.root().path("Parameters")
+                    .path(p.path("MaximumBatchingWindowInSeconds").path("Ref").asText());
+            assertTrue(window.has("MaxValue"), name + ": the batching window is a bounded parameter");
+            assertTrue(visibility >= 6 * timeout + window.path("MaxValue").asInt(), name + ": visibility "
+                    + visibility + " s, timeout " + timeout + " s, window up to " + window.path("MaxValue") + " s");
+        });
+    }
+
+    // SAM turns a schedule event's Enabled: {"Fn::If": …} into State "ENABLED" whatever the condition decides.
+    @Test
+    void onlyTheChosenConsumerRunsTheDrainsRuleAndTheEventSourceFollowTheMode() {
+        for (Translated stack : bothModes()) {
+            boolean eventSource = stack.parameters().get("ConsumerMode").equals("event-source");
+            JsonNode rule = stack.resource("DrainEventsFunctionSchedule").path("Properties");
+            assertEquals(eventSource ? "DISABLED" : "ENABLED", stack.decided(rule.path("State")).asText(),
+                    stack.parameters().get("ConsumerMode"));
+            stack.resources("AWS::Lambda::EventSourceMapping").forEach((name, mapping) -> assertEquals(eventSource,
+                    stack.decided(mapping.path("Properties").path("Enabled")).asBoolean(), name));
+        }
+    }
+
+    // "arn:aws:" is the commercial partition only; China and GovCloud are aws-cn and aws-us-gov.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+    @Test
+    void everyArnNamesThePartitionItIsDeployedIn() {
+        for (Translated stack : everyStack()) {
+            for (String s : stack.strings()) {
+                assertFalse(s.contains("arn:aws:"), s);
+            }
+        }
+    }
+
+    // DeletionPolicy and UpdateReplacePolicy Retain keep a resource when the stack is deleted or replaces it.
+    // A KMS key deleted with the stack is scheduled for deletion, and then what it encrypted or signed is lost:
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html
+    // https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html
+    @Test
+    void retiringTheStackKeepsTheExportBucketTheKeysThatReadAndSignItAndItsPolicy() {
+        Translated stack = translated.get(EVENT_SOURCE);
+        for (String kept : List.of("ExportBucket", "ExportBucketKey", "ExportSigningKey", "ExportBucketPolicy")) {
+            JsonNode resource = stack.resource(kept);
+            assertEquals("Retain", resource.path("DeletionPolicy").asText(), kept);
+            assertEquals("Retain", resource.path("UpdateReplacePolicy").asText(), kept);
+        }
+    }
+
+    // CloudFormation cannot create a bucket whose name is taken, and the kept one is: a new stack can run on it and its
+    // kept keys instead of making its own, and puts its own bucket policy on it (naming its own export role).
+    @Test
+    void aNewStackRunsOnTheBucketAndKeysARetiredStackKept() {
+        Translated stack = translated.get(ON_A_KEPT_BUCKET);
+        assertTrue(stack.resources("AWS::S3::Bucket").keySet().stream().noneMatch(r -> r.equals("ExportBucket")));
+        assertTrue(stack.resources("AWS::KMS::Key").isEmpty(), "no new keys");
+        JsonNode export = stack.decided(stack.resource("ExportFunction").path("Properties"));
+        assertEquals("kept-export", export.path("Environment").path("Variables").path("EXPORT_BUCKET").asText());
+        assertEquals(KEPT_SIGNING_KEY, export.path("Environment").path("Variables").path("EXPORT_SIGNING_KEY_ID")
+                .asText());
+        String permissions = stack.decided(stack.resource("ExportFunctionRole")).toString()
+                + stack.decided(stack.resource("ExportSigningPolicy")).toString();
+        assertTrue(permissions.contains(KEPT_SIGNING_KEY) && permissions.contains(KEPT_BUCKET_KEY), permissions);
+        JsonNode policy = stack.decided(stack.resource("ExportBucketPolicy").path("Properties"));
+        assertEquals("kept-export", policy.path("Bucket").asText());
+        assertTrue(denied(policy.path("PolicyDocument"), "s3:PutObject", OTHER_ROLE));
+        assertFalse(denied(policy.path("PolicyDocument"), "s3:PutObject", exportRole()));
+        assertEquals("arn:aws-cn:s3:::kept-export/*", policy.path("PolicyDocument").path("Statement").get(0)
+                .path("Resource").get(1).asText());
+    }
+
+    // Deny wins over any Allow: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+    // aws:PrincipalArn is the role's ARN for its sessions:
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+    @Test
+    void onlyTheExportsRoleAndTheOperatorMayPutObjectsInTheExportBucket() {
+        for (Translated stack : List.of(translated.get(EVENT_SOURCE), translated.get(WITH_OPERATOR))) {
+            JsonNode policy = stack.decided(stack.resource("ExportBucketPolicy").path("Properties")
+                    .path("PolicyDocument"));
+            for (String write : List.of("s3:PutObject", "s3:PutObjectAcl", "s3:PutObjectVersionAcl",
+                    "s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:PutObjectRetention",
+                    "s3:PutObjectLegalHold")) {
+                assertTrue(denied(policy, write, OTHER_ROLE), write + " by anyone else");
+                assertFalse(denied(policy, write, exportRole()), write + " by the export");
+                assertEquals(stack == translated.get(EVENT_SOURCE), denied(policy, write, OPERATOR),
+                        write + " by the operator, allowed only when ExportOperatorRoleArn names it");
+            }
+            for (String action : List.of("s3:DeleteObject", "s3:DeleteObjectVersion")) {
+                assertTrue(denied(policy, action, exportRole()), action + ": nobody deletes");
+            }
+            assertTrue(policy.toString().contains("aws:SecureTransport"), "TLS only, still");
+        }
+    }
+
+    // The key policy is the one policy every use of the key passes; without an explicit Deny any IAM policy in the
+    // account could grant kms:Sign: https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+    @Test
+    void onlyTheExportsRoleAndTheOperatorMaySignAndTheAccountStillAdministersTheKey() {
+        for (Translated stack : List.of(translated.get(EVENT_SOURCE), translated.get(WITH_OPERATOR))) {
+            JsonNode policy = stack.decided(stack.resource("ExportSigningKey").path("Properties").path("KeyPolicy"));
+            assertTrue(denied(policy, "kms:Sign", OTHER_ROLE), "kms:Sign by anyone else");
+            assertFalse(denied(policy, "kms:Sign", exportRole()), "kms:Sign by the export");
+            assertEquals(stack == translated.get(EVENT_SOURCE), denied(policy, "kms:Sign", OPERATOR), "the operator");
+            for (String administration : List.of("kms:PutKeyPolicy", "kms:DescribeKey", "kms:GetPublicKey",
+                    "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion", "kms:TagResource")) {
+                assertFalse(denied(policy, administration, OTHER_ROLE), administration + " is not locked out");
+            }
+            boolean accountAdministers = false;
+            for (JsonNode s : policy.path("Statement")) {
+                accountAdministers |= s.path("Effect").asText().equals("Allow")
+                        && s.path("Action").asText().equals("kms:*")
+                        && s.path("Principal").path("AWS").toString().contains(":root");
+            }
+            assertTrue(accountAdministers, "the account administers the key through IAM");
+        }
+    }
+
+    // Missing data is a stack younger than the first run, not a failure: "notBreaching" keeps the alarm OK until a
+    // data point says otherwise. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data
+    @Test
+    void noAlarmIsInAlarmOnANewStackForLackOfData() {
+        translated.get(EVENT_SOURCE).resources("AWS::CloudWatch::Alarm").forEach((name, alarm) ->
+                assertNotEquals("breaching", alarm.path("Properties").path("TreatMissingData").asText(), name));
+    }
+
+    // A scheduled run that failed is a Lambda error; one that did not happen is a schedule that could not invoke the
+    // function (EventBridge's FailedInvocations) or an event Lambda dropped after its retries (AsyncEventsDropped).
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
+    // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+    @Test
+    void aScheduledRunThatFailedOrDidNotHappenAlarms() {
+        Translated stack = translated.get(EVENT_SOURCE);
+        Map<String, String> scheduled = Map.of("ExportFunction", "ExportFunctionDaily",
+                "PartitionMaintenanceFunction", "PartitionMaintenanceFunctionHourly");
+        scheduled.forEach((function, rule) -> {
+            assertEquals("AWS::Events::Rule", stack.resource(rule).path("Type").asText());
+            boolean alarmed = stack.resources("AWS::CloudWatch::Alarm").values().stream().anyMatch(alarm -> {
+                Set<String> watched = new HashSet<>();
+                alarm.path("Properties").path("Metrics").forEach(m -> {
+                    JsonNode metric = m.path("MetricStat").path("Metric");
+                    watched.add(metric.path("Namespace").asText() + " " + metric.path("MetricName").asText() + " "
+                            + metric.path("Dimensions").path(0).path("Value").path("Ref").asText());
+                });
+                return watched.containsAll(Set.of("AWS/Lambda Errors " + function,
+                        "AWS/Lambda AsyncEventsDropped " + function, "AWS/Events FailedInvocations " + rule))
+                        && alarm.path("Properties").path("Threshold").asInt() == 0
+                        && alarm.path("Properties").path("ComparisonOperator").asText().equals("GreaterThanThreshold");
+            });
+            assertTrue(alarmed, function + ": an alarm on its errors, dropped events and failed schedule");
+        });
+    }
+
+    @Test
+    void anExportedDayThatChangedOtherThanByAddedRowsAlarmsWithWhatToDo() {
+        JsonNode alarm = translated.get(EVENT_SOURCE).resource("ExportWarningsAlarm").path("Properties");
+        assertEquals("ExportWarnings", alarm.path("MetricName").asText());
+        assertEquals("MetricsNamespace", alarm.path("Namespace").path("Ref").asText());
+        assertEquals("Function", alarm.path("Dimensions").get(0).path("Name").asText());
+        assertEquals(uk.gov.ida.eventrecorder.metrics.MetricsLog.EXPORT_FUNCTION,
+                alarm.path("Dimensions").get(0).path("Value").asText());
+        assertEquals(0, alarm.path("Threshold").asInt());
+        assertEquals("GreaterThanThreshold", alarm.path("ComparisonOperator").asText());
+        assertTrue(alarm.path("AlarmDescription").asText().contains("verify --against-database"));
+    }
+
+    private static String exportRole() {
+        return "ExportFunctionRole.Arn";
+    }
+
+    /**
+     * Whether a policy's Deny statements refuse an action to a principal. Only the condition this template's Denies
+     * use is read: ArnNotEquals aws:PrincipalArn, whose list names the role by GetAtt or an ARN given as a parameter.
+     */
+    private static boolean denied(JsonNode policy, String action, String principal) {
+        for (JsonNode s : policy.path("Statement")) {
+            if (!s.path("Effect").asText().equals("Deny") || !covers(s.path("Action"), action)) {
+                continue;
+            }
+            JsonNode condition = s.path("Condition");
+            if (condition.isMissingNode()) {
+                return true;
+            }
+            JsonNode except = condition.path("ArnNotEquals").path("aws:PrincipalArn");
+            if (except.isMissingNode()) {
+                continue; // another condition (TLS only): not about who asks
+            }
+            Set<String> excepted = new HashSet<>();
+            (except.isArray() ? except : List.of(except)).forEach(e -> excepted.add(e.has("Fn::GetAtt")
+                    ? e.path("Fn::GetAtt").get(0).asText() + "." + e.path("Fn::GetAtt").get(1).asText()
+                    : e.asText()));
+            if (!excepted.contains(principal)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean covers(JsonNode actions, String action) {
+        List<String> listed = new ArrayList<>();
+        (actions.isArray() ? actions : List.of(actions)).forEach(a -> listed.add(a.asText()));
+        return listed.stream().anyMatch(a -> a.equals(action) || a.equals("*")
+                || (a.endsWith("*") && action.startsWith(a.substring(0, a.length() - 1))));
+    }
+
+    private static Map<String, String> longestValues() {
+        String ciphertext = "A".repeat(248); // base64 of a KMS ciphertext of a 32-byte key or a password
+        String connection = "host=" + "d".repeat(63) + ".eu-west-2.rds.amazonaws.com port=5432 dbname=events"
+                + " user=event_recorder sslmode=verify-full connect_timeout=5";
+        return Map.of("EncryptionKey", ciphertext, "EncryptedDatabasePassword", ciphertext,
+                "ReplayEncryptedDatabasePassword", ciphertext, "FraudUploadEncryptedDatabasePassword", ciphertext,
+                "MaintenanceEncryptedDatabasePassword", ciphertext, "ExportEncryptedDatabasePassword", ciphertext,
+                "DbConnectionString", connection, "MaintenanceDbConnectionString", connection,
+                "DbCaBundleFile", "/var/task/rds-ca.pem");
+    }
+}
