@@ -12,6 +12,7 @@ import uk.gov.ida.eventrecorder.config.KeyLocation;
 import uk.gov.ida.eventrecorder.store.AuditPartitions;
 import uk.gov.ida.eventrecorder.store.DatabaseRole;
 import uk.gov.ida.eventrecorder.store.SchemaMigrations;
+import uk.gov.ida.eventrecorder.store.UndatedRows;
 import uk.gov.ida.eventrecorder.wiring.Dependencies;
 
 import javax.crypto.SecretKey;
@@ -145,6 +146,7 @@ final class DoctorCommand implements Callable<Integer> {
             checkSchema(pool, connection);
             checkPrivileges(connection, database.settings().user());
             checkPartitions(connection);
+            out.println(UndatedRows.describe(UndatedRows.count(connection)));
             }
         } catch (SQLException | RuntimeException e) {
             fail("database login", "could not log in with a " + method + ": " + rootCause(e),

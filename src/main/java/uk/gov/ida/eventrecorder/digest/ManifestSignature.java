@@ -8,8 +8,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The signature stored beside a manifest ({@code <manifest key>.sig}). KMS signs the statement
- * {@code event-recorder-export/1 <manifest key> sha256:<hex of the manifest's bytes>} with {@code ECDSA_SHA_256}
+ * A manifest's signature, as its link carries it ({@link ChainLink}). KMS signs the statement
+ * {@code event-recorder-export/2 <manifest key> sha256:<hex of the manifest's bytes>} with {@code ECDSA_SHA_256}
  * (an {@code ECC_NIST_P256} key), message type {@code RAW}: any ECDSA verifier checks it with the key's public half,
  * for example {@code openssl dgst -sha256 -verify public.pem -signature sig.der statement.txt}.
  */

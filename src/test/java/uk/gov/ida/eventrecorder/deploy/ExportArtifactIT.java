@@ -61,10 +61,12 @@ class ExportArtifactIT {
         Run export = run(env, "export");
         assertEquals(0, export.exit(), export.output());
         assertTrue(export.output().contains("export: "), export.output());
-        assertTrue(f.keys().contains("audit_events/date=" + ExportFixture.DAY_1 + "/part-000.parquet"), f.keys()
-                .toString());
+        assertEquals(1, f.indexed("audit_events", ExportFixture.DAY_1).size(), f.keys().toString());
+        assertTrue(export.output().contains("export chain head: sequence 14, link _chain/000000000014.json, sha256 "),
+                "the head is published outside the bucket:\n" + export.output());
 
-        Run intact = run(env, "verify", "--bucket", f.bucket, "--kms-key-id", f.keyId, "--against-database");
+        Run intact = run(env, "verify", "--bucket", f.bucket, "--kms-key-id", f.keyId, "--against-database",
+                "--expected-head", "14");
         assertEquals(0, intact.exit(), intact.output());
         String summary = intact.output().lines().filter(l -> l.startsWith("verify: ")).findFirst().orElseThrow();
         assertTrue(summary.startsWith("verify: intact: "), summary);
@@ -81,7 +83,17 @@ class ExportArtifactIT {
         assertFalse(tampered.output().contains("LEVEL_4"), "names the row, never its content");
 
         Run progress = run(env, "verify", "--bucket", f.bucket, "--kms-key-id", f.keyId, "--progress");
-        assertTrue(progress.output().contains("\rverify: manifests "), "progress on one line when asked");
+        assertTrue(progress.output().contains("\rverify: links "), "progress on one line when asked");
+
+        Run cut = run(env, "verify", "--bucket", f.bucket, "--kms-key-id", f.keyId, "--expected-head", "15");
+        assertEquals(1, cut.exit(), cut.output());
+        assertTrue(cut.output().contains("TAMPERED the chain ends at 14 but the export published 15: links 15..15 "
+                + "are gone"), cut.output());
+
+        Run nothing = run(env, "verify", "--bucket", f.bucket, "--prefix", "exprot", "--kms-key-id", f.keyId);
+        assertEquals(2, nothing.exit(), nothing.output());
+        assertTrue(nothing.output().contains("nothing to verify under s3://" + f.bucket + "/exprot/: check --bucket "
+                + "and --prefix"), nothing.output());
 
         int closed;
         try (ServerSocket socket = new ServerSocket(0)) {
