@@ -328,7 +328,8 @@ public final class Exporter {
         }
     }
 
-    private static Map<LocalDate, Long> dayCounts(Connection c, ExportedTable table, LocalDate from, LocalDate to)
+    /** Rows per UTC day over [from, to), in one query (days without rows are absent). */
+    public static Map<LocalDate, Long> dayCounts(Connection c, ExportedTable table, LocalDate from, LocalDate to)
             throws SQLException {
         Map<LocalDate, Long> counts = new HashMap<>();
         try (PreparedStatement s = c.prepareStatement(table.dayCountsQuery())) {

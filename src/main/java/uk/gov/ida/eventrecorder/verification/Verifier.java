@@ -16,6 +16,7 @@ import uk.gov.ida.eventrecorder.digest.PublicKeys;
 import uk.gov.ida.eventrecorder.digest.RowDigest;
 import uk.gov.ida.eventrecorder.export.ExportedRows;
 import uk.gov.ida.eventrecorder.export.ExportedTable;
+import uk.gov.ida.eventrecorder.export.Exporter;
 import uk.gov.ida.eventrecorder.export.RowComparison;
 import uk.gov.ida.eventrecorder.export.TableRows;
 
@@ -324,13 +325,25 @@ public final class Verifier {
         return true;
     }
 
+    /** One table's day, as the database is checked: the manifests that hold its rows (none: it should have none). */
+    private record TableDay(ExportedTable table, LocalDate date) {
+        @Override
+        public String toString() {
+            return table.name() + " " + date;
+        }
+    }
+
     private int checkDatabase(Progress progress, List<Manifest> manifests) throws SQLException, IOException {
-        Map<String, List<Manifest>> days = new LinkedHashMap<>();
+        Map<TableDay, List<Manifest>> days = new LinkedHashMap<>();
+        List<Manifest> emptyRuns = new ArrayList<>();
         for (Manifest m : manifests) {
             if (badDays.contains(m.table() + " " + m.date())) {
                 continue; // its files are already named as tampered: rows compared with them would say nothing more
             }
-            days.computeIfAbsent(m.table() + " " + m.date(), k -> new ArrayList<>()).add(m);
+            days.computeIfAbsent(new TableDay(ExportedTable.named(m.table()), m.day()), k -> new ArrayList<>()).add(m);
+            if (!m.through().equals(m.date())) {
+                emptyRuns.add(m);
+            }
         }
         int done = 0;
         try (Connection c = database.orElseThrow().getConnection()) {
@@ -340,7 +353,16 @@ public final class Verifier {
             // A day of millions of rows sorts before its first row arrives: longer than the pool's read bound.
             c.setNetworkTimeout(Runnable::run, (int) LONG_READ.toMillis());
             try {
-                for (Map.Entry<String, List<Manifest>> day : days.entrySet()) {
+                // A run of days exported without rows: one query says which of its days have rows now; each such
+                // day is checked as any other (its rows were added since, unless an addendum holds them).
+                for (Manifest run : emptyRuns) {
+                    ExportedTable table = ExportedTable.named(run.table());
+                    for (LocalDate day : Exporter.dayCounts(c, table, run.day().plusDays(1),
+                            run.throughDay().plusDays(1)).keySet()) {
+                        days.computeIfAbsent(new TableDay(table, day), k -> new ArrayList<>());
+                    }
+                }
+                for (Map.Entry<TableDay, List<Manifest>> day : days.entrySet()) {
                     progress.step("days against the database", done++, days.size());
                     checkDay(c, progress, day.getKey(), day.getValue());
                 }
@@ -352,12 +374,13 @@ public final class Verifier {
         return days.size();
     }
 
-    private void checkDay(Connection c, Progress progress, String what, List<Manifest> parts)
+    private void checkDay(Connection c, Progress progress, TableDay tableDay, List<Manifest> parts)
             throws SQLException, IOException {
-        Manifest first = parts.get(0);
-        ExportedTable table = ExportedTable.named(first.table());
-        LocalDate date = LocalDate.parse(first.date());
+        String what = tableDay.toString();
+        ExportedTable table = tableDay.table();
+        LocalDate date = tableDay.date();
         if (parts.size() == 1) {
+            Manifest first = parts.get(0);
             // The usual case, and cheap: one digest over the day's rows, compared with the signed one.
             try (TableRows rows = new TableRows(c, table, date)) {
                 RowDigest digest = new RowDigest(rows.columns().types());

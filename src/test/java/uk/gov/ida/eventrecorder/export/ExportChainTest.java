@@ -11,8 +11,10 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import uk.gov.ida.eventrecorder.digest.ChainLink;
 import uk.gov.ida.eventrecorder.digest.ExportLayout;
 import uk.gov.ida.eventrecorder.digest.Manifest;
+import uk.gov.ida.eventrecorder.digest.ManifestChain;
 import uk.gov.ida.eventrecorder.digest.ManifestSigner;
 import uk.gov.ida.eventrecorder.digest.PublicKeys;
 import uk.gov.ida.eventrecorder.store.UndatedRows;
@@ -76,6 +78,7 @@ class ExportChainTest {
         assertTrue(report.warnings().stream().anyMatch(w -> w.contains(forged)), "the run names what it found: "
                 + report.warnings());
         assertEquals(0, report.daysExported(), "the run writes nothing after a manifest it did not sign");
+        assertTrue(report.alarmed());
         Outcome outcome = verify(f, "", Optional.empty());
         assertEquals(Verdict.TAMPERED, outcome.result().verdict(), outcome.findings().toString());
         assertTrue(outcome.findings().stream().anyMatch(x -> x.kind() == Finding.Kind.TAMPERED
@@ -83,8 +86,97 @@ class ExportChainTest {
     }
 
     @Test
+    void aLinkPlacedAtTheHeadByAnotherWithoutTheKeysSignatureStopsTheNextRunBeforeItWrites() {
+        ExportFixture f = new ExportFixture(true);
+        f.seed();
+        f.export(RUN_AT, false);
+        ExportLayout layout = new ExportLayout("");
+        long head = f.manifests().size();
+        ChainLink real = link(f, layout.linkKey(head));
+        Manifest last = real.parsedManifest();
+        Manifest forgedManifest = new Manifest(last.format(), head + 1, last.table(), last.date(), last.through(),
+                last.part() + 1, last.exportedAt(), last.snapshot(), last.rows(), last.firstTimeStamp(),
+                last.lastTimeStamp(), last.rowsSha256(), last.columns(), last.keyColumns(), last.objects(),
+                new Manifest.Link(real.manifestKey(), real.manifestSha256()), last.signingKey());
+        byte[] bytes = forgedManifest.toBytes();
+        String forgedKey = layout.manifestKey(head + 1, ManifestChain.shortName(last.table()), last.day(),
+                last.throughDay(), last.part() + 1).key();
+        ChainLink forged = new ChainLink(real.format(), head + 1, forgedKey, ManifestChain.sha256Hex(bytes),
+                real.keyId(), real.algorithm(), real.signature(), java.util.Base64.getEncoder().encodeToString(bytes));
+        f.s3.putObject(r -> r.bucket(f.bucket).key(layout.linkKey(head + 1)), RequestBody.fromBytes(forged.toBytes()));
+
+        ExportReport report = f.export(RUN_AT.plus(Duration.ofDays(1)), false);
+
+        assertTrue(report.alarmed(), report.asMap().toString());
+        assertTrue(report.warnings().stream().anyMatch(w -> w.contains(layout.linkKey(head + 1))),
+                report.warnings().toString());
+        assertFalse(f.keys().contains(forgedKey), "the run does not complete what it did not sign");
+        Outcome outcome = verify(f, "", Optional.empty());
+        assertTrue(outcome.findings().stream().anyMatch(x -> x.kind() == Finding.Kind.TAMPERED
+                && x.text().startsWith("link " + layout.linkKey(head + 1) + " is not the export's")),
+                outcome.findings().toString());
+    }
+
+    private static ChainLink link(ExportFixture f, String key) {
+        try {
+            return ChainLink.parse(f.s3.getObjectAsBytes(r -> r.bucket(f.bucket).key(key)).asByteArray());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * moto 5.2.1 checks {@code If-None-Match: *} and stores the object in two steps, without a lock: two PUTs at once
+     * both succeed (seen here: a link with two versions, one round in twenty). S3 promises that only the first of
+     * concurrent conditional writes succeeds; this thin wrapper gives moto that promise, by letting one conditional
+     * PUT at a time reach it, so that the test exercises the export's protocol and not moto's race.
+     */
+    private static final class OneConditionalWriteAtATime implements ExecutionInterceptor {
+        private final java.util.concurrent.locks.ReentrantLock lock;
+        /** Conditional writes refused (412): places another run had taken first. */
+        final AtomicInteger refused = new AtomicInteger();
+
+        OneConditionalWriteAtATime(java.util.concurrent.locks.ReentrantLock lock) {
+            this.lock = lock;
+        }
+
+        private static boolean conditional(SdkRequest request) {
+            return request instanceof PutObjectRequest put && put.ifNoneMatch() != null;
+        }
+
+        @Override
+        public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+            if (conditional(context.request())) {
+                lock.lock();
+            }
+        }
+
+        @Override
+        public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+            if (conditional(context.request()) && lock.isHeldByCurrentThread()) {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
+            if (context.exception() instanceof software.amazon.awssdk.services.s3.model.S3Exception e
+                    && e.statusCode() == 412) {
+                refused.incrementAndGet();
+            }
+            if (conditional(context.request()) && lock.isHeldByCurrentThread()) {
+                lock.unlock();
+            }
+        }
+    }
+
+    @Test
     void twoRunsAtOnceWithALateRowBetweenTheirStartsNeverForkTheChainAndExportEveryRowOnce() throws Exception {
         ExecutorService threads = Executors.newFixedThreadPool(2);
+        java.util.concurrent.locks.ReentrantLock moto = new java.util.concurrent.locks.ReentrantLock();
+        OneConditionalWriteAtATime oneAtATime = new OneConditionalWriteAtATime(moto);
+        ClientOverrideConfiguration atomic = ClientOverrideConfiguration.builder()
+                .addExecutionInterceptor(oneAtATime).build();
         try {
             for (int round = 0; round < RACE_ROUNDS; round++) {
                 ExportFixture f = new ExportFixture(true);
@@ -93,11 +185,11 @@ class ExportChainTest {
                 CountDownLatch second = new CountDownLatch(1);
                 Future<ExportReport> a = threads.submit(() -> {
                     first.await();
-                    return f.exporter(f.moto.s3(), false).run(RUN_AT, () -> Long.MAX_VALUE);
+                    return f.exporter(f.moto.s3(atomic), false).run(RUN_AT, () -> Long.MAX_VALUE);
                 });
                 Future<ExportReport> b = threads.submit(() -> {
                     second.await();
-                    return f.exporter(f.moto.s3(), false).run(RUN_AT, () -> Long.MAX_VALUE);
+                    return f.exporter(f.moto.s3(atomic), false).run(RUN_AT, () -> Long.MAX_VALUE);
                 });
                 first.countDown();
                 f.db.admin("INSERT INTO audit.audit_events VALUES ('late-" + round + "', '" + DAY_1
@@ -116,6 +208,7 @@ class ExportChainTest {
                         + outcome.findings());
                 assertEveryRowOnce(f, List.of(DAY_1, DAY_2), ExportedTable.ALL);
             }
+            assertTrue(oneAtATime.refused.get() > 0, "the runs did race for places");
         } finally {
             threads.shutdownNow();
         }
@@ -225,6 +318,13 @@ class ExportChainTest {
         assertEquals(0, run(auditOnly(f, f.s3), RUN_AT, within(Duration.ofSeconds(60))).daysExported(),
                 "the next run finds everything exported");
         assertEquals(Verdict.INTACT, verify(f, "", Optional.of(f.db.dataSource())).result().verdict());
+        // A row replayed into a day of the empty run, long after: verify names it, as on any exported day.
+        f.db.admin("INSERT INTO audit.audit_events VALUES ('replayed', '1999-06-01 12:00:00', 'hub', NULL, "
+                + "'session_event', NULL)");
+        Outcome replayed = verify(f, "", Optional.of(f.db.dataSource()));
+        assertEquals(List.of("audit.audit_events 1999-06-01: event_id=replayed time_stamp=1999-06-01T12:00:00.000000Z "
+                + "added since export"), replayed.findings().stream().filter(x -> x.kind() == Finding.Kind.ADDED)
+                .map(Finding::text).toList());
     }
 
     @Test
