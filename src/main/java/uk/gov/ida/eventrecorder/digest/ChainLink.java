@@ -1,8 +1,6 @@
 package uk.gov.ida.eventrecorder.digest;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,9 +22,6 @@ import java.util.Base64;
         "manifest"})
 public record ChainLink(String format, long sequence, String manifestKey, String manifestSha256, String keyId,
                         String algorithm, String signature, String manifest) {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
     public static ChainLink of(long sequence, ManifestSignature signature, byte[] manifestBytes) {
         return new ChainLink(Manifest.FORMAT, sequence, signature.manifestKey(), signature.manifestSha256(),
                 signature.keyId(), signature.algorithm(), signature.signature(),
@@ -77,21 +72,10 @@ public record ChainLink(String format, long sequence, String manifestKey, String
     }
 
     public byte[] toBytes() {
-        try {
-            byte[] json = JSON.writeValueAsBytes(this);
-            byte[] withNewline = java.util.Arrays.copyOf(json, json.length + 1);
-            withNewline[json.length] = '\n';
-            return withNewline;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Manifest.jsonLine(this);
     }
 
     public static ChainLink parse(byte[] bytes) throws IOException {
-        ChainLink link = JSON.readValue(bytes, ChainLink.class);
-        if (!Manifest.FORMAT.equals(link.format())) {
-            throw new IOException("not an " + Manifest.FORMAT + " link (format " + link.format() + ")");
-        }
-        return link;
+        return Manifest.parse(bytes, ChainLink.class, "link");
     }
 }

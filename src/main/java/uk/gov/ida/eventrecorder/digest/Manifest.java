@@ -67,8 +67,21 @@ public record Manifest(String format, long sequence, String table, String date, 
     }
 
     public byte[] toBytes() {
+        return jsonLine(this);
+    }
+
+    /** Reads a stored manifest; a manifest that does not parse is named by the caller, as tampered. */
+    public static Manifest parse(byte[] bytes) throws IOException {
+        return parse(bytes, Manifest.class, "manifest");
+    }
+
+    /**
+     * The export's JSON objects (manifests, links): compact, fields in their declared order, one newline after. These
+     * bytes are what is hashed and signed; they are never re-encoded.
+     */
+    static byte[] jsonLine(Object value) {
         try {
-            byte[] json = JSON.writeValueAsBytes(this);
+            byte[] json = JSON.writeValueAsBytes(value);
             byte[] withNewline = java.util.Arrays.copyOf(json, json.length + 1);
             withNewline[json.length] = '\n';
             return withNewline;
@@ -77,12 +90,13 @@ public record Manifest(String format, long sequence, String table, String date, 
         }
     }
 
-    /** Reads a stored manifest; a manifest that does not parse is named by the caller, as tampered. */
-    public static Manifest parse(byte[] bytes) throws IOException {
-        Manifest manifest = JSON.readValue(bytes, Manifest.class);
-        if (!FORMAT.equals(manifest.format())) {
-            throw new IOException("not an " + FORMAT + " manifest (format " + manifest.format() + ")");
+    /** Reads one of the export's JSON objects, refusing any other format than this one's. */
+    static <T> T parse(byte[] bytes, Class<T> type, String what) throws IOException {
+        T value = JSON.readValue(bytes, type);
+        String format = value instanceof Manifest m ? m.format() : ((ChainLink) value).format();
+        if (!FORMAT.equals(format)) {
+            throw new IOException("not an " + FORMAT + " " + what + " (format " + format + ")");
         }
-        return manifest;
+        return value;
     }
 }
