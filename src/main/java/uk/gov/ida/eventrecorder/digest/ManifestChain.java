@@ -4,6 +4,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.DeleteMarkerEntry;
+import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
+import software.amazon.awssdk.services.s3.model.ObjectVersion;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import uk.gov.ida.eventrecorder.OutsideCall;
@@ -82,13 +85,23 @@ public final class ManifestChain {
                 throw alarm(o.key(), "is a manifest no link of the chain accounts for: the export did not write it");
             }
         }
+        // The links' versions, not only the current objects: a delete marker (which Object Lock allows) could hide
+        // the chain's newest links, and the run would then claim their places again.
         TreeMap<Long, String> links = new TreeMap<>();
-        for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(layout.chainPrefix())).contents()) {
-            OptionalLong place = layout.parseLinkKey(o.key());
-            if (place.isEmpty()) {
-                throw alarm(o.key(), "is not a link the export writes");
+        for (ListObjectVersionsResponse page : s3.listObjectVersionsPaginator(r -> r.bucket(bucket)
+                .prefix(layout.chainPrefix()))) {
+            for (DeleteMarkerEntry marker : page.deleteMarkers()) {
+                throw alarm(marker.key(), "is hidden by a delete marker at " + marker.lastModified());
             }
-            links.put(place.getAsLong(), o.key());
+            for (ObjectVersion version : page.versions()) {
+                OptionalLong place = layout.parseLinkKey(version.key());
+                if (place.isEmpty()) {
+                    throw alarm(version.key(), "is not a link the export writes");
+                }
+                if (links.put(place.getAsLong(), version.key()) != null) {
+                    throw alarm(version.key(), "has more than one version: a link is written once");
+                }
+            }
         }
         for (ExportLayout.ManifestKey copy : copies.values()) {
             if (!links.containsKey(copy.sequence())) {

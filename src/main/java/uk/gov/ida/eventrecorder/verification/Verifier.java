@@ -30,7 +30,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -157,7 +156,8 @@ public final class Verifier {
         Map<String, Stored> objects = new HashMap<>();
         TreeMap<Long, String> links = new TreeMap<>();
         versions.forEach((key, all) -> {
-            ObjectVersion oldest = all.stream().min(Comparator.comparing(ObjectVersion::lastModified)).orElseThrow();
+            // S3 lists a key's versions newest first: the last is the one the export wrote.
+            ObjectVersion oldest = all.get(all.size() - 1);
             if (all.size() > 1) {
                 tampered(progress, key + " has " + all.size() + " versions: replaced since the export wrote it "
                         + "(the first is checked)");

@@ -287,6 +287,12 @@ class ExportChainTest {
         assertEquals(Verdict.TAMPERED, outcome.result().verdict(), outcome.findings().toString());
         assertTrue(outcome.findings().stream().anyMatch(x -> x.text().contains("delete marker")),
                 outcome.findings().toString());
+        // Nor does the next run claim the hidden places again: it stops on them, before writing.
+        List<String> keys = f.keys();
+        ExportReport next = f.export(RUN_AT.plus(Duration.ofDays(2)), false);
+        assertTrue(next.alarmed(), next.asMap().toString());
+        assertTrue(next.warnings().get(0).contains("is hidden by a delete marker"), next.warnings().toString());
+        assertEquals(keys, f.keys(), "nothing written");
     }
 
     @Test
