@@ -215,6 +215,34 @@ class ExportChainTest {
     }
 
     @Test
+    void aRunThatLosesEveryPlaceItTriesStopsCleanlyAndSaysWhy() {
+        ExportFixture f = new ExportFixture(true);
+        f.seed();
+        // Other runs taking every place is what no server does on demand: a thin wrapper refuses each link's PUT.
+        S3Client alwaysLate = f.moto.s3(ClientOverrideConfiguration.builder().addExecutionInterceptor(
+                new ExecutionInterceptor() {
+                    @Override
+                    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                        if (context.request() instanceof PutObjectRequest put && put.key().startsWith("_chain/")) {
+                            throw software.amazon.awssdk.services.s3.model.S3Exception.builder().statusCode(412)
+                                    .message("another run took the place (injected)").build();
+                        }
+                    }
+                }).build());
+
+        ExportReport report = run(auditOnly(f, alwaysLate), RUN_AT, () -> Long.MAX_VALUE);
+
+        assertFalse(report.complete());
+        assertFalse(report.alarmed(), "losing races is not tampering");
+        assertTrue(report.stoppedBefore().startsWith("other export runs took the chain's next place 10 times in a "
+                + "row; audit.audit_events " + DAY_1 + " part 0 is left to the next run"), report.stoppedBefore());
+        assertEquals(List.of(), f.manifests());
+        ExportReport next = run(auditOnly(f, f.s3), RUN_AT, () -> Long.MAX_VALUE);
+        assertTrue(next.complete(), "the next run goes on: " + next.asMap());
+        assertEquals(Verdict.INTACT, verify(f, "", Optional.empty()).result().verdict());
+    }
+
+    @Test
     void aRunStoppedBetweenAnyTwoOfItsWritesIsCompletedByTheNextEvenAfterALateRow() throws Exception {
         for (int k = 1; ; k++) {
             ExportFixture f = new ExportFixture(true);
