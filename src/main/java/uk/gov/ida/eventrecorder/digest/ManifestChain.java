@@ -163,8 +163,8 @@ public final class ManifestChain {
 
     private static Alarm alarm(String key, String why) {
         return new Alarm("the export chain is not the export's own: " + key + " " + why + ". Nothing is written "
-                + "after it: run verify, find who wrote to the bucket, and restore the chain from its locked versions "
-                + "(the operator's guide, \"The chain stopped\")");
+                + "after it: run verify, and find who wrote to the bucket (the operator's guide, \"The chain "
+                + "stopped\")");
     }
 
     private ExportLayout.ManifestKey keyOf(Manifest manifest) {
