@@ -42,9 +42,12 @@ import java.util.TreeMap;
 import java.util.Set;
 
 /**
- * The auditor's check of an export bucket, after {@code aws cloudtrail validate-logs}: every manifest's signature,
- * the chain's continuity, every object's size and SHA-256, no object that no manifest lists; and, given the database,
- * each exported day recomputed from the live tables. It only reads: the bucket and the tables.
+ * The auditor's check of an export bucket, after {@code aws cloudtrail validate-logs}: every version of every object
+ * under the prefix (a delete marker hides a locked version from a plain listing: it is named), every link in order
+ * (its signature, its manifest's hash, its place, its predecessor), each manifest copy and Athena index against its
+ * link, every object's size and SHA-256, and no object that the chain does not account for (an interrupted run's
+ * data objects are notes); the chain's end against the head the export published, when given; and, given the
+ * database, each exported day recomputed from the live tables. It only reads: the bucket and the tables.
  */
 public final class Verifier {
     /** Rows named per table and day; beyond it a finding says how many more. */
