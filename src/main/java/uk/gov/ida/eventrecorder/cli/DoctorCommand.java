@@ -12,6 +12,7 @@ import uk.gov.ida.eventrecorder.config.KeyLocation;
 import uk.gov.ida.eventrecorder.store.AuditPartitions;
 import uk.gov.ida.eventrecorder.store.DatabaseRole;
 import uk.gov.ida.eventrecorder.store.SchemaMigrations;
+import uk.gov.ida.eventrecorder.store.UndatedRows;
 import uk.gov.ida.eventrecorder.wiring.Dependencies;
 
 import javax.crypto.SecretKey;
@@ -149,6 +150,7 @@ final class DoctorCommand implements Callable<Integer> {
             } else {
                 out.println("- partitions: not checked (the " + function + " function uses no audit table)");
             }
+            out.println(UndatedRows.describe(UndatedRows.count(connection)));
             }
         } catch (SQLException | RuntimeException e) {
             fail("database login", "could not log in with a " + method + ": " + rootCause(e),

@@ -39,7 +39,9 @@ final class ExportCommand implements Callable<Integer> {
                             + "(%.0f rows/s), peak heap %d MB%n", report.daysExported(), report.addenda(), report.rows(),
                     report.bytes(), seconds, report.rows() / seconds, peakHeapBytes() >> 20);
             report.warnings().forEach(w -> spec.commandLine().getOut().println("warning: " + w));
-            return 0;
+            spec.commandLine().getOut().println("export chain head: sequence " + report.chainHead());
+            // The chain holds what the export did not sign: the operator is told by the exit code too.
+            return report.alarmed() ? 1 : 0;
         }
     }
 }

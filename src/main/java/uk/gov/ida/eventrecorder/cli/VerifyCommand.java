@@ -21,14 +21,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 
 /**
  * The auditor's command (docs/export-and-verification.md). Exit codes: 0 intact, 1 tampered, 2 could not check.
  * On a terminal it shows its progress on one line; in a pipeline it prints one line per finding and a summary.
  */
-@Command(name = "verify", description = "Check an export: manifest signatures, the chain, every object's SHA-256, "
-        + "and with --against-database each exported day recomputed from the tables. "
+@Command(name = "verify", description = "Check an export: every version of every object under the prefix (a "
+        + "delete marker is tampering), the chain's links and their signatures, every object's SHA-256, the Athena "
+        + "index, and with --against-database each exported day recomputed from the tables. "
         + "Exit 0 intact, 1 tampered, 2 could not check.")
 final class VerifyCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -50,6 +52,11 @@ final class VerifyCommand implements Callable<Integer> {
         @Option(names = "--kms-key-id", description = "the signing key in KMS (kms:GetPublicKey)")
         String kmsKeyId;
     }
+
+    @Option(names = "--expected-head", paramLabel = "N", description = "the chain's last place the export published "
+            + "(the ExportChainHead metric, or the log line \"export chain head: sequence N\"): a chain that ends "
+            + "before it was cut short")
+    Long expectedHead;
 
     @Option(names = "--against-database", description = "also recompute each exported day from the database "
             + "(DB_CONNECTION_STRING and the functions' other database variables; a read-only role suffices)")
@@ -82,7 +89,8 @@ final class VerifyCommand implements Callable<Integer> {
                 database = Optional.of(dependencies.dataSource());
             }
             Verifier.Result result = new Verifier(s3, bucket, new ExportLayout(prefix), publicKey,
-                    database.map(d -> d)).verify(new Verifier.Progress() {
+                    database.map(d -> d), expectedHead == null ? OptionalLong.empty()
+                    : OptionalLong.of(expectedHead)).verify(new Verifier.Progress() {
                         @Override
                         public void step(String stage, int done, int total) {
                             if (showProgress) {
@@ -103,10 +111,10 @@ final class VerifyCommand implements Callable<Integer> {
                 err.println();
             }
             out.println("verify: " + result.verdict().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
-                    + ": " + result.manifests() + " manifest(s), " + result.objects() + " object(s)"
+                    + ": " + result.manifests() + " link(s), " + result.objects() + " object(s)"
                     + (againstDatabase ? ", " + result.daysAgainstDatabase() + " table-day(s) against the database"
                     : "") + "; " + result.tampered() + " tampered, " + result.rowsAdded() + " row(s) added since "
-                    + "export" + (result.couldNotCheck() == null ? "" : "; could not check: " + result.couldNotCheck()));
+                    + "export, " + result.notes() + " note(s)" + (result.couldNotCheck() == null ? "" : "; could not check: " + result.couldNotCheck()));
             return result.verdict().exitCode();
         } finally {
             if (dependencies != null) {

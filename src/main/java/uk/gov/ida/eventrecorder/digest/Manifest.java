@@ -10,12 +10,15 @@ import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
- * What one export of one table's day wrote, signed and chained (docs/export-and-verification.md). Its bytes, as
- * stored, are what the next manifest's {@code previous.sha256} and the signature cover; they are never re-encoded.
+ * What one export of one table's day (or run of days without rows) wrote, signed and chained (the auditor's guide,
+ * "The manifest"). Its bytes, as built, are what its link's signature and the next manifest's {@code previous.sha256}
+ * cover; they are never re-encoded.
  *
  * @param sequence       its place in the one chain of every manifest, from 1, without gaps
  * @param table          {@code schema.table}
- * @param date           the UTC day, {@code YYYY-MM-DD}
+ * @param date           the UTC day, as {@link java.time.LocalDate#toString()} writes it ({@code -0043-03-15} too)
+ * @param through        the last day it covers: {@code date} itself, or a later day when every day from {@code date}
+ *                       to it has no row (one manifest for the run of empty days, not one a day)
  * @param part           0 for the day's export, n for its n-th addendum (rows that arrived after part 0)
  * @param snapshot       PostgreSQL's snapshot the rows were read in ({@code pg_current_snapshot()})
  * @param rows           rows in this part
@@ -23,16 +26,18 @@ import java.util.List;
  * @param lastTimeStamp  the latest
  * @param rowsSha256     {@link RowDigest} of this part's rows
  * @param keyColumns     the columns rows are ordered and identified by
- * @param previous       the manifest before this one in the chain; null only for sequence 1
+ * @param previous       the manifest before this one in the chain (its key and the SHA-256 of its bytes, which its
+ *                       link holds); null only for sequence 1
  */
-@JsonPropertyOrder({"format", "sequence", "table", "date", "part", "exportedAt", "snapshot", "rows", "firstTimeStamp",
+@JsonPropertyOrder({"format", "sequence", "table", "date", "through", "part", "exportedAt", "snapshot", "rows", "firstTimeStamp",
         "lastTimeStamp", "rowsSha256", "columns", "keyColumns", "objects", "previous", "signingKey"})
 @JsonInclude(JsonInclude.Include.ALWAYS)
-public record Manifest(String format, long sequence, String table, String date, int part, String exportedAt,
+public record Manifest(String format, long sequence, String table, String date, String through,
+                       int part, String exportedAt,
                        String snapshot, long rows, String firstTimeStamp, String lastTimeStamp, String rowsSha256,
                        List<Column> columns, List<String> keyColumns, List<StoredObject> objects, Link previous,
                        String signingKey) {
-    public static final String FORMAT = "event-recorder-export/1";
+    public static final String FORMAT = "event-recorder-export/2";
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -47,9 +52,36 @@ public record Manifest(String format, long sequence, String table, String date, 
     public record Link(String key, String sha256) {
     }
 
+    public java.time.LocalDate day() {
+        return java.time.LocalDate.parse(date);
+    }
+
+    public java.time.LocalDate throughDay() {
+        return java.time.LocalDate.parse(through);
+    }
+
+    /** The same manifest at its place in the chain. */
+    public Manifest placed(long place, Link before, String keyId) {
+        return new Manifest(format, place, table, date, through, part, exportedAt, snapshot, rows, firstTimeStamp,
+                lastTimeStamp, rowsSha256, columns, keyColumns, objects, before, keyId);
+    }
+
     public byte[] toBytes() {
+        return jsonLine(this);
+    }
+
+    /** Reads a stored manifest; a manifest that does not parse is named by the caller, as tampered. */
+    public static Manifest parse(byte[] bytes) throws IOException {
+        return parse(bytes, Manifest.class, "manifest");
+    }
+
+    /**
+     * The export's JSON objects (manifests, links): compact, fields in their declared order, one newline after. These
+     * bytes are what is hashed and signed; they are never re-encoded.
+     */
+    static byte[] jsonLine(Object value) {
         try {
-            byte[] json = JSON.writeValueAsBytes(this);
+            byte[] json = JSON.writeValueAsBytes(value);
             byte[] withNewline = java.util.Arrays.copyOf(json, json.length + 1);
             withNewline[json.length] = '\n';
             return withNewline;
@@ -58,12 +90,13 @@ public record Manifest(String format, long sequence, String table, String date, 
         }
     }
 
-    /** Reads a stored manifest; a manifest that does not parse is named by the caller, as tampered. */
-    public static Manifest parse(byte[] bytes) throws IOException {
-        Manifest manifest = JSON.readValue(bytes, Manifest.class);
-        if (!FORMAT.equals(manifest.format())) {
-            throw new IOException("not an " + FORMAT + " manifest (format " + manifest.format() + ")");
+    /** Reads one of the export's JSON objects, refusing any other format than this one's. */
+    static <T> T parse(byte[] bytes, Class<T> type, String what) throws IOException {
+        T value = JSON.readValue(bytes, type);
+        String format = value instanceof Manifest m ? m.format() : ((ChainLink) value).format();
+        if (!FORMAT.equals(format)) {
+            throw new IOException("not an " + FORMAT + " " + what + " (format " + format + ")");
         }
-        return manifest;
+        return value;
     }
 }

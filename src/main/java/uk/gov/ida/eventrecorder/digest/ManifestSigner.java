@@ -11,10 +11,22 @@ import java.util.Base64;
 public final class ManifestSigner {
     private final KmsClient kms;
     private final String keyId;
+    private java.security.PublicKey publicKey;
 
     public ManifestSigner(KmsClient kms, String keyId) {
         this.kms = kms;
         this.keyId = keyId;
+    }
+
+    /**
+     * The key's public half, asked of KMS once ({@code kms:GetPublicKey}): a run checks with it that the chain it
+     * appends to holds nothing but what the export signed.
+     */
+    public synchronized java.security.PublicKey publicKey() {
+        if (publicKey == null) {
+            publicKey = PublicKeys.fromKms(kms, keyId);
+        }
+        return publicKey;
     }
 
     public String keyId() {

@@ -14,6 +14,8 @@ public final class ExportReport {
     private boolean complete = true;
     private String stoppedBefore;
     private final List<String> warnings = new ArrayList<>();
+    private long chainHead;
+    private boolean alarmed;
 
     void exported(boolean addendum, long rows, long bytes) {
         if (addendum) {
@@ -28,6 +30,28 @@ public final class ExportReport {
     void stoppedBefore(String what) {
         complete = false;
         stoppedBefore = what;
+    }
+
+    /** The chain holds what the export did not sign: the run wrote nothing, and says so where it is alarmed on. */
+    void alarm(String why) {
+        alarmed = true;
+        complete = false;
+        stoppedBefore = "the chain's check";
+        warnings.add(why);
+    }
+
+    void chainHead(long sequence) {
+        chainHead = sequence;
+    }
+
+    /** True when the run found in the chain what the export did not sign, and stopped without writing after it. */
+    public boolean alarmed() {
+        return alarmed;
+    }
+
+    /** The chain's last place as this run left it (0 when it is empty or was not read). */
+    public long chainHead() {
+        return chainHead;
     }
 
     void warn(String warning) {
@@ -59,7 +83,10 @@ public final class ExportReport {
         return stoppedBefore;
     }
 
-    /** Days that hold fewer rows than were exported: only {@code verify --against-database} can say which. */
+    /**
+     * Days that hold fewer rows than were exported (only {@code verify --against-database} can say which), rows
+     * dated -infinity or infinity, and a chain that holds what the export did not sign.
+     */
     public List<String> warnings() {
         return List.copyOf(warnings);
     }
@@ -71,6 +98,8 @@ public final class ExportReport {
         map.put("addenda", addenda);
         map.put("rows", rows);
         map.put("bytes", bytes);
+        map.put("chainHead", chainHead);
+        map.put("alarmed", alarmed);
         if (stoppedBefore != null) {
             map.put("stoppedBefore", stoppedBefore);
         }

@@ -1,5 +1,6 @@
 package uk.gov.ida.eventrecorder.export;
 
+import java.time.LocalDate;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -33,6 +34,15 @@ public record ExportedTable(String name, String parentJoin, String dayColumn, Li
                     "JOIN idp_data.idp_fraud_events p ON p.id = t.idp_fraud_events_id", "p.time_stamp",
                     List.of("idp_fraud_events_id", "contraindicator_code"), List.of("contraindicator_code")));
 
+    /**
+     * The last day the export writes. Parquet's timestamp (microseconds since 1970 in 64 bits) ends on 294247-01-10,
+     * three decades before PostgreSQL's (294276 AD, counted from 2000): a row dated later has no Parquet form, and
+     * is counted with the infinite ones ({@link #nonFiniteCountQuery}) rather than stall every run.
+     */
+    public static final LocalDate LAST_DAY = LocalDate.parse("+294247-01-09");
+    /** The day after it, as PostgreSQL reads a timestamp (ISO's {@code +} it does not). */
+    private static final String AFTER_LAST_DAY = "294247-01-10";
+
     public static ExportedTable named(String name) {
         return ALL.stream().filter(t -> t.name().equals(name) || t.shortName().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("not an exported table: " + name + " (one of "
@@ -55,9 +65,23 @@ public record ExportedTable(String name, String parentJoin, String dayColumn, Li
                 + " WHERE " + dayColumn + " >= ? AND " + dayColumn + " < ? GROUP BY 1";
     }
 
-    /** The first day that has a row. */
+    /**
+     * The first day that has a row the export writes: rows that older versions stored as -infinity, and rows after
+     * {@link #LAST_DAY}, are in no day. Bounds rather than {@code isfinite()}, so that an index on the day column
+     * (and partition pruning) still serves it.
+     */
     public String firstDayQuery() {
-        return "SELECT min(" + dayColumn + ")::date FROM " + name + " t " + parentJoin;
+        return "SELECT min(" + dayColumn + ")::date FROM " + name + " t " + parentJoin + " WHERE " + dayColumn
+                + " > '-infinity' AND " + dayColumn + " < '" + AFTER_LAST_DAY + "'";
+    }
+
+    /**
+     * Rows dated -infinity or infinity (which older versions stored), or after {@link #LAST_DAY}: no day the export
+     * writes holds them; the export counts them, doctor names them.
+     */
+    public String nonFiniteCountQuery() {
+        return "SELECT count(*) FROM " + name + " t " + parentJoin + " WHERE " + dayColumn + " = '-infinity' OR "
+                + dayColumn + " >= '" + AFTER_LAST_DAY + "'";
     }
 
     /** The same rows as {@link #rowsQuery} without the day column: what the benchmark's ceiling copies. */

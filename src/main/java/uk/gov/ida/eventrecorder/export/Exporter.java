@@ -33,7 +33,8 @@ import java.util.function.LongSupplier;
  * addendum for each recent exported day that has gained rows since. All of it reads one snapshot, in one read-only
  * {@code REPEATABLE READ} transaction, which takes no lock beyond {@code ACCESS SHARE}: recording goes on meanwhile.
  * A day is the unit of work: a run out of time stops between days (or gives up the day it is in, publishing none of
- * it), and the next run starts where it stopped, because the manifests say what is done.
+ * it), and the next run starts where it stopped, because the chain says what is done. Runs may overlap: the chain
+ * gives each place to one of them ({@link ManifestChain}), and each run's objects carry its own mark.
  */
 public final class Exporter {
     private static final Logger LOG = LoggerFactory.getLogger(Exporter.class);
@@ -73,8 +74,17 @@ public final class Exporter {
     /** @param remainingMillis the invocation's time left ({@code Long.MAX_VALUE}: no limit) */
     public ExportReport run(Instant now, LongSupplier remainingMillis) throws SQLException, IOException {
         ExportReport report = new ExportReport();
-        ManifestChain chain = ManifestChain.load(s3, settings.bucket(), settings.layout(), signer);
-        LocalDate settledThrough = LocalDate.ofInstant(now.minus(settings.settle()), ZoneOffset.UTC).minusDays(1);
+        ManifestChain chain;
+        try {
+            chain = ManifestChain.load(s3, settings.bucket(), settings.layout(), signer);
+        } catch (ManifestChain.Alarm e) {
+            LOG.error("export stopped before writing anything: {}", e.getMessage());
+            report.alarm(e.getMessage());
+            return report;
+        }
+        String runId = ExportLayout.runId(Instant.now());
+        LocalDate settled = LocalDate.ofInstant(now.minus(settings.settle()), ZoneOffset.UTC).minusDays(1);
+        LocalDate settledThrough = settled.isAfter(ExportedTable.LAST_DAY) ? ExportedTable.LAST_DAY : settled;
         try (Connection c = database.getConnection()) {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -93,25 +103,53 @@ public final class Exporter {
             }
             try {
                 for (ExportedTable table : settings.tables()) {
-                    exportTable(c, chain, table, settledThrough, snapshot, now, remainingMillis, report);
+                    Run run = new Run(c, chain, runId, snapshot, now, remainingMillis, report);
+                    exportTable(run, table, settledThrough);
                 }
             } catch (OutOfTime e) {
                 LOG.warn("export stopped for want of time before {}: the next run goes on from there",
                         report.stoppedBefore());
+            } catch (ManifestChain.Alarm e) {
+                LOG.error("export stopped: {}", e.getMessage());
+                report.alarm(e.getMessage());
+            } catch (ManifestChain.Contention e) {
+                LOG.warn("export stopped: {}", e.getMessage());
+                report.stoppedBefore(e.getMessage());
             } finally {
                 c.rollback();
             }
         }
+        report.chainHead(chain.headSequence());
         return report;
     }
 
-    private void exportTable(Connection c, ManifestChain chain, ExportedTable table, LocalDate settledThrough,
-                             String snapshot, Instant now, LongSupplier remaining, ExportReport report)
+    /** What every part of one run shares: its transaction, chain, mark on its objects, snapshot and time. */
+    private record Run(Connection c, ManifestChain chain, String runId, String snapshot, Instant now,
+                       LongSupplier remaining, ExportReport report) {
+    }
+
+    private void exportTable(Run run, ExportedTable table, LocalDate settledThrough)
             throws SQLException, IOException {
+        Connection c = run.c();
+        long nonFinite = nonFiniteRows(c, table);
+        if (nonFinite > 0) {
+            // Older versions stored these; no day holds them, so no export carries them: said, never stalled on.
+            String warning = table.name() + ": " + nonFinite + " row(s) dated -infinity, infinity or after "
+                    + ExportedTable.LAST_DAY + " are in no day the export writes, and not exported (doctor names the "
+                    + "table)";
+            LOG.warn(warning);
+            run.report().warn(warning);
+        }
+        LocalDate lateFrom = settledThrough.minusDays(settings.lateDays() - 1L);
         TreeMap<LocalDate, List<ExportLayout.ManifestKey>> exported = new TreeMap<>();
-        for (ExportLayout.ManifestKey m : chain.manifests()) {
+        for (ExportLayout.ManifestKey m : run.chain().manifests()) {
             if (m.table().equals(table.shortName())) {
                 exported.computeIfAbsent(m.date(), d -> new ArrayList<>()).add(m);
+                // A run of days without rows is each of those days' part 0, where late rows may yet arrive.
+                for (LocalDate d = later(m.date().plusDays(1), lateFrom); !d.isAfter(m.through())
+                        && !d.isAfter(settledThrough); d = d.plusDays(1)) {
+                    exported.computeIfAbsent(d, x -> new ArrayList<>()).add(m);
+                }
             }
         }
         LocalDate first = firstDay(c, table);
@@ -124,18 +162,55 @@ public final class Exporter {
         if (settings.startDate().isPresent() && settings.startDate().get().isAfter(first)) {
             first = settings.startDate().get();
         }
-        exportNewDays(c, chain, table, exported, first, settledThrough, snapshot, now, remaining, report);
-        exportLateRows(c, chain, table, exported, settledThrough, snapshot, now, remaining, report);
+        exportNewDays(run, table, first, settledThrough);
+        exportLateRows(c, run.chain(), table, exported, settledThrough, run.snapshot(), run.now(), run.remaining(),
+                run.report(), run);
     }
 
-    /** Every settled day from {@code first} that the chain does not hold yet. */
-    private void exportNewDays(Connection c, ManifestChain chain, ExportedTable table,
-                               TreeMap<LocalDate, List<ExportLayout.ManifestKey>> exported, LocalDate first,
-                               LocalDate settledThrough, String snapshot, Instant now, LongSupplier remaining,
-                               ExportReport report) throws SQLException, IOException {
-        for (LocalDate day = first; !day.isAfter(settledThrough); day = day.plusDays(1)) {
-            if (!exported.containsKey(day)) {
-                exportDay(c, chain, table, day, 0, List.of(), snapshot, now, remaining, report);
+    private static LocalDate later(LocalDate a, LocalDate b) {
+        return a.isAfter(b) ? a : b;
+    }
+
+    /**
+     * Every settled day from {@code first} that the chain does not cover yet: a day with rows is a part of its own;
+     * a run of days without rows is one manifest over them all. Which days have rows is one query per gap.
+     */
+    private void exportNewDays(Run run, ExportedTable table, LocalDate first, LocalDate settledThrough)
+            throws SQLException, IOException {
+        List<ExportLayout.ManifestKey> parts0 = run.chain().manifests().stream()
+                .filter(m -> m.table().equals(table.shortName()) && m.part() == 0)
+                .sorted(java.util.Comparator.comparing(ExportLayout.ManifestKey::date)).toList();
+        LocalDate from = first;
+        for (ExportLayout.ManifestKey covered : parts0) {
+            if (covered.date().isAfter(from)) {
+                exportGap(run, table, from, min(covered.date().minusDays(1), settledThrough));
+            }
+            from = later(from, covered.through().plusDays(1));
+        }
+        exportGap(run, table, from, settledThrough);
+    }
+
+    private static LocalDate min(LocalDate a, LocalDate b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    private void exportGap(Run run, ExportedTable table, LocalDate from, LocalDate through)
+            throws SQLException, IOException {
+        if (from.isAfter(through)) {
+            return;
+        }
+        java.util.TreeSet<LocalDate> withRows = new java.util.TreeSet<>(
+                dayCounts(run.c(), table, from, through.plusDays(1)).keySet());
+        LocalDate day = from;
+        while (!day.isAfter(through)) {
+            LocalDate next = withRows.ceiling(day);
+            if (next != null && next.equals(day)) {
+                exportDay(run, table, day, day, 0, List.of());
+                day = day.plusDays(1);
+            } else {
+                LocalDate end = next == null || next.isAfter(through) ? through : next.minusDays(1);
+                exportDay(run, table, day, end, 0, List.of());
+                day = end.plusDays(1);
             }
         }
     }
@@ -144,7 +219,7 @@ public final class Exporter {
     private void exportLateRows(Connection c, ManifestChain chain, ExportedTable table,
                                 TreeMap<LocalDate, List<ExportLayout.ManifestKey>> exported,
                                 LocalDate settledThrough, String snapshot, Instant now, LongSupplier remaining,
-                                ExportReport report) throws SQLException, IOException {
+                                ExportReport report, Run run) throws SQLException, IOException {
         LocalDate lateFrom = settledThrough.minusDays(settings.lateDays() - 1L);
         List<LocalDate> recheck = new ArrayList<>(exported.subMap(lateFrom, true, settledThrough, true).keySet());
         if (recheck.isEmpty()) {
@@ -156,7 +231,7 @@ public final class Exporter {
             long exportedRows = parts.stream().mapToLong(Manifest::rows).sum();
             long rowsNow = counts.getOrDefault(day, 0L);
             if (rowsNow > exportedRows) {
-                exportDay(c, chain, table, day, parts.size(), parts, snapshot, now, remaining, report);
+                exportDay(run, table, day, day, parts.size(), parts);
             } else if (rowsNow < exportedRows) {
                 String warning = table.name() + " " + day + ": " + rowsNow + " row(s) now, " + exportedRows
                         + " exported: rows were deleted since (run verify --against-database)";
@@ -166,10 +241,17 @@ public final class Exporter {
         }
     }
 
-    private void exportDay(Connection c, ManifestChain chain, ExportedTable table, LocalDate day, int part,
-                           List<Manifest> earlier, String snapshot, Instant now, LongSupplier remaining,
-                           ExportReport report) throws SQLException, IOException {
-        String what = table.name() + " " + day + (part == 0 ? "" : " addendum " + part);
+    /** One part: a day's rows (or a run of days without any, {@code day} to {@code through}), signed and chained. */
+    private void exportDay(Run run, ExportedTable table, LocalDate day, LocalDate through, int part,
+                           List<Manifest> earlier) throws SQLException, IOException {
+        Connection c = run.c();
+        LongSupplier remaining = run.remaining();
+        ExportReport report = run.report();
+        String what = table.name() + " " + day + (through.equals(day) ? "" : " to " + through)
+                + (part == 0 ? "" : " addendum " + part);
+        if (run.chain().covers(table.shortName(), day, through, part)) {
+            return; // another run, racing this one, has exported it meanwhile
+        }
         long left = remaining.getAsLong();
         if (left < DAY_MARGIN.toMillis()) {
             report.stoppedBefore(what);
@@ -177,9 +259,9 @@ public final class Exporter {
         }
         // A read never waits past the invocation's time (the command line has none: then the long bound).
         c.setNetworkTimeout(Runnable::run, (int) Math.min(LONG_READ.toMillis(), left));
-        try (TableRows rows = new TableRows(c, table, day);
+        try (TableRows rows = new TableRows(c, table, day, through);
              PartWriter writer = new PartWriter(s3, settings.bucket(), settings.layout(), table, day, part,
-                     settings.csv(), rows.columns())) {
+                     settings.csv(), run.runId(), rows.columns())) {
             if (part == 0) {
                 RowDigest digest = writer.digest();
                 try (PrefetchedRows ahead = new PrefetchedRows(rows, digest::add)) {
@@ -209,14 +291,18 @@ public final class Exporter {
                 }
             }
             PartWriter.Written written = writer.finish();
-            Manifest manifest = chain.append(new Manifest(Manifest.FORMAT, 0, table.name(), day.toString(), part,
-                    now.toString(), snapshot, written.rows(), written.firstTimeStamp(), written.lastTimeStamp(),
-                    written.rowsSha256(), rows.columns().described(), table.keyColumns(), written.objects(), null,
-                    null));
+            Optional<Manifest> manifest = run.chain().append(new Manifest(Manifest.FORMAT, 0, table.name(),
+                    day.toString(), through.toString(), part, run.now().toString(), run.snapshot(), written.rows(),
+                    written.firstTimeStamp(), written.lastTimeStamp(), written.rowsSha256(),
+                    rows.columns().described(), table.keyColumns(), written.objects(), null, null));
             long bytes = written.objects().stream().mapToLong(Manifest.StoredObject::size).sum();
+            if (manifest.isEmpty()) {
+                LOG.info("{} was exported meanwhile by another run: this run's objects of it are left unlisted", what);
+                return;
+            }
             report.exported(part > 0, written.rows(), bytes);
             LOG.info("exported {}: {} row(s), {} byte(s), manifest {}", what, written.rows(), bytes,
-                    manifest.sequence());
+                    manifest.get().sequence());
         }
     }
 
@@ -228,6 +314,13 @@ public final class Exporter {
         }
     }
 
+    private static long nonFiniteRows(Connection c, ExportedTable table) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(table.nonFiniteCountQuery())) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     private static LocalDate firstDay(Connection c, ExportedTable table) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(table.firstDayQuery())) {
             rs.next();
@@ -235,7 +328,8 @@ public final class Exporter {
         }
     }
 
-    private static Map<LocalDate, Long> dayCounts(Connection c, ExportedTable table, LocalDate from, LocalDate to)
+    /** Rows per UTC day over [from, to), in one query (days without rows are absent). */
+    public static Map<LocalDate, Long> dayCounts(Connection c, ExportedTable table, LocalDate from, LocalDate to)
             throws SQLException {
         Map<LocalDate, Long> counts = new HashMap<>();
         try (PreparedStatement s = c.prepareStatement(table.dayCountsQuery())) {

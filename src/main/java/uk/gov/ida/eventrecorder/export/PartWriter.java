@@ -29,6 +29,7 @@ final class PartWriter implements AutoCloseable {
     private final LocalDate day;
     private final int part;
     private final boolean csv;
+    private final String runId;
     private final TableColumns columns;
     private final RowDigest digest;
     private S3Upload parquetUpload;
@@ -40,7 +41,7 @@ final class PartWriter implements AutoCloseable {
     private long last = Long.MIN_VALUE;
 
     PartWriter(S3Client s3, String bucket, ExportLayout layout, ExportedTable table, LocalDate day, int part,
-               boolean csv, TableColumns columns) {
+               boolean csv, String runId, TableColumns columns) {
         this.s3 = s3;
         this.bucket = bucket;
         this.layout = layout;
@@ -48,6 +49,7 @@ final class PartWriter implements AutoCloseable {
         this.day = day;
         this.part = part;
         this.csv = csv;
+        this.runId = runId;
         this.columns = columns;
         this.digest = new RowDigest(columns.types());
     }
@@ -65,11 +67,11 @@ final class PartWriter implements AutoCloseable {
     /** A row already added to {@link #digest()}, in order. */
     void writeDigested(Object[] row, long dayMicros) throws IOException {
         if (parquet == null) {
-            parquetUpload = new S3Upload(s3, bucket, layout.parquetKey(table.shortName(), day, part),
+            parquetUpload = new S3Upload(s3, bucket, layout.parquetKey(table.shortName(), day, part, runId),
                     "application/vnd.apache.parquet");
             parquet = new ParquetRows(columns, parquetUpload);
             if (csv) {
-                csvUpload = new S3Upload(s3, bucket, layout.csvKey(table.shortName(), day, part), "application/gzip");
+                csvUpload = new S3Upload(s3, bucket, layout.csvKey(table.shortName(), day, part, runId), "application/gzip");
                 csvRows = new CsvRows(columns, csvUpload);
             }
         }

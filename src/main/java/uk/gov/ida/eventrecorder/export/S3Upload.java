@@ -1,17 +1,13 @@
 package uk.gov.ida.eventrecorder.export;
 
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 import uk.gov.ida.eventrecorder.OutsideCall;
 import uk.gov.ida.eventrecorder.digest.Manifest;
 import uk.gov.ida.eventrecorder.wiring.AwsClients;
 import uk.gov.ida.eventrecorder.digest.RowDigest;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -125,53 +121,28 @@ final class S3Upload extends OutputStream {
     }
 
     /**
-     * Publishes the object. If the key is taken already (a run stopped after writing it and before its manifest),
-     * the object there is adopted when it holds these very bytes, and refused otherwise.
+     * Publishes the object, only if its key is new ({@code If-None-Match: *}). Its key is this run's own, so nothing
+     * is there: a refusal is another writer's, and fails the part rather than adopt an object the run did not write.
      */
     Manifest.StoredObject complete(String format) {
         String sha = HexFormat.of().formatHex(sha256.digest());
-        try {
-            if (uploadId == null) {
-                s3.putObject(r -> r.bucket(bucket).key(key).contentType(contentType).ifNoneMatch("*")
-                        .overrideConfiguration(OutsideCall.within(AwsClients.LARGE_OBJECT_CALL_TIMEOUT)),
-                        RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled)));
-            } else {
-                if (filled > 0) {
-                    uploadPart();
-                }
-                awaitPart();
-                uploader.shutdown();
-                s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId).ifNoneMatch("*")
-                        .multipartUpload(m -> m.parts(parts))
-                        .overrideConfiguration(OutsideCall.within(AwsClients.LARGE_OBJECT_CALL_TIMEOUT)));
-                uploadId = null;
+        if (uploadId == null) {
+            s3.putObject(r -> r.bucket(bucket).key(key).contentType(contentType).ifNoneMatch("*")
+                    .overrideConfiguration(OutsideCall.within(AwsClients.LARGE_OBJECT_CALL_TIMEOUT)),
+                    RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled)));
+        } else {
+            if (filled > 0) {
+                uploadPart();
             }
-        } catch (S3Exception e) {
-            if (e.statusCode() != 412) {
-                throw e;
-            }
-            abort();
-            if (!sha.equals(existingSha256())) {
-                throw new IllegalStateException(key + " exists already with other content: an earlier run wrote it "
-                        + "and stopped before its manifest, from rows that have changed since (docs/export-and-"
-                        + "verification.md, \"What is exported, and when\": never overwritten)", null);
-            }
+            awaitPart();
+            uploader.shutdown();
+            s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId).ifNoneMatch("*")
+                    .multipartUpload(m -> m.parts(parts))
+                    .overrideConfiguration(OutsideCall.within(AwsClients.LARGE_OBJECT_CALL_TIMEOUT)));
+            uploadId = null;
         }
         buffer = null;
         return new Manifest.StoredObject(key, format, size, sha);
-    }
-
-    private String existingSha256() {
-        MessageDigest existing = RowDigest.sha256();
-        try (InputStream in = s3.getObject(r -> r.bucket(bucket).key(key), ResponseTransformer.toInputStream())) {
-            byte[] chunk = new byte[64 * 1024];
-            for (int n; (n = in.read(chunk)) > 0; ) {
-                existing.update(chunk, 0, n);
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return HexFormat.of().formatHex(existing.digest());
     }
 
     /** Gives up the object: a multipart upload begun is aborted, so no part is kept (or billed). */

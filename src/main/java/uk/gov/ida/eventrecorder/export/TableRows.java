@@ -26,6 +26,12 @@ public final class TableRows implements AutoCloseable {
     private long dayMicros;
 
     public TableRows(Connection connection, ExportedTable table, LocalDate day) throws SQLException {
+        this(connection, table, day, day);
+    }
+
+    /** The rows of the days {@code day} to {@code through}, both included. */
+    public TableRows(Connection connection, ExportedTable table, LocalDate day, LocalDate through)
+            throws SQLException {
         if (connection.getAutoCommit()) {
             throw new IllegalStateException("a cursor needs a transaction: autocommit must be off");
         }
@@ -35,7 +41,7 @@ public final class TableRows implements AutoCloseable {
         // eight bytes, not text the driver parses (a seventh of the export's time when they were text).
         statement.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(-1);
         statement.setObject(1, day.atStartOfDay());
-        statement.setObject(2, day.plusDays(1).atStartOfDay());
+        statement.setObject(2, through.plusDays(1).atStartOfDay());
         this.rows = statement.executeQuery();
         this.columns = TableColumns.of(table, rows.getMetaData());
         this.types = columns.types();

@@ -65,7 +65,7 @@ public final class ExportHandler implements RequestHandler<Map<String, Object>, 
              Deadline.Scope within = Invocation.deadline(context).enter()) {
             ExportReport report = dependencies.exporter().run(clock.instant(), context::getRemainingTimeInMillis);
             metrics.export(report.daysExported(), report.addenda(), report.rows(), report.complete(),
-                    report.warnings().size());
+                    report.warnings().size(), report.chainHead());
             LOG.info("export run: {} day(s), {} addend(a), {} row(s){}", report.daysExported(), report.addenda(),
                     report.rows(), report.complete() ? "" : "; out of time before " + report.stoppedBefore());
             return report.asMap();

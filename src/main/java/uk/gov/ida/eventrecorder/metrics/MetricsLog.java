@@ -153,22 +153,25 @@ public final class MetricsLog {
 
     /**
      * One export run: days and addenda written, rows, and {@code ExportIncomplete} (1 when the run ran out of time,
-     * which the template alarms on when it repeats) and {@code ExportWarnings} (days now holding fewer rows than
-     * were exported).
+     * which the template alarms on when it repeats), {@code ExportWarnings} (days now holding fewer rows than were
+     * exported, rows in no day, a chain holding what the export did not sign) and {@code ExportChainHead} (the
+     * chain's last place: kept outside the bucket, so that an auditor can tell a chain cut short, {@code verify
+     * --expected-head}).
      */
-    public void export(int days, int addenda, long rows, boolean complete, int warnings) {
-        out().println(exportLine(System.currentTimeMillis(), days, addenda, rows, complete, warnings));
+    public void export(int days, int addenda, long rows, boolean complete, int warnings, long chainHead) {
+        out().println(exportLine(System.currentTimeMillis(), days, addenda, rows, complete, warnings, chainHead));
     }
 
-    String exportLine(long timestamp, int days, int addenda, long rows, boolean complete, int warnings) {
+    String exportLine(long timestamp, int days, int addenda, long rows, boolean complete, int warnings,
+                      long chainHead) {
         return "{" + levelField + "\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
                 + escape(namespace) + "\",\"Dimensions\":[[\"Function\"]],\"Metrics\":["
                 + "{\"Name\":\"DaysExported\",\"Unit\":\"Count\"},{\"Name\":\"AddendaExported\",\"Unit\":\"Count\"},"
                 + "{\"Name\":\"RowsExported\",\"Unit\":\"Count\"},{\"Name\":\"ExportIncomplete\",\"Unit\":\"Count\"},"
-                + "{\"Name\":\"ExportWarnings\",\"Unit\":\"Count\"}]}]},"
+                + "{\"Name\":\"ExportWarnings\",\"Unit\":\"Count\"},{\"Name\":\"ExportChainHead\",\"Unit\":\"None\"}]}]},"
                 + "\"Function\":\"" + escape(function) + "\",\"DaysExported\":" + days + ",\"AddendaExported\":" + addenda
                 + ",\"RowsExported\":" + rows + ",\"ExportIncomplete\":" + (complete ? 0 : 1)
-                + ",\"ExportWarnings\":" + warnings + "}";
+                + ",\"ExportWarnings\":" + warnings + ",\"ExportChainHead\":" + chainHead + "}";
     }
 
     String partitionsLine(long timestamp, int created, long rowsInDefault) {

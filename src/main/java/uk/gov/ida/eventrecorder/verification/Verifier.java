@@ -4,15 +4,19 @@ import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.DeleteMarkerEntry;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
+import software.amazon.awssdk.services.s3.model.ObjectVersion;
 import uk.gov.ida.eventrecorder.digest.ExportLayout;
 import uk.gov.ida.eventrecorder.digest.Manifest;
 import uk.gov.ida.eventrecorder.digest.ManifestChain;
-import uk.gov.ida.eventrecorder.digest.ManifestSignature;
+import uk.gov.ida.eventrecorder.digest.ChainLink;
 import uk.gov.ida.eventrecorder.digest.PublicKeys;
 import uk.gov.ida.eventrecorder.digest.RowDigest;
 import uk.gov.ida.eventrecorder.export.ExportedRows;
 import uk.gov.ida.eventrecorder.export.ExportedTable;
+import uk.gov.ida.eventrecorder.export.Exporter;
 import uk.gov.ida.eventrecorder.export.RowComparison;
 import uk.gov.ida.eventrecorder.export.TableRows;
 
@@ -33,12 +37,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.Set;
 
 /**
- * The auditor's check of an export bucket, after {@code aws cloudtrail validate-logs}: every manifest's signature,
- * the chain's continuity, every object's size and SHA-256, no object that no manifest lists; and, given the database,
- * each exported day recomputed from the live tables. It only reads: the bucket and the tables.
+ * The auditor's check of an export bucket, after {@code aws cloudtrail validate-logs}: every version of every object
+ * under the prefix (a delete marker hides a locked version from a plain listing: it is named), every link in order
+ * (its signature, its manifest's hash, its place, its predecessor), each manifest copy and Athena index against its
+ * link, every object's size and SHA-256, and no object that the chain does not account for (an interrupted run's
+ * data objects are notes); the chain's end against the head the export published, when given; and, given the
+ * database, each exported day recomputed from the live tables. It only reads: the bucket and the tables.
  */
 public final class Verifier {
     /** Rows named per table and day; beyond it a finding says how many more. */
@@ -53,7 +62,7 @@ public final class Verifier {
 
     /** The outcome: the verdict and what was checked. */
     public record Result(Verdict verdict, int manifests, int objects, int daysAgainstDatabase, long tampered,
-                         long rowsAdded, String couldNotCheck) {
+                         long rowsAdded, long notes, String couldNotCheck) {
     }
 
     private static final java.time.Duration LONG_READ = java.time.Duration.ofMinutes(15);
@@ -63,12 +72,21 @@ public final class Verifier {
     private final ExportLayout layout;
     private final PublicKey publicKey;
     private final Optional<DataSource> database;
+    private final OptionalLong expectedHead;
     private final Set<String> badDays = new HashSet<>();
     private long tampered;
     private long added;
+    private long notes;
 
     public Verifier(S3Client s3, String bucket, ExportLayout layout, PublicKey publicKey,
                     Optional<DataSource> database) {
+        this(s3, bucket, layout, publicKey, database, OptionalLong.empty());
+    }
+
+    /** @param expectedHead the chain's last place the export published (ExportChainHead): a chain ending before it is cut */
+    public Verifier(S3Client s3, String bucket, ExportLayout layout, PublicKey publicKey,
+                    Optional<DataSource> database, OptionalLong expectedHead) {
+        this.expectedHead = expectedHead;
         this.s3 = s3;
         this.bucket = bucket;
         this.layout = layout;
@@ -84,6 +102,10 @@ public final class Verifier {
             if (database.isPresent()) {
                 counts[2] = checkDatabase(progress, good);
             }
+        } catch (NothingToVerify e) {
+            progress.finding(new Finding(Finding.Kind.UNCHECKED, e.getMessage()));
+            return new Result(tampered > 0 ? Verdict.TAMPERED : Verdict.COULD_NOT_CHECK, counts[0], counts[1],
+                    counts[2], tampered, added, notes, e.getMessage());
         } catch (S3Exception | SQLException | IOException | UncheckedIOException | IllegalStateException e) {
             String why = e instanceof S3Exception s ? "S3 answered " + s.statusCode() + " "
                     + (s.awsErrorDetails() == null ? "" : s.awsErrorDetails().errorCode())
@@ -91,14 +113,14 @@ public final class Verifier {
                     : e.getClass().getSimpleName() + ": " + e.getMessage();
             progress.finding(new Finding(Finding.Kind.UNCHECKED, why));
             return new Result(tampered > 0 ? Verdict.TAMPERED : Verdict.COULD_NOT_CHECK, counts[0], counts[1],
-                    counts[2], tampered, added, why);
+                    counts[2], tampered, added, notes, why);
         } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
             String why = "S3 or KMS could not be reached (" + e.getClass().getSimpleName() + ")";
             progress.finding(new Finding(Finding.Kind.UNCHECKED, why));
-            return new Result(Verdict.COULD_NOT_CHECK, counts[0], counts[1], counts[2], tampered, added, why);
+            return new Result(Verdict.COULD_NOT_CHECK, counts[0], counts[1], counts[2], tampered, added, notes, why);
         }
         return new Result(tampered > 0 ? Verdict.TAMPERED : Verdict.INTACT, counts[0], counts[1], counts[2],
-                tampered, added, null);
+                tampered, added, notes, null);
     }
 
     private void tampered(Progress progress, String text) {
@@ -106,114 +128,187 @@ public final class Verifier {
         progress.finding(new Finding(Finding.Kind.TAMPERED, text));
     }
 
-    private void checkBucket(Progress progress, List<Manifest> good, int[] counts) throws IOException {
-        Map<Long, ExportLayout.ManifestKey> manifests = new java.util.TreeMap<>();
-        Set<String> signatures = new HashSet<>();
-        Map<String, Long> objects = new LinkedHashMap<>();
-        for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(layout.prefix())).contents()) {
-            Optional<ExportLayout.ManifestKey> manifest = layout.parseManifestKey(o.key());
-            if (manifest.isPresent()) {
-                if (manifests.put(manifest.get().sequence(), manifest.get()) != null) {
-                    tampered(progress, "two manifests claim place " + manifest.get().sequence() + " in the chain");
-                }
-            } else if (o.key().endsWith(".json.sig") && o.key().startsWith(layout.manifestsPrefix())) {
-                signatures.add(o.key());
-            } else {
-                objects.put(o.key(), o.size());
+    /** One stored version of a key: the one the export wrote (the oldest: it writes each key once). */
+    private record Stored(String versionId, long size) {
+    }
+
+    /** Nothing under the prefix to verify: a wrong bucket or prefix, not an intact export. */
+    private static final class NothingToVerify extends RuntimeException {
+        NothingToVerify(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private void checkBucket(Progress progress, List<Manifest> good, int[] counts) {
+        // Every version, not the current objects only: a delete marker hides a locked version from a plain listing,
+        // and Object Lock allows it (DeleteObject without a version id).
+        Map<String, List<ObjectVersion>> versions = new TreeMap<>();
+        Map<String, DeleteMarkerEntry> markers = new TreeMap<>();
+        for (ListObjectVersionsResponse page : s3.listObjectVersionsPaginator(r -> r.bucket(bucket)
+                .prefix(layout.prefix()))) {
+            for (ObjectVersion v : page.versions()) {
+                versions.computeIfAbsent(v.key(), k -> new ArrayList<>()).add(v);
+            }
+            for (DeleteMarkerEntry d : page.deleteMarkers()) {
+                markers.merge(d.key(), d, (a, b) -> a.lastModified().isAfter(b.lastModified()) ? a : b);
             }
         }
-        Set<String> listed = new HashSet<>();
+        markers.forEach((key, marker) -> tampered(progress, key + " is hidden by a delete marker at "
+                + marker.lastModified() + ": whoever could delete in the bucket hid it (its locked version is read "
+                + "here all the same)"));
+        Map<String, Stored> objects = new HashMap<>();
+        TreeMap<Long, String> links = new TreeMap<>();
+        versions.forEach((key, all) -> {
+            // S3 lists a key's versions newest first: the last is the one the export wrote.
+            ObjectVersion oldest = all.get(all.size() - 1);
+            if (all.size() > 1) {
+                tampered(progress, key + " has " + all.size() + " versions: replaced since the export wrote it "
+                        + "(the first is checked)");
+            }
+            objects.put(key, new Stored(oldest.versionId(), oldest.size()));
+            layout.parseLinkKey(key).ifPresent(place -> links.put(place, key));
+        });
+        if (links.isEmpty()) {
+            throw new NothingToVerify("nothing to verify under s3://" + bucket + "/" + layout.prefix()
+                    + ": check --bucket and --prefix");
+        }
+        Set<String> accounted = new HashSet<>();
         long expected = 1;
         Manifest.Link previous = null;
         int done = 0;
-        for (ExportLayout.ManifestKey key : manifests.values()) {
-            progress.step("manifests", done++, manifests.size());
+        for (Map.Entry<Long, String> entry : links.entrySet()) {
+            progress.step("links", done++, links.size());
             counts[0]++;
-            if (key.sequence() != expected) {
-                tampered(progress, "manifest" + (key.sequence() - expected > 1 ? "s " + expected + " to " : " ")
-                        + (key.sequence() - 1) + " missing from the chain (deleted or never written) before "
-                        + key.key());
+            long place = entry.getKey();
+            String linkKey = entry.getValue();
+            accounted.add(linkKey);
+            if (place != expected) {
+                tampered(progress, "link" + (place - expected > 1 ? "s " + expected + " to " : " ") + (place - 1)
+                        + " missing from the chain (deleted, or never written) before " + linkKey);
                 previous = null;
             }
-            expected = key.sequence() + 1;
-            byte[] bytes = s3.getObjectAsBytes(r -> r.bucket(bucket).key(key.key())).asByteArray();
-            String sha = ManifestChain.sha256Hex(bytes);
-            Manifest manifest;
+            expected = place + 1;
+            ChainLink link;
             try {
-                manifest = Manifest.parse(bytes);
+                link = ChainLink.parse(read(linkKey, objects.get(linkKey)));
             } catch (IOException e) {
-                tampered(progress, "manifest " + key.key() + " does not parse as a manifest");
-                previous = new Manifest.Link(key.key(), sha);
+                tampered(progress, "link " + linkKey + " does not parse as an " + Manifest.FORMAT + " link");
+                previous = null;
                 continue;
             }
-            boolean intact = true;
-            if (manifest.sequence() != key.sequence() || !ManifestChain.shortName(manifest.table()).equals(key.table())
-                    || !manifest.date().equals(key.date().toString()) || manifest.part() != key.part()) {
-                tampered(progress, "manifest " + key.key() + " says it is another: place " + manifest.sequence()
-                        + ", " + manifest.table() + " " + manifest.date() + " part " + manifest.part());
+            String fault = link.fault(publicKey, place);
+            if (fault != null) {
+                tampered(progress, "link " + linkKey + " is not the export's: " + fault);
+            }
+            Manifest manifest;
+            try {
+                manifest = Manifest.parse(link.manifestBytes());
+            } catch (IOException | RuntimeException e) {
+                previous = new Manifest.Link(link.manifestKey(), link.manifestSha256());
+                continue;
+            }
+            String manifestKey = layout.manifestKey(place, ManifestChain.shortName(manifest.table()), manifest.day(),
+                    manifest.throughDay(), manifest.part()).key();
+            accounted.add(link.manifestKey());
+            boolean intact = fault == null;
+            if (!manifestKey.equals(link.manifestKey())) {
+                tampered(progress, "link " + linkKey + " names its manifest " + link.manifestKey() + ", not "
+                        + manifestKey);
                 intact = false;
             }
             if (previous != null && !previous.equals(manifest.previous())) {
-                tampered(progress, "manifest " + key.key() + " does not follow " + previous.key()
-                        + ": the manifest before it was replaced");
+                tampered(progress, "link " + linkKey + " does not follow the link before it: that one was replaced");
                 intact = false;
-            } else if (key.sequence() == 1 && manifest.previous() != null) {
-                tampered(progress, "manifest " + key.key() + " is first but names a predecessor");
+            } else if (place == 1 && manifest.previous() != null) {
+                tampered(progress, "link " + linkKey + " is first but names a predecessor");
                 intact = false;
             }
-            intact &= checkSignature(progress, key.key(), sha, signatures);
+            Stored copy = objects.get(link.manifestKey());
+            if (copy == null) {
+                note(progress, "manifest " + link.manifestKey() + " (the copy of link " + linkKey + ") is missing: "
+                        + "left by an interrupted export run, which the next run completes from the link");
+            } else if (!java.util.Arrays.equals(read(link.manifestKey(), copy), link.manifestBytes())) {
+                tampered(progress, "manifest " + link.manifestKey() + " is not the manifest its link " + linkKey
+                        + " signs: altered");
+                intact = false;
+            }
+            List<String> parquet = new ArrayList<>();
             for (Manifest.StoredObject object : manifest.objects()) {
-                listed.add(object.key());
+                accounted.add(object.key());
                 counts[1]++;
-                intact &= checkObject(progress, key.key(), object, objects.get(object.key()));
+                intact &= checkObject(progress, link.manifestKey(), object, objects.get(object.key()));
+                if (object.format().equals("parquet")) {
+                    parquet.add(object.key());
+                }
+            }
+            if (!parquet.isEmpty()) {
+                String indexKey = layout.indexKey(ManifestChain.shortName(manifest.table()), manifest.day(),
+                        manifest.part());
+                accounted.add(indexKey);
+                Stored index = objects.get(indexKey);
+                if (index == null) {
+                    note(progress, "index " + indexKey + " is missing: left by an interrupted export run, which the "
+                            + "next run completes; until then Athena does not read " + link.manifestKey() + "'s rows");
+                } else if (!java.util.Arrays.equals(read(indexKey, index), ManifestChain.index(bucket, parquet))) {
+                    tampered(progress, "index " + indexKey + " is not what " + link.manifestKey() + " lists: Athena "
+                            + "reads other objects than those signed");
+                    intact = false;
+                }
             }
             if (intact) {
                 good.add(manifest);
             } else {
                 badDays.add(manifest.table() + " " + manifest.date());
             }
-            previous = new Manifest.Link(key.key(), sha);
+            previous = new Manifest.Link(link.manifestKey(), link.manifestSha256());
         }
-        progress.step("manifests", done, manifests.size());
+        progress.step("links", done, links.size());
+        long last = links.lastKey();
+        if (expectedHead.isPresent() && expectedHead.getAsLong() > last) {
+            tampered(progress, "the chain ends at " + last + " but the export published " + expectedHead.getAsLong()
+                    + ": links " + (last + 1) + ".." + expectedHead.getAsLong() + " are gone");
+        }
         for (String key : objects.keySet()) {
-            if (!listed.contains(key)) {
-                tampered(progress, "object " + key + " is listed by no manifest (added, or left by an export that "
-                        + "stopped before its manifest); readers of the folder see it");
+            if (accounted.contains(key)) {
+                continue;
+            }
+            if (layout.isDataObject(key)) {
+                note(progress, "object " + key + " is listed by no manifest: left by an interrupted export run; no "
+                        + "table reads it (the Glue tables read the _athena index); nothing to do");
+            } else {
+                tampered(progress, "object " + key + " is not the export's: no link of the chain accounts for it");
             }
         }
     }
 
-    private boolean checkSignature(Progress progress, String manifestKey, String sha, Set<String> signatures)
-            throws IOException {
-        String signatureKey = ExportLayout.signatureKey(manifestKey);
-        if (!signatures.contains(signatureKey)) {
-            tampered(progress, "manifest " + manifestKey + " has no signature (" + signatureKey + " is missing)");
-            return false;
-        }
-        ManifestSignature signature;
-        try {
-            signature = ManifestSignature.parse(s3.getObjectAsBytes(r -> r.bucket(bucket).key(signatureKey))
-                    .asByteArray());
-        } catch (IOException e) {
-            tampered(progress, "signature " + signatureKey + " does not parse");
-            return false;
-        }
-        if (!PublicKeys.verifies(publicKey, signature, manifestKey, sha)) {
-            tampered(progress, "manifest " + manifestKey + " does not match its signature: the manifest was "
-                    + "altered, or signed by another key");
-            return false;
-        }
-        return true;
+    private void note(Progress progress, String text) {
+        notes++;
+        progress.finding(new Finding(Finding.Kind.NOTE, text));
     }
 
-    private boolean checkObject(Progress progress, String manifestKey, Manifest.StoredObject object, Long size) {
-        if (size == null) {
+    private byte[] read(String key, Stored stored) {
+        try {
+            return s3.getObjectAsBytes(r -> version(r.bucket(bucket).key(key), stored)).asByteArray();
+        } catch (NoSuchKeyException e) {
+            return new byte[0];
+        }
+    }
+
+    /** The version read: the export's, also when a delete marker or a later version hides it. */
+    private static GetObjectRequest.Builder version(GetObjectRequest.Builder request, Stored stored) {
+        return stored == null || stored.versionId() == null || stored.versionId().equals("null") ? request
+                : request.versionId(stored.versionId());
+    }
+
+    private boolean checkObject(Progress progress, String manifestKey, Manifest.StoredObject object, Stored stored) {
+        if (stored == null) {
             tampered(progress, "object " + object.key() + " (listed by " + manifestKey + ") is missing: deleted");
             return false;
         }
         MessageDigest sha = RowDigest.sha256();
         long read = 0;
-        try (InputStream in = s3.getObject(r -> r.bucket(bucket).key(object.key()), ResponseTransformer.toInputStream())) {
+        try (InputStream in = s3.getObject(r -> version(r.bucket(bucket).key(object.key()), stored),
+                ResponseTransformer.toInputStream())) {
             byte[] chunk = new byte[256 * 1024];
             for (int n; (n = in.read(chunk)) > 0; ) {
                 sha.update(chunk, 0, n);
@@ -233,13 +328,25 @@ public final class Verifier {
         return true;
     }
 
+    /** One table's day, as the database is checked: the manifests that hold its rows (none: it should have none). */
+    private record TableDay(ExportedTable table, LocalDate date) {
+        @Override
+        public String toString() {
+            return table.name() + " " + date;
+        }
+    }
+
     private int checkDatabase(Progress progress, List<Manifest> manifests) throws SQLException, IOException {
-        Map<String, List<Manifest>> days = new LinkedHashMap<>();
+        Map<TableDay, List<Manifest>> days = new LinkedHashMap<>();
+        List<Manifest> emptyRuns = new ArrayList<>();
         for (Manifest m : manifests) {
             if (badDays.contains(m.table() + " " + m.date())) {
                 continue; // its files are already named as tampered: rows compared with them would say nothing more
             }
-            days.computeIfAbsent(m.table() + " " + m.date(), k -> new ArrayList<>()).add(m);
+            days.computeIfAbsent(new TableDay(ExportedTable.named(m.table()), m.day()), k -> new ArrayList<>()).add(m);
+            if (!m.through().equals(m.date())) {
+                emptyRuns.add(m);
+            }
         }
         int done = 0;
         try (Connection c = database.orElseThrow().getConnection()) {
@@ -249,7 +356,16 @@ public final class Verifier {
             // A day of millions of rows sorts before its first row arrives: longer than the pool's read bound.
             c.setNetworkTimeout(Runnable::run, (int) LONG_READ.toMillis());
             try {
-                for (Map.Entry<String, List<Manifest>> day : days.entrySet()) {
+                // A run of days exported without rows: one query says which of its days have rows now; each such
+                // day is checked as any other (its rows were added since, unless an addendum holds them).
+                for (Manifest run : emptyRuns) {
+                    ExportedTable table = ExportedTable.named(run.table());
+                    for (LocalDate day : Exporter.dayCounts(c, table, run.day().plusDays(1),
+                            run.throughDay().plusDays(1)).keySet()) {
+                        days.computeIfAbsent(new TableDay(table, day), k -> new ArrayList<>());
+                    }
+                }
+                for (Map.Entry<TableDay, List<Manifest>> day : days.entrySet()) {
                     progress.step("days against the database", done++, days.size());
                     checkDay(c, progress, day.getKey(), day.getValue());
                 }
@@ -261,12 +377,13 @@ public final class Verifier {
         return days.size();
     }
 
-    private void checkDay(Connection c, Progress progress, String what, List<Manifest> parts)
+    private void checkDay(Connection c, Progress progress, TableDay tableDay, List<Manifest> parts)
             throws SQLException, IOException {
-        Manifest first = parts.get(0);
-        ExportedTable table = ExportedTable.named(first.table());
-        LocalDate date = LocalDate.parse(first.date());
+        String what = tableDay.toString();
+        ExportedTable table = tableDay.table();
+        LocalDate date = tableDay.date();
         if (parts.size() == 1) {
+            Manifest first = parts.get(0);
             // The usual case, and cheap: one digest over the day's rows, compared with the signed one.
             try (TableRows rows = new TableRows(c, table, date)) {
                 RowDigest digest = new RowDigest(rows.columns().types());

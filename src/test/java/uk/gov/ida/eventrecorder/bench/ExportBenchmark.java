@@ -189,18 +189,21 @@ public final class ExportBenchmark {
 
     /** Every generated event in the export exactly once, as DuckDB reads the file. */
     private static void check(S3Client s3, String bucket, LocalDate day, long rows) throws Exception {
-        String key = "audit_events/date=" + day + "/part-000.parquet";
+        Manifest manifest = null;
+        for (var o : s3.listObjectsV2(r -> r.bucket(bucket).prefix("_manifests/")).contents()) {
+            if (o.key().contains("_audit_events_" + day) && o.key().endsWith(".json")) {
+                manifest = Manifest.parse(s3.getObjectAsBytes(r -> r.bucket(bucket).key(o.key())).asByteArray());
+            }
+        }
+        if (manifest == null) {
+            throw new IllegalStateException("no manifest of audit_events " + day);
+        }
+        String key = manifest.objects().get(0).key();
         Path file = Files.createTempFile("export-bench-", ".parquet");
         Files.delete(file);
         try {
             s3.getObject(r -> r.bucket(bucket).key(key), software.amazon.awssdk.core.sync.ResponseTransformer
                     .toFile(file));
-            Manifest manifest = null;
-            for (var o : s3.listObjectsV2(r -> r.bucket(bucket).prefix("_manifests/")).contents()) {
-                if (o.key().contains("_audit_events_" + day) && o.key().endsWith(".json")) {
-                    manifest = Manifest.parse(s3.getObjectAsBytes(r -> r.bucket(bucket).key(o.key())).asByteArray());
-                }
-            }
             try (Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT count(*), count(DISTINCT event_id) FROM read_parquet('"
                          + file + "')")) {

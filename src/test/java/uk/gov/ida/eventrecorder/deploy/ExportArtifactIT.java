@@ -61,10 +61,16 @@ class ExportArtifactIT {
         Run export = run(env, "export");
         assertEquals(0, export.exit(), export.output());
         assertTrue(export.output().contains("export: "), export.output());
-        assertTrue(f.keys().contains("audit_events/date=" + ExportFixture.DAY_1 + "/part-000.parquet"), f.keys()
-                .toString());
+        assertEquals(1, f.indexed("audit_events", ExportFixture.DAY_1).size(), f.keys().toString());
+        // The head, published outside the bucket: the log line of each link, and the command's last line.
+        long head = export.output().lines().filter(l -> l.startsWith("export chain head: sequence "))
+                .mapToLong(l -> Long.parseLong(l.substring("export chain head: sequence ".length()).trim()))
+                .reduce((a, b) -> b).orElseThrow(() -> new AssertionError(export.output()));
+        assertTrue(export.output().contains(String.format("export chain head: sequence %d, link _chain/%012d.json, "
+                + "sha256 ", head, head)), export.output());
 
-        Run intact = run(env, "verify", "--bucket", f.bucket, "--kms-key-id", f.keyId, "--against-database");
+        Run intact = run(env, "verify", "--bucket", f.bucket, "--kms-key-id", f.keyId, "--against-database",
+                "--expected-head", Long.toString(head));
         assertEquals(0, intact.exit(), intact.output());
         String summary = intact.output().lines().filter(l -> l.startsWith("verify: ")).findFirst().orElseThrow();
         assertTrue(summary.startsWith("verify: intact: "), summary);
@@ -81,7 +87,18 @@ class ExportArtifactIT {
         assertFalse(tampered.output().contains("LEVEL_4"), "names the row, never its content");
 
         Run progress = run(env, "verify", "--bucket", f.bucket, "--kms-key-id", f.keyId, "--progress");
-        assertTrue(progress.output().contains("\rverify: manifests "), "progress on one line when asked");
+        assertTrue(progress.output().contains("\rverify: links "), "progress on one line when asked");
+
+        Run cut = run(env, "verify", "--bucket", f.bucket, "--kms-key-id", f.keyId, "--expected-head",
+                Long.toString(head + 1));
+        assertEquals(1, cut.exit(), cut.output());
+        assertTrue(cut.output().contains("TAMPERED the chain ends at " + head + " but the export published "
+                + (head + 1) + ": links " + (head + 1) + ".." + (head + 1) + " are gone"), cut.output());
+
+        Run nothing = run(env, "verify", "--bucket", f.bucket, "--prefix", "exprot", "--kms-key-id", f.keyId);
+        assertEquals(2, nothing.exit(), nothing.output());
+        assertTrue(nothing.output().contains("nothing to verify under s3://" + f.bucket + "/exprot/: check --bucket "
+                + "and --prefix"), nothing.output());
 
         int closed;
         try (ServerSocket socket = new ServerSocket(0)) {

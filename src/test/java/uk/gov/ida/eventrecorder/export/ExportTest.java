@@ -7,8 +7,11 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import uk.gov.ida.eventrecorder.digest.ChainLink;
 import uk.gov.ida.eventrecorder.digest.ColumnType;
+import uk.gov.ida.eventrecorder.digest.ExportLayout;
 import uk.gov.ida.eventrecorder.digest.Manifest;
+import uk.gov.ida.eventrecorder.digest.ManifestChain;
 import uk.gov.ida.eventrecorder.digest.ManifestSignature;
 import uk.gov.ida.eventrecorder.digest.PublicKeys;
 import uk.gov.ida.eventrecorder.digest.RowDigest;
@@ -55,9 +58,11 @@ class ExportTest {
 
         for (ExportedTable table : ExportedTable.ALL) {
             for (LocalDate day : List.of(DAY_1, DAY_2)) {
-                String key = table.shortName() + "/date=" + day + "/part-000.parquet";
-                assertTrue(f.keys().contains(key), key + " in " + f.keys());
                 Manifest manifest = manifestOf(f, table, day, 0);
+                String key = manifest.objects().get(0).key();
+                assertEquals(List.of(key), f.indexed(table.shortName(), day), "the index Athena reads names it");
+                assertTrue(key.matches(table.shortName() + "/date=" + day + "/part-000-\\d{8}T\\d{6}Z-[0-9a-f]{6}"
+                        + "\\.parquet"), key);
                 List<ColumnType> types = types(manifest);
                 List<Object[]> fromFile = ExportFixture.readWithDuckDb(List.of(f.download(key)), types, names(manifest));
                 List<Object[]> fromDatabase = f.databaseRows(table, day);
@@ -78,7 +83,7 @@ class ExportTest {
         f.seed();
         f.export(RUN_AT, false);
 
-        Path file = f.download("audit_events/date=" + DAY_1 + "/part-000.parquet");
+        Path file = f.download(manifestOf(f, ExportedTable.named("audit_events"), DAY_1, 0).objects().get(0).key());
         List<String> schema = ExportFixture.parquetSchema(file);
 
         assertTrue(schema.stream().anyMatch(c -> c.startsWith("time_stamp INT64 TimestampType(isAdjustedToUTC=1")
@@ -120,24 +125,35 @@ class ExportTest {
     }
 
     @Test
-    void manifestsAreSignedByTheKmsKeyAndChainedOneToTheNext() {
+    void eachPlaceIsALinkHoldingItsManifestSignedByTheKmsKeyAndChainedToTheOneBefore() throws Exception {
         ExportFixture f = new ExportFixture(true);
         f.seed();
         f.export(RUN_AT, false);
         PublicKey publicKey = PublicKeys.fromKms(f.kms, f.keyId);
+        ExportLayout layout = new ExportLayout("");
 
         List<Manifest> manifests = f.manifests();
         assertEquals(ExportedTable.ALL.size() * 2, manifests.size());
         Manifest.Link previous = null;
-        for (Manifest m : manifests) {
-            String key = keyOf(f, m);
-            byte[] bytes = f.s3.getObjectAsBytes(r -> r.bucket(f.bucket).key(key)).asByteArray();
-            String sha = uk.gov.ida.eventrecorder.digest.ManifestChain.sha256Hex(bytes);
-            assertEquals(previous, m.previous(), key);
-            ManifestSignature signature = signature(f, key);
-            assertTrue(PublicKeys.verifies(publicKey, signature, key, sha), key);
-            assertFalse(PublicKeys.verifies(publicKey, signature, key, sha.replace('a', 'b').replace('0', '1')));
-            previous = new Manifest.Link(key, sha);
+        for (int place = 1; place <= manifests.size(); place++) {
+            String linkKey = layout.linkKey(place);
+            ChainLink link = ChainLink.parse(f.s3.getObjectAsBytes(r -> r.bucket(f.bucket).key(linkKey))
+                    .asByteArray());
+            byte[] bytes = link.manifestBytes();
+            String sha = ManifestChain.sha256Hex(bytes);
+            assertEquals(sha, link.manifestSha256(), linkKey);
+            assertArrayEquals(bytes, f.s3.getObjectAsBytes(r -> r.bucket(f.bucket).key(link.manifestKey()))
+                    .asByteArray(), "the copy is the link's manifest, byte for byte");
+            Manifest m = Manifest.parse(bytes);
+            assertEquals(place, m.sequence());
+            assertEquals(previous, m.previous(), linkKey);
+            ManifestSignature signature = new ManifestSignature(link.manifestKey(), sha, link.keyId(),
+                    link.algorithm(), link.signature());
+            assertTrue(PublicKeys.verifies(publicKey, signature, link.manifestKey(), sha), linkKey);
+            assertEquals(null, link.fault(publicKey, place));
+            assertFalse(PublicKeys.verifies(publicKey, signature, link.manifestKey(),
+                    sha.replace('a', 'b').replace('0', '1')));
+            previous = new Manifest.Link(link.manifestKey(), sha);
         }
     }
 
@@ -147,8 +163,8 @@ class ExportTest {
         f.seed();
         f.export(RUN_AT, false);
         List<String> before = f.keys();
-        String firstEtag = f.s3.headObject(r -> r.bucket(f.bucket).key("audit_events/date=" + DAY_1
-                + "/part-000.parquet")).eTag();
+        String part0 = manifestOf(f, ExportedTable.named("audit_events"), DAY_1, 0).objects().get(0).key();
+        String firstEtag = f.s3.headObject(r -> r.bucket(f.bucket).key(part0)).eTag();
 
         ExportReport again = f.export(RUN_AT.plusSeconds(1800), false);
         assertEquals(0, again.daysExported() + again.addenda());
@@ -165,12 +181,10 @@ class ExportTest {
         List<Object[]> added = ExportFixture.readWithDuckDb(List.of(f.download(addendum.objects().get(0).key())),
                 types(addendum), names(addendum));
         assertEquals("late-1", added.get(0)[0]);
-        assertEquals(firstEtag, f.s3.headObject(r -> r.bucket(f.bucket).key("audit_events/date=" + DAY_1
-                + "/part-000.parquet")).eTag(), "part 0 is untouched");
-        // The day read as analysts read it, all parts together: every row exactly once.
-        List<Object[]> all = ExportFixture.readWithDuckDb(List.of(
-                f.download("audit_events/date=" + DAY_1 + "/part-000.parquet"),
-                f.download("audit_events/date=" + DAY_1 + "/part-001.parquet")), types(addendum), names(addendum));
+        assertEquals(firstEtag, f.s3.headObject(r -> r.bucket(f.bucket).key(part0)).eTag(), "part 0 is untouched");
+        // The day read as analysts read it, all parts together through the index: every row exactly once.
+        List<Object[]> all = f.readIndexed(ExportedTable.named("audit_events"), DAY_1, types(addendum),
+                names(addendum));
         assertEquals(f.databaseRows(ExportedTable.named("audit_events"), DAY_1).size(), all.size());
     }
 
@@ -229,7 +243,7 @@ class ExportTest {
                 .toList());
         String csv;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(
-                f.download("csv/audit_events/date=" + DAY_1 + "/part-000.csv.gz"))), StandardCharsets.UTF_8))) {
+                f.download(manifest.objects().get(1).key()))), StandardCharsets.UTF_8))) {
             csv = in.lines().collect(Collectors.joining("\n"));
         }
         assertTrue(csv.startsWith("\"event_id\",\"time_stamp\",\"originating_service\",\"session_id\","
@@ -293,7 +307,7 @@ class ExportTest {
         ExportFixture f = new ExportFixture(true);
         f.seed();
         f.export(RUN_AT, false);
-        String key = "audit_events/date=" + DAY_1 + "/part-000.parquet";
+        String key = manifestOf(f, ExportedTable.named("audit_events"), DAY_1, 0).objects().get(0).key();
         String version = f.s3.headObject(r -> r.bucket(f.bucket).key(key)).versionId();
 
         S3Exception refused = assertThrows(S3Exception.class,
@@ -307,20 +321,6 @@ class ExportTest {
         return f.manifests().stream().filter(m -> m.table().equals(table.name()) && m.date().equals(day.toString())
                 && m.part() == part).findFirst().orElseThrow(() -> new AssertionError("no manifest of "
                 + table.name() + " " + day + " part " + part));
-    }
-
-    private static String keyOf(ExportFixture f, Manifest m) {
-        return f.keys().stream().filter(k -> k.startsWith(String.format("_manifests/%012d_", m.sequence()))
-                && k.endsWith(".json")).findFirst().orElseThrow();
-    }
-
-    private static ManifestSignature signature(ExportFixture f, String key) {
-        try {
-            return ManifestSignature.parse(f.s3.getObjectAsBytes(r -> r.bucket(f.bucket).key(key + ".sig"))
-                    .asByteArray());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     static List<ColumnType> types(Manifest m) {

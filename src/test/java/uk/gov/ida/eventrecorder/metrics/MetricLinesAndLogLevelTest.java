@@ -52,6 +52,21 @@ class MetricLinesAndLogLevelTest {
         assertTrue(!LambdaLogFilter.keeps(JSON.readTree("{\"_aws\":{}}"), "WARN"));
     }
 
+    @Test
+    void theExportLinePublishesTheChainsHeadOutsideTheBucketForVerifysExpectedHead() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            new MetricsLog("EventRecorderTest", MetricsLog.EXPORT_FUNCTION, out, LogSettings.fromEnvironment(Map.of()))
+                    .export(2, 0, 10, true, 0, 42);
+        }
+        JsonNode line = JSON.readTree(bytes.toString(StandardCharsets.UTF_8).trim());
+
+        assertEquals(42, line.path("ExportChainHead").asLong());
+        assertEquals("Export", line.path("Function").asText());
+        assertTrue(line.path("_aws").path("CloudWatchMetrics").get(0).path("Metrics").toString()
+                .contains("{\"Name\":\"ExportChainHead\",\"Unit\":\"None\"}"), line.toString());
+    }
+
     private static List<JsonNode> metricLines(LogSettings logs) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {

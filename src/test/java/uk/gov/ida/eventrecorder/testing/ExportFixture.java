@@ -125,6 +125,33 @@ public final class ExportFixture {
                 .map(this::manifest).toList();
     }
 
+    /**
+     * The Parquet objects of a table's day as Athena finds them: the lines of the day's {@code _athena} index files,
+     * every part's, in part order (never a listing of the folder, where an interrupted run's objects may lie).
+     */
+    public List<String> indexed(String table, LocalDate day) {
+        String prefix = "s3://" + bucket + "/";
+        List<String> objects = new ArrayList<>();
+        for (String index : keys().stream().filter(k -> k.startsWith("_athena/" + table + "/date=" + day + "/"))
+                .sorted().toList()) {
+            String lines = s3.getObjectAsBytes(r -> r.bucket(bucket).key(index)).asUtf8String();
+            for (String line : lines.split("\n")) {
+                if (!line.startsWith(prefix)) {
+                    throw new IllegalStateException(index + " names an object outside the bucket: " + line);
+                }
+                objects.add(line.substring(prefix.length()));
+            }
+        }
+        return objects;
+    }
+
+    /** The day's rows as DuckDB reads them through the Athena index, in file order. */
+    public List<Object[]> readIndexed(ExportedTable table, LocalDate day, List<ColumnType> types, List<String> names) {
+        List<String> objects = indexed(table.shortName(), day);
+        return objects.isEmpty() ? List.of()
+                : readWithDuckDb(objects.stream().map(this::download).toList(), types, names);
+    }
+
     /** An object downloaded to a temporary file (DuckDB reads files). */
     public Path download(String key) {
         try {
@@ -207,7 +234,7 @@ public final class ExportFixture {
             }
             String query = table.plainRowsQuery().replaceFirst("SELECT t\\.\\*", select.toString())
                     .replace("?", "'%s'");
-            query = query.formatted(day.atStartOfDay(), day.plusDays(1).atStartOfDay());
+            query = query.formatted(literal(day), literal(day.plusDays(1)));
             List<Object[]> rows = new ArrayList<>();
             try (ResultSet rs = s.executeQuery(query)) {
                 while (rs.next()) {
@@ -218,6 +245,13 @@ public final class ExportFixture {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A day's start as PostgreSQL reads a timestamp: years before 1 as BC, years past 9999 without ISO's '+'. */
+    private static String literal(LocalDate day) {
+        int year = day.getYear();
+        return String.format("%04d-%02d-%02d 00:00:00%s", year <= 0 ? 1 - year : year, day.getMonthValue(),
+                day.getDayOfMonth(), year <= 0 ? " BC" : "");
     }
 
     /** One row, each column read as its type's Java form (either engine's JDBC driver). */

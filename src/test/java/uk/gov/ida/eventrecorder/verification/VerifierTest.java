@@ -7,16 +7,20 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import uk.gov.ida.eventrecorder.digest.ChainLink;
 import uk.gov.ida.eventrecorder.digest.ExportLayout;
+import uk.gov.ida.eventrecorder.digest.ManifestChain;
 import uk.gov.ida.eventrecorder.digest.PublicKeys;
 import uk.gov.ida.eventrecorder.testing.ExportFixture;
 
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
@@ -100,7 +104,8 @@ class VerifierTest {
     @Test
     void aReplacedObjectIsNamedEvenWhenItsSizeIsTheSame() {
         ExportFixture f = exported(false);
-        String key = "billing_events/date=" + DAY_1 + "/part-000.parquet";
+        String key = f.manifests().stream().filter(m -> m.table().equals("billing.billing_events")
+                && m.date().equals(DAY_1.toString())).findFirst().orElseThrow().objects().get(0).key();
         byte[] bytes = f.s3.getObjectAsBytes(r -> r.bucket(f.bucket).key(key)).asByteArray();
         bytes[bytes.length / 2] ^= 1;
         f.s3.putObject(r -> r.bucket(f.bucket).key(key), RequestBody.fromBytes(bytes));
@@ -114,33 +119,52 @@ class VerifierTest {
     }
 
     @Test
-    void aRemovedManifestIsNamedAsAGapInTheChain() {
+    void aRemovedLinkIsNamedAsAGapInTheChainAndItsManifestAsNotTheExports() {
         ExportFixture f = exported(false);
-        String third = manifestKey(f, 3);
-        f.s3.deleteObject(r -> r.bucket(f.bucket).key(third));
+        ExportLayout layout = new ExportLayout("");
+        f.s3.deleteObject(r -> r.bucket(f.bucket).key(layout.linkKey(3)));
 
         Outcome outcome = verify(f, false);
 
         assertEquals(Verdict.TAMPERED, outcome.result().verdict());
-        assertTrue(outcome.texts(Finding.Kind.TAMPERED).contains("manifest 3 missing from the chain (deleted or "
-                + "never written) before " + manifestKey(f, 4)), outcome.findings().toString());
-        assertTrue(outcome.texts(Finding.Kind.TAMPERED).stream().anyMatch(t -> t.startsWith("object ")
-                && t.endsWith("is listed by no manifest (added, or left by an export that stopped before its "
-                + "manifest); readers of the folder see it")), "its objects are orphans now");
+        assertTrue(outcome.texts(Finding.Kind.TAMPERED).contains("link 3 missing from the chain (deleted, or never "
+                + "written) before " + layout.linkKey(4)), outcome.findings().toString());
+        assertTrue(outcome.texts(Finding.Kind.TAMPERED).contains("object " + manifestKey(f, 3) + " is not the "
+                + "export's: no link of the chain accounts for it"), outcome.findings().toString());
     }
 
     @Test
-    void aReplacedManifestFailsItsSignatureAndBreaksTheLinkFromTheNext() {
+    void aReplacedManifestCopyIsNamedAsNotTheManifestItsLinkSigns() {
         ExportFixture f = exported(false);
         String second = manifestKey(f, 2);
-        String altered = f.s3.getObjectAsBytes(r -> r.bucket(f.bucket).key(second)).asUtf8String().replace("\"rows\":4", "\"rows\":3");
+        String altered = f.s3.getObjectAsBytes(r -> r.bucket(f.bucket).key(second)).asUtf8String()
+                .replace("\"rows\":4", "\"rows\":3");
         f.s3.putObject(r -> r.bucket(f.bucket).key(second), RequestBody.fromString(altered));
 
         List<String> tampered = verify(f, false).texts(Finding.Kind.TAMPERED);
 
-        assertEquals(List.of("manifest " + second + " does not match its signature: the manifest was altered, or "
-                        + "signed by another key",
-                "manifest " + manifestKey(f, 3) + " does not follow " + second + ": the manifest before it was "
+        assertEquals(List.of("manifest " + second + " is not the manifest its link " + new ExportLayout("").linkKey(2)
+                + " signs: altered"), tampered);
+    }
+
+    @Test
+    void aLinkRewrittenAroundAnAlteredManifestFailsItsSignatureAndBreaksTheLinkFromTheNext() throws Exception {
+        ExportFixture f = exported(false);
+        String second = new ExportLayout("").linkKey(2);
+        ChainLink link = ChainLink.parse(f.s3.getObjectAsBytes(r -> r.bucket(f.bucket).key(second)).asByteArray());
+        byte[] altered = new String(link.manifestBytes(), StandardCharsets.UTF_8).replace("\"rows\":4", "\"rows\":3")
+                .getBytes(StandardCharsets.UTF_8);
+        ChainLink forged = new ChainLink(link.format(), link.sequence(), link.manifestKey(),
+                ManifestChain.sha256Hex(altered), link.keyId(), link.algorithm(), link.signature(),
+                Base64.getEncoder().encodeToString(altered));
+        f.s3.putObject(r -> r.bucket(f.bucket).key(second), RequestBody.fromBytes(forged.toBytes()));
+        f.s3.putObject(r -> r.bucket(f.bucket).key(link.manifestKey()), RequestBody.fromBytes(altered));
+
+        List<String> tampered = verify(f, false).texts(Finding.Kind.TAMPERED);
+
+        assertEquals(List.of("link " + second + " is not the export's: its signature is not the export's key's over "
+                        + "its manifest at this place",
+                "link " + new ExportLayout("").linkKey(3) + " does not follow the link before it: that one was "
                         + "replaced"), tampered);
     }
 
