@@ -390,7 +390,8 @@ class TemplateTest {
             }
         }
         assertEquals(Set.of("kms:Decrypt", "rds-db:connect", "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
-                "s3:ListBucket", "kms:Sign", "kms:GenerateDataKey"), exportActions);
+                "s3:ListBucket", "s3:ListBucketVersions", "kms:Sign", "kms:GetPublicKey", "kms:GenerateDataKey"),
+                exportActions);
         String objects = "arn:${AWS::Partition}:s3:::${ExportBucketName}/${ExportPrefix}*";
         assertTrue(template.functions().get("ExportFunction").path("Properties").path("Policies").toString()
                 .contains(objects), "puts only under its prefix: " + objects);
