@@ -5,7 +5,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import uk.gov.ida.eventrecorder.testing.EventBuilder;
 
+import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -64,6 +66,23 @@ class EventParserTest {
         InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> parser.parse(json));
         assertEquals(RejectionReason.TIMESTAMP_RANGE, e.reason());
         assertTrue(e.getMessage().contains("digits") && !e.getMessage().contains(millis), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"+294247-01-09T23:59:59.999999Z, true", "+294247-01-10T00:00:00Z, false",
+            "+294276-12-31T23:59:59Z, false", "-4712-01-01T00:00:00Z, true", "-4713-12-31T23:59:59Z, false"})
+    void aTimestampIsRecordedOnlyWhereTheDatabaseStoresItAndTheExportCanWriteIt(String timestamp, boolean recorded) {
+        // PostgreSQL stores up to 294276 AD, but Parquet's 64-bit microseconds since 1970 end on 294247-01-10: a row
+        // dated between the two could be recorded and never exported. One range, the narrower, on every path.
+        String json = EventBuilder.otherSession().json()
+                .replaceFirst("\"timestamp\":[^,]+", "\"timestamp\":\"" + timestamp + "\"");
+        if (recorded) {
+            assertEquals(Instant.parse(timestamp), parser.parse(json).timeStamp().toInstant(ZoneOffset.UTC));
+        } else {
+            InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> parser.parse(json));
+            assertEquals(RejectionReason.TIMESTAMP_RANGE, e.reason());
+            assertTrue(e.getMessage().contains("4713 BC to 294247-01-09"), e.getMessage());
+        }
     }
 
     @Test

@@ -136,9 +136,9 @@ class FraudUploadHandlerTest {
         List<Map<String, Object>> failures = fixture.tables.query("SELECT row, field, message FROM "
                 + "idp_data.upload_session_validation_failures ORDER BY row");
         assertEquals(List.of(3L, 4L, 5L), failures.stream().map(f -> f.get("row")).toList());
-        assertEquals("timestamp out of range: before PostgreSQL's range (4713 BC to 294276 AD)",
+        assertEquals("timestamp out of range: before the range the recorder keeps (4713 BC to 294247-01-09)",
                 failures.get(0).get("message"));
-        assertEquals("timestamp out of range: after PostgreSQL's range (4713 BC to 294276 AD)",
+        assertEquals("timestamp out of range: after the range the recorder keeps (4713 BC to 294247-01-09)",
                 failures.get(1).get("message"));
         assertEquals("timestamp", failures.get(2).get("field"));
     }
