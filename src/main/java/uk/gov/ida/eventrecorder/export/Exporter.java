@@ -12,7 +12,6 @@ import uk.gov.ida.eventrecorder.digest.RowDigest;
 import javax.sql.DataSource;
 import java.io.IOException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -21,16 +20,15 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
 /**
- * One export run (README, "Export and verification"): every settled day of every table not exported yet, then an
- * addendum for each recent exported day that has gained rows since. All of it reads one snapshot, in one read-only
+ * One export run (README, "Export and verification"): an addendum for each exported day, however old, that has
+ * gained rows since (and a warning for one whose rows were altered or deleted), then every settled day of every table
+ * not exported yet. All of it reads one snapshot, in one read-only
  * {@code REPEATABLE READ} transaction, which takes no lock beyond {@code ACCESS SHARE}: recording goes on meanwhile.
  * A day is the unit of work: a run out of time stops between days (or gives up the day it is in, publishing none of
  * it), and the next run starts where it stopped, because the manifests say what is done.
@@ -43,10 +41,9 @@ public final class Exporter {
 
     /**
      * @param settle    how long after a day's end it is exported (events still arriving for it meanwhile)
-     * @param lateDays  how many of the latest exported days each run checks for rows that arrived since
      * @param startDate no day before it is exported (empty: from each table's first row)
      */
-    public record Settings(String bucket, ExportLayout layout, Duration settle, int lateDays, boolean csv,
+    public record Settings(String bucket, ExportLayout layout, Duration settle, boolean csv,
                            Optional<LocalDate> startDate, List<ExportedTable> tables) {
     }
 
@@ -124,8 +121,9 @@ public final class Exporter {
         if (settings.startDate().isPresent() && settings.startDate().get().isAfter(first)) {
             first = settings.startDate().get();
         }
-        exportNewDays(c, chain, table, exported, first, settledThrough, snapshot, now, remaining, report);
+        // Late rows first: a new day's part 0 then says that its run brought every earlier day up to its snapshot.
         exportLateRows(c, chain, table, exported, settledThrough, snapshot, now, remaining, report);
+        exportNewDays(c, chain, table, exported, first, settledThrough, snapshot, now, remaining, report);
     }
 
     /** Every settled day from {@code first} that the chain does not hold yet. */
@@ -140,28 +138,23 @@ public final class Exporter {
         }
     }
 
-    /** An addendum for each exported day that holds rows its parts lack. */
+    /**
+     * An addendum for each exported day that holds rows its parts lack, at any age, and a warning for each whose rows
+     * were altered or deleted since. Only days that may have changed since the last complete run are compared
+     * ({@link ChangedDays}), each by content, so that a DELETE plus an INSERT is seen as what it is.
+     */
     private void exportLateRows(Connection c, ManifestChain chain, ExportedTable table,
                                 TreeMap<LocalDate, List<ExportLayout.ManifestKey>> exported,
                                 LocalDate settledThrough, String snapshot, Instant now, LongSupplier remaining,
                                 ExportReport report) throws SQLException, IOException {
-        LocalDate lateFrom = settledThrough.minusDays(settings.lateDays() - 1L);
-        List<LocalDate> recheck = new ArrayList<>(exported.subMap(lateFrom, true, settledThrough, true).keySet());
-        if (recheck.isEmpty()) {
+        Optional<ExportLayout.ManifestKey> since = ChangedDays.lastComplete(exported.values());
+        if (since.isEmpty()) {
             return;
         }
-        Map<LocalDate, Long> counts = dayCounts(c, table, recheck.get(0), settledThrough.plusDays(1));
-        for (LocalDate day : recheck) {
-            List<Manifest> parts = exported.get(day).stream().map(chain::read).toList();
-            long exportedRows = parts.stream().mapToLong(Manifest::rows).sum();
-            long rowsNow = counts.getOrDefault(day, 0L);
-            if (rowsNow > exportedRows) {
+        for (LocalDate day : ChangedDays.since(c, table, chain.read(since.get()).snapshot())) {
+            if (exported.containsKey(day) && !day.isAfter(settledThrough)) {
+                List<Manifest> parts = exported.get(day).stream().map(chain::read).toList();
                 exportDay(c, chain, table, day, parts.size(), parts, snapshot, now, remaining, report);
-            } else if (rowsNow < exportedRows) {
-                String warning = table.name() + " " + day + ": " + rowsNow + " row(s) now, " + exportedRows
-                        + " exported: rows were deleted since (run verify --against-database)";
-                LOG.warn(warning);
-                report.warn(warning);
             }
         }
     }
@@ -189,6 +182,7 @@ public final class Exporter {
                     }
                 }
             } else {
+                long[] altered = {0, 0}; // altered, deleted: verify names them, the export counts them
                 try (ExportedRows old = new ExportedRows(s3, settings.bucket(), earlier, rows.columns())) {
                     RowComparison.compare(rows, old, new RowComparison.Differences() {
                         @Override
@@ -199,13 +193,23 @@ public final class Exporter {
 
                         @Override
                         public void altered(Object[] exportedRow, Object[] databaseRow) {
-                            // verify's finding, not the export's: the addendum carries only new rows
+                            altered[0]++;
                         }
 
                         @Override
                         public void deleted(Object[] exportedRow) {
+                            altered[1]++;
                         }
                     });
+                }
+                if (altered[0] + altered[1] > 0) {
+                    String warning = table.name() + " " + day + ": " + altered[0] + " row(s) altered and " + altered[1]
+                            + " deleted since export (verify --against-database names them)";
+                    LOG.warn(warning);
+                    report.warn(warning);
+                }
+                if (writer.rows() == 0) {
+                    return; // nothing added: no addendum (the writer wrote no object)
                 }
             }
             PartWriter.Written written = writer.finish();
@@ -233,20 +237,5 @@ public final class Exporter {
             rs.next();
             return rs.getObject(1, LocalDate.class);
         }
-    }
-
-    private static Map<LocalDate, Long> dayCounts(Connection c, ExportedTable table, LocalDate from, LocalDate to)
-            throws SQLException {
-        Map<LocalDate, Long> counts = new HashMap<>();
-        try (PreparedStatement s = c.prepareStatement(table.dayCountsQuery())) {
-            s.setObject(1, from.atStartOfDay());
-            s.setObject(2, to.atStartOfDay());
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    counts.put(rs.getObject(1, LocalDate.class), rs.getLong(2));
-                }
-            }
-        }
-        return counts;
     }
 }

@@ -1,0 +1,94 @@
+-- The export finds what changed on days it has already exported without reading those days (README, "Export and
+-- verification"):
+--
+-- * recorded_xid, on every exported table: the id of the transaction that inserted the row
+--   (pg_current_xact_id(), the top-level transaction's, even inside a savepoint). A run asks for the rows its previous
+--   complete run's snapshot (which every manifest records) could not see: recorded_xid >= that snapshot's xmin and
+--   not visible in it (https://www.postgresql.org/docs/15/functions-info.html#FUNCTIONS-PG-SNAPSHOT). Exact: a
+--   transaction still open when that snapshot was taken is in its xip list, whatever its rows' times. bigint rather
+--   than xid8, which has no BRIN operator class; xid8 is 64 bits and never wraps. Rows from before this migration keep
+--   NULL: the export has seen them all. Adding a column without a default rewrites nothing; SET DEFAULT applies to new
+--   rows only (https://www.postgresql.org/docs/15/sql-altertable.html, Notes). Both recurse to the partitions.
+-- * audit.export_changes: a row per (table, day, transaction) that updated or deleted an exported table's row, noted
+--   by a trigger, which the export reads the same way.
+--
+-- V10 indexes recorded_xid (BRIN, built CONCURRENTLY): what keeps the search as short as the rows since the last run.
+--
+-- Each ALTER takes ACCESS EXCLUSIVE for a moment: lock_timeout, so that a long report holding a table makes migrate
+-- fail (and it can simply be run again) rather than queue every insert behind it.
+SET LOCAL lock_timeout = '10s';
+
+ALTER TABLE audit.audit_events ADD COLUMN recorded_xid bigint;
+ALTER TABLE audit.audit_events ALTER COLUMN recorded_xid SET DEFAULT pg_current_xact_id()::text::bigint;
+ALTER TABLE billing.billing_events ADD COLUMN recorded_xid bigint;
+ALTER TABLE billing.billing_events ALTER COLUMN recorded_xid SET DEFAULT pg_current_xact_id()::text::bigint;
+ALTER TABLE billing.fraud_events ADD COLUMN recorded_xid bigint;
+ALTER TABLE billing.fraud_events ALTER COLUMN recorded_xid SET DEFAULT pg_current_xact_id()::text::bigint;
+ALTER TABLE idp_data.upload_sessions ADD COLUMN recorded_xid bigint;
+ALTER TABLE idp_data.upload_sessions ALTER COLUMN recorded_xid SET DEFAULT pg_current_xact_id()::text::bigint;
+ALTER TABLE idp_data.upload_session_validation_failures ADD COLUMN recorded_xid bigint;
+ALTER TABLE idp_data.upload_session_validation_failures
+    ALTER COLUMN recorded_xid SET DEFAULT pg_current_xact_id()::text::bigint;
+ALTER TABLE idp_data.idp_fraud_events ADD COLUMN recorded_xid bigint;
+ALTER TABLE idp_data.idp_fraud_events ALTER COLUMN recorded_xid SET DEFAULT pg_current_xact_id()::text::bigint;
+ALTER TABLE idp_data.idp_fraud_event_contraindicators ADD COLUMN recorded_xid bigint;
+ALTER TABLE idp_data.idp_fraud_event_contraindicators
+    ALTER COLUMN recorded_xid SET DEFAULT pg_current_xact_id()::text::bigint;
+
+-- Small: UPDATE and DELETE are rare on these tables (the fraud import's finish, an operator's repair, the partition
+-- maintenance moving a month out of the default partition). The key leads with the transaction, which is what the
+-- export searches by.
+CREATE TABLE audit.export_changes (
+    changed_xid bigint NOT NULL DEFAULT pg_current_xact_id()::text::bigint,
+    table_name  text   NOT NULL,
+    day         date   NOT NULL,
+    PRIMARY KEY (changed_xid, table_name, day)
+);
+
+-- Notes the exported day(s) a changed row was on, and is on after an UPDATE. A child's day is its parent's, so a change
+-- of a parent notes its children's table too. SECURITY DEFINER: the functions' roles may change their tables (the
+-- fraud import updates its session) but need no privilege on this one. A row trigger on the partitioned table is
+-- cloned onto every partition, those attached later too
+-- (https://www.postgresql.org/docs/15/sql-createtrigger.html, Notes).
+CREATE FUNCTION audit.note_export_change() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    days date[];
+BEGIN
+    IF TG_ARGV[0] = 'idp_data.upload_session_validation_failures' THEN
+        SELECT array_agg(p.time_stamp::date) INTO days FROM idp_data.upload_sessions p
+         WHERE p.id = OLD.upload_session_id OR (TG_OP = 'UPDATE' AND p.id = NEW.upload_session_id);
+    ELSIF TG_ARGV[0] = 'idp_data.idp_fraud_event_contraindicators' THEN
+        SELECT array_agg(p.time_stamp::date) INTO days FROM idp_data.idp_fraud_events p
+         WHERE p.id = OLD.idp_fraud_events_id OR (TG_OP = 'UPDATE' AND p.id = NEW.idp_fraud_events_id);
+    ELSIF TG_OP = 'UPDATE' THEN
+        days := ARRAY[OLD.time_stamp::date, NEW.time_stamp::date];
+    ELSE
+        days := ARRAY[OLD.time_stamp::date];
+    END IF;
+    INSERT INTO audit.export_changes (table_name, day)
+    SELECT t, d FROM unnest(days) d,
+           unnest(ARRAY[TG_ARGV[0]] || CASE TG_ARGV[0]
+               WHEN 'idp_data.upload_sessions' THEN ARRAY['idp_data.upload_session_validation_failures']
+               WHEN 'idp_data.idp_fraud_events' THEN ARRAY['idp_data.idp_fraud_event_contraindicators']
+               ELSE ARRAY[]::text[] END) t
+     WHERE d IS NOT NULL
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER export_change AFTER UPDATE OR DELETE ON audit.audit_events
+    FOR EACH ROW EXECUTE FUNCTION audit.note_export_change('audit.audit_events');
+CREATE TRIGGER export_change AFTER UPDATE OR DELETE ON billing.billing_events
+    FOR EACH ROW EXECUTE FUNCTION audit.note_export_change('billing.billing_events');
+CREATE TRIGGER export_change AFTER UPDATE OR DELETE ON billing.fraud_events
+    FOR EACH ROW EXECUTE FUNCTION audit.note_export_change('billing.fraud_events');
+CREATE TRIGGER export_change AFTER UPDATE OR DELETE ON idp_data.upload_sessions
+    FOR EACH ROW EXECUTE FUNCTION audit.note_export_change('idp_data.upload_sessions');
+CREATE TRIGGER export_change AFTER UPDATE OR DELETE ON idp_data.upload_session_validation_failures
+    FOR EACH ROW EXECUTE FUNCTION audit.note_export_change('idp_data.upload_session_validation_failures');
+CREATE TRIGGER export_change AFTER UPDATE OR DELETE ON idp_data.idp_fraud_events
+    FOR EACH ROW EXECUTE FUNCTION audit.note_export_change('idp_data.idp_fraud_events');
+CREATE TRIGGER export_change AFTER UPDATE OR DELETE ON idp_data.idp_fraud_event_contraindicators
+    FOR EACH ROW EXECUTE FUNCTION audit.note_export_change('idp_data.idp_fraud_event_contraindicators');
