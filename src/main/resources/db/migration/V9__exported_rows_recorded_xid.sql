@@ -18,23 +18,6 @@
 -- fail (and it can simply be run again) rather than queue every insert behind it.
 SET LOCAL lock_timeout = '10s';
 
-ALTER TABLE audit.audit_events ADD COLUMN recorded_xid bigint;
-ALTER TABLE audit.audit_events ALTER COLUMN recorded_xid SET DEFAULT pg_current_xact_id()::text::bigint;
-ALTER TABLE billing.billing_events ADD COLUMN recorded_xid bigint;
-ALTER TABLE billing.billing_events ALTER COLUMN recorded_xid SET DEFAULT pg_current_xact_id()::text::bigint;
-ALTER TABLE billing.fraud_events ADD COLUMN recorded_xid bigint;
-ALTER TABLE billing.fraud_events ALTER COLUMN recorded_xid SET DEFAULT pg_current_xact_id()::text::bigint;
-ALTER TABLE idp_data.upload_sessions ADD COLUMN recorded_xid bigint;
-ALTER TABLE idp_data.upload_sessions ALTER COLUMN recorded_xid SET DEFAULT pg_current_xact_id()::text::bigint;
-ALTER TABLE idp_data.upload_session_validation_failures ADD COLUMN recorded_xid bigint;
-ALTER TABLE idp_data.upload_session_validation_failures
-    ALTER COLUMN recorded_xid SET DEFAULT pg_current_xact_id()::text::bigint;
-ALTER TABLE idp_data.idp_fraud_events ADD COLUMN recorded_xid bigint;
-ALTER TABLE idp_data.idp_fraud_events ALTER COLUMN recorded_xid SET DEFAULT pg_current_xact_id()::text::bigint;
-ALTER TABLE idp_data.idp_fraud_event_contraindicators ADD COLUMN recorded_xid bigint;
-ALTER TABLE idp_data.idp_fraud_event_contraindicators
-    ALTER COLUMN recorded_xid SET DEFAULT pg_current_xact_id()::text::bigint;
-
 -- Small: UPDATE and DELETE are rare on these tables (the fraud import's finish, an operator's repair, the partition
 -- maintenance moving a month out of the default partition). The key leads with the transaction, which is what the
 -- export searches by.
@@ -78,17 +61,19 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER export_change AFTER UPDATE OR DELETE ON audit.audit_events
-    FOR EACH ROW EXECUTE FUNCTION audit.note_export_change('audit.audit_events');
-CREATE TRIGGER export_change AFTER UPDATE OR DELETE ON billing.billing_events
-    FOR EACH ROW EXECUTE FUNCTION audit.note_export_change('billing.billing_events');
-CREATE TRIGGER export_change AFTER UPDATE OR DELETE ON billing.fraud_events
-    FOR EACH ROW EXECUTE FUNCTION audit.note_export_change('billing.fraud_events');
-CREATE TRIGGER export_change AFTER UPDATE OR DELETE ON idp_data.upload_sessions
-    FOR EACH ROW EXECUTE FUNCTION audit.note_export_change('idp_data.upload_sessions');
-CREATE TRIGGER export_change AFTER UPDATE OR DELETE ON idp_data.upload_session_validation_failures
-    FOR EACH ROW EXECUTE FUNCTION audit.note_export_change('idp_data.upload_session_validation_failures');
-CREATE TRIGGER export_change AFTER UPDATE OR DELETE ON idp_data.idp_fraud_events
-    FOR EACH ROW EXECUTE FUNCTION audit.note_export_change('idp_data.idp_fraud_events');
-CREATE TRIGGER export_change AFTER UPDATE OR DELETE ON idp_data.idp_fraud_event_contraindicators
-    FOR EACH ROW EXECUTE FUNCTION audit.note_export_change('idp_data.idp_fraud_event_contraindicators');
+-- Every exported table: the column, its default for new rows, the trigger.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['audit.audit_events', 'billing.billing_events', 'billing.fraud_events',
+                             'idp_data.upload_sessions', 'idp_data.upload_session_validation_failures',
+                             'idp_data.idp_fraud_events', 'idp_data.idp_fraud_event_contraindicators']
+    LOOP
+        EXECUTE format('ALTER TABLE %s ADD COLUMN recorded_xid bigint', t);
+        EXECUTE format('ALTER TABLE %s ALTER COLUMN recorded_xid SET DEFAULT pg_current_xact_id()::text::bigint', t);
+        EXECUTE format('CREATE TRIGGER export_change AFTER UPDATE OR DELETE ON %s FOR EACH ROW '
+                       'EXECUTE FUNCTION audit.note_export_change(%L)', t, t);
+    END LOOP;
+END
+$$;

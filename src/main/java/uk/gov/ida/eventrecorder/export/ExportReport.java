@@ -59,7 +59,10 @@ public final class ExportReport {
         return stoppedBefore;
     }
 
-    /** Days that hold fewer rows than were exported: only {@code verify --against-database} can say which. */
+    /**
+     * Days whose exported rows were altered or deleted since (table, day, counts): {@code verify --against-database}
+     * names the rows.
+     */
     public List<String> warnings() {
         return List.copyOf(warnings);
     }
