@@ -28,8 +28,8 @@ import java.util.function.LongSupplier;
 /**
  * One export run (README, "Export and verification"): an addendum for each exported day, however old, that has
  * gained rows since (and a warning for one whose rows were altered or deleted), then every settled day of every table
- * not exported yet. All of it reads one snapshot, in one read-only
- * {@code REPEATABLE READ} transaction, which takes no lock beyond {@code ACCESS SHARE}: recording goes on meanwhile.
+ * not exported yet. All of it reads one snapshot, in one read-only {@code REPEATABLE READ} transaction, which takes
+ * no lock beyond {@code ACCESS SHARE}: recording goes on meanwhile.
  * A day is the unit of work: a run out of time stops between days (or gives up the day it is in, publishing none of
  * it), and the next run starts where it stopped, because the manifests say what is done.
  */
@@ -182,7 +182,7 @@ public final class Exporter {
                     }
                 }
             } else {
-                long[] altered = {0, 0}; // altered, deleted: verify names them, the export counts them
+                long[] changed = {0, 0}; // altered, deleted: verify names them, the export counts them
                 try (ExportedRows old = new ExportedRows(s3, settings.bucket(), earlier, rows.columns())) {
                     RowComparison.compare(rows, old, new RowComparison.Differences() {
                         @Override
@@ -193,17 +193,17 @@ public final class Exporter {
 
                         @Override
                         public void altered(Object[] exportedRow, Object[] databaseRow) {
-                            altered[0]++;
+                            changed[0]++;
                         }
 
                         @Override
                         public void deleted(Object[] exportedRow) {
-                            altered[1]++;
+                            changed[1]++;
                         }
                     });
                 }
-                if (altered[0] + altered[1] > 0) {
-                    String warning = table.name() + " " + day + ": " + altered[0] + " row(s) altered and " + altered[1]
+                if (changed[0] + changed[1] > 0) {
+                    String warning = table.name() + " " + day + ": " + changed[0] + " row(s) altered and " + changed[1]
                             + " deleted since export (verify --against-database names them)";
                     LOG.warn(warning);
                     report.warn(warning);
