@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -144,6 +145,32 @@ class LateRowsTest {
         assertEquals(0, after.addenda());
         assertEquals(f.databaseRows(AUDIT, DAY_1).size(), manifestsOf(f, AUDIT, DAY_1).stream()
                 .mapToLong(Manifest::rows).sum());
+    }
+
+    @Test
+    void aRunOutOfTimeAmongTheLateDaysLeavesTheRestToTheNextRun() {
+        // Given two exported days that have each gained a row
+        ExportFixture f = new ExportFixture(true);
+        f.seed();
+        f.export(RUN_AT, false);
+        for (LocalDate day : List.of(DAY_1, DAY_2)) {
+            f.db.admin("INSERT INTO audit.audit_events (event_id, time_stamp, originating_service, event_type) "
+                    + "VALUES ('late-" + day + "', '" + day + " 19:00:00', 'hub', 'session_event')");
+        }
+
+        // When a run has time for the first day's addendum only, and the next run has time for everything
+        AtomicInteger asked = new AtomicInteger();
+        ExportReport cut = f.export(RUN_AT.plusSeconds(600), false,
+                () -> asked.incrementAndGet() <= 1 ? 600_000 : 10_000);
+        ExportReport next = f.export(RUN_AT.plusSeconds(1200), false);
+
+        // Then the first run wrote the first day's addendum, and the next the second's: its addendum (a part 1) said
+        // nothing about the days it did not reach
+        assertEquals(1, cut.addenda());
+        assertEquals(1, manifestOf(f, AUDIT, DAY_1, 1).rows());
+        assertEquals(1, next.addenda());
+        assertEquals(1, manifestOf(f, AUDIT, DAY_2, 1).rows());
+        assertEquals(List.of(), next.warnings());
     }
 
     @Test
