@@ -29,6 +29,10 @@
 # against PostgreSQL's own COPY … TO STDOUT (FORMAT binary) of the same query; rows/s, peak heap, cost per million rows
 # (needs moto_server). -Dexec.jvmArgs="-Dexport.javaOptions=…" adds options to the export's JVM only (a flight
 # recording: -XX:StartFlightRecording=filename=/tmp/export.jfr,settings=profile).
+# With --late-rows [base [step …]]: what finding the export's late rows costs, and what migrations V9 and V10 cost the
+# recorder: [base] audit rows at V8 (default 10 million), a writer's rate and worst transaction before, during and after
+# the migration, then history recorded with the column in the steps given (default 1 and 9 million) and at each size
+# EXPLAIN ANALYZE of the export's search after 1,000 late rows (10,000 at the last); about 12 minutes and 20 GB.
 # With --growth [rows]: insert rate and WAL per event into empty tables and tables holding [rows] (default 10 million)
 # historic rows, before and after the partitioning migrations (property growth.seconds per measurement, default 60; about
 # 25 minutes and 25 GB of disk at 10 million rows).
@@ -84,6 +88,12 @@ case "${1:-}" in
     build/package.sh >/dev/null
     say "the daily export's rate and memory: the packaged export against PostgreSQL's own COPY, to S3Mock"
     run uk.gov.ida.eventrecorder.bench.ExportBenchmark -Dexec.appArgs="${sizes# }" "$@" ;;
+  --late-rows)
+    shift
+    sizes=""
+    while [ -n "${1:-}" ] && [ "${1#-}" = "$1" ]; do sizes="$sizes $1"; shift; done
+    say "the export's search for late rows at two sizes of history, and migrations V9 and V10 beside a writer"
+    run uk.gov.ida.eventrecorder.bench.LateRowsBenchmark -Dexec.appArgs="${sizes# }" "$@" ;;
   --growth)
     shift
     rows=10000000

@@ -14,12 +14,11 @@ import java.util.stream.Collectors;
  * the bucket and folder it writes, the key that signs, and when a day is ready.
  *
  * @param settle    {@code EXPORT_SETTLE_HOURS}
- * @param lateDays  {@code EXPORT_LATE_DAYS}
  * @param csv       {@code EXPORT_FORMATS} includes {@code csv}
  * @param startDate {@code EXPORT_START_DATE}
  */
 public record ExportConfig(DatabaseConfig database, String bucket, String prefix, String signingKeyId,
-                           Duration settle, int lateDays, boolean csv, Optional<LocalDate> startDate,
+                           Duration settle, boolean csv, Optional<LocalDate> startDate,
                            String metricsNamespace) {
     /** {@code AWS_REGION}, for the auditor's command, which needs no other variable unless it reads the database. */
     public static ExportConfig fromSystemEnvironment() {
@@ -46,7 +45,7 @@ public record ExportConfig(DatabaseConfig database, String bucket, String prefix
         return new ExportConfig(DatabaseConfig.fromEnvironment(environment), bucket,
                 env.optional(Variable.EXPORT_PREFIX).orElse(""), key,
                 Duration.ofHours(env.count(Variable.EXPORT_SETTLE_HOURS, 2, 0, 24 * 14)),
-                env.count(Variable.EXPORT_LATE_DAYS, 30, 1, 3660), formats.contains("csv"), start,
+                formats.contains("csv"), start,
                 env.optional(Variable.METRICS_NAMESPACE).orElse("EventRecorder"));
     }
 }

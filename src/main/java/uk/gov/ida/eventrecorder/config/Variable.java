@@ -33,8 +33,6 @@ public enum Variable {
     EXPORT_SIGNING_KEY_ID("the KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY) that signs the export's manifests"),
     EXPORT_SETTLE_HOURS("hours after a UTC day's end before the export writes it (default 2): events still arriving "
             + "for it meanwhile"),
-    EXPORT_LATE_DAYS("how many of the latest exported days each export run checks for rows recorded since, and "
-            + "writes an addendum for (default 30)"),
     EXPORT_FORMATS("parquet (default) or parquet,csv: the formats of the export's objects"),
     EXPORT_START_DATE("YYYY-MM-DD: the export writes no day before it (default: each table's first row)"),
     AWS_REGION("region for signing RDS IAM tokens; set by Lambda itself", true),

@@ -84,8 +84,8 @@ public final class ExportReport {
     }
 
     /**
-     * Days that hold fewer rows than were exported (only {@code verify --against-database} can say which), rows
-     * dated -infinity or infinity, and a chain that holds what the export did not sign.
+     * Days whose exported rows were altered or deleted since (table, day, counts: {@code verify --against-database}
+     * names the rows), rows dated -infinity or infinity, and a chain that holds what the export did not sign.
      */
     public List<String> warnings() {
         return List.copyOf(warnings);

@@ -13,26 +13,40 @@ import java.util.stream.Collectors;
  * @param keyColumns the primary key: rows are written and compared in this order, text keys byte-wise
  *                   ({@code COLLATE "C"}), so that the order does not depend on the database's collation
  * @param textKeys   which of the key columns are text
+ * @param finalState a condition a row meets once the system no longer changes it ("" for every row): an upload
+ *                   session is exported once its import has finished, so that the export never holds the unfinished
+ *                   row the import then updates. Sessions from before V8 have no source object and are finished.
+ *                   Their fraud events, contra-indicators and validation failures are written in the same
+ *                   transaction as the finish, so none is ever seen before it
  */
 public record ExportedTable(String name, String parentJoin, String dayColumn, List<String> keyColumns,
-                            List<String> textKeys) {
+                            List<String> textKeys, String finalState) {
+    /**
+     * The column (migration V9) holding the id of the transaction that inserted the row: how a run finds the rows its
+     * previous run could not see. Never exported: it says when a row was written, not what it holds.
+     */
+    public static final String RECORDED_XID = "recorded_xid";
+
     /**
      * Every table the recorder's functions write ({@code billing.billing_status} is written by none of them). Their
      * columns are read from the database, in the table's own order.
      */
     public static final List<ExportedTable> ALL = List.of(
             new ExportedTable("audit.audit_events", "", "t.time_stamp", List.of("event_id", "time_stamp"),
-                    List.of("event_id")),
-            new ExportedTable("billing.billing_events", "", "t.time_stamp", List.of("event_id"), List.of("event_id")),
-            new ExportedTable("billing.fraud_events", "", "t.time_stamp", List.of("event_id"), List.of("event_id")),
-            new ExportedTable("idp_data.upload_sessions", "", "t.time_stamp", List.of("id"), List.of()),
+                    List.of("event_id"), ""),
+            new ExportedTable("billing.billing_events", "", "t.time_stamp", List.of("event_id"), List.of("event_id"),
+                    ""),
+            new ExportedTable("billing.fraud_events", "", "t.time_stamp", List.of("event_id"), List.of("event_id"),
+                    ""),
+            new ExportedTable("idp_data.upload_sessions", "", "t.time_stamp", List.of("id"), List.of(),
+                    "(t.finished_at IS NOT NULL OR t.source_object IS NULL)"),
             new ExportedTable("idp_data.upload_session_validation_failures",
                     "JOIN idp_data.upload_sessions p ON p.id = t.upload_session_id", "p.time_stamp", List.of("id"),
-                    List.of()),
-            new ExportedTable("idp_data.idp_fraud_events", "", "t.time_stamp", List.of("id"), List.of()),
+                    List.of(), "(p.finished_at IS NOT NULL OR p.source_object IS NULL)"),
+            new ExportedTable("idp_data.idp_fraud_events", "", "t.time_stamp", List.of("id"), List.of(), ""),
             new ExportedTable("idp_data.idp_fraud_event_contraindicators",
                     "JOIN idp_data.idp_fraud_events p ON p.id = t.idp_fraud_events_id", "p.time_stamp",
-                    List.of("idp_fraud_events_id", "contraindicator_code"), List.of("contraindicator_code")));
+                    List.of("idp_fraud_events_id", "contraindicator_code"), List.of("contraindicator_code"), ""));
 
     /**
      * The last day the export writes. Parquet's timestamp (microseconds since 1970 in 64 bits) ends on 294247-01-10,
@@ -56,13 +70,13 @@ public record ExportedTable(String name, String parentJoin, String dayColumn, Li
     /** The day's rows, the day column last (as {@code export_day_time}), in key order; two parameters: [from, to). */
     public String rowsQuery() {
         return "SELECT t.*, " + dayColumn + " AS export_day_time FROM " + name + " t " + parentJoin
-                + " WHERE " + dayColumn + " >= ? AND " + dayColumn + " < ? ORDER BY " + orderBy();
+                + " WHERE " + dayColumn + " >= ? AND " + dayColumn + " < ?" + andFinal() + " ORDER BY " + orderBy();
     }
 
-    /** Rows per UTC day over [from, to). */
+    /** Rows per UTC day over [from, to), in their final state. */
     public String dayCountsQuery() {
         return "SELECT (" + dayColumn + ")::date, count(*) FROM " + name + " t " + parentJoin
-                + " WHERE " + dayColumn + " >= ? AND " + dayColumn + " < ? GROUP BY 1";
+                + " WHERE " + dayColumn + " >= ? AND " + dayColumn + " < ?" + andFinal() + " GROUP BY 1";
     }
 
     /**
@@ -72,7 +86,7 @@ public record ExportedTable(String name, String parentJoin, String dayColumn, Li
      */
     public String firstDayQuery() {
         return "SELECT min(" + dayColumn + ")::date FROM " + name + " t " + parentJoin + " WHERE " + dayColumn
-                + " > '-infinity' AND " + dayColumn + " < '" + AFTER_LAST_DAY + "'";
+                + " > '-infinity' AND " + dayColumn + " < '" + AFTER_LAST_DAY + "'" + andFinal();
     }
 
     /**
@@ -87,7 +101,25 @@ public record ExportedTable(String name, String parentJoin, String dayColumn, Li
     /** The same rows as {@link #rowsQuery} without the day column: what the benchmark's ceiling copies. */
     public String plainRowsQuery() {
         return "SELECT t.* FROM " + name + " t " + parentJoin + " WHERE " + dayColumn + " >= ? AND " + dayColumn
-                + " < ? ORDER BY " + orderBy();
+                + " < ?" + andFinal() + " ORDER BY " + orderBy();
+    }
+
+    /**
+     * The UTC days that hold a row an earlier snapshot could not see, or that an UPDATE or DELETE changed since
+     * (noted in {@code audit.export_changes} by V9's trigger). Four parameters: that snapshot's xmin (bigint) and the
+     * snapshot ({@code pg_current_snapshot()}'s text), twice. Every transaction that snapshot could not see has an id
+     * of at least its xmin, so the BRIN index on {@link #RECORDED_XID} (V10) skips every range written before
+     * (<a href="https://www.postgresql.org/docs/15/functions-info.html#FUNCTIONS-PG-SNAPSHOT">pg_visible_in_snapshot</a>).
+     */
+    public String changedDaysQuery() {
+        return "SELECT (" + dayColumn + ")::date FROM " + name + " t " + parentJoin + " WHERE t." + RECORDED_XID
+                + " >= ? AND NOT pg_visible_in_snapshot(t." + RECORDED_XID + "::text::xid8, ?::pg_snapshot)"
+                + " UNION SELECT day FROM audit.export_changes WHERE table_name = '" + name + "' AND changed_xid >= ?"
+                + " AND NOT pg_visible_in_snapshot(changed_xid::text::xid8, ?::pg_snapshot)";
+    }
+
+    private String andFinal() {
+        return finalState.isEmpty() ? "" : " AND " + finalState;
     }
 
     private String orderBy() {

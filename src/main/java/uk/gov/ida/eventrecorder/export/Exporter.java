@@ -29,9 +29,10 @@ import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
 /**
- * One export run (docs/export-and-verification.md): every settled day of every table not exported yet, then an
- * addendum for each recent exported day that has gained rows since. All of it reads one snapshot, in one read-only
- * {@code REPEATABLE READ} transaction, which takes no lock beyond {@code ACCESS SHARE}: recording goes on meanwhile.
+ * One export run (docs/export-and-verification.md): an addendum for each exported day, however old, that has gained
+ * rows since (and a warning for one whose rows were altered or deleted), then every settled day of every table not
+ * exported yet. All of it reads one snapshot, in one read-only {@code REPEATABLE READ} transaction, which takes no
+ * lock beyond {@code ACCESS SHARE}: recording goes on meanwhile.
  * A day is the unit of work: a run out of time stops between days (or gives up the day it is in, publishing none of
  * it), and the next run starts where it stopped, because the chain says what is done. Runs may overlap: the chain
  * gives each place to one of them ({@link ManifestChain}), and each run's objects carry its own mark.
@@ -44,10 +45,9 @@ public final class Exporter {
 
     /**
      * @param settle    how long after a day's end it is exported (events still arriving for it meanwhile)
-     * @param lateDays  how many of the latest exported days each run checks for rows that arrived since
      * @param startDate no day before it is exported (empty: from each table's first row)
      */
-    public record Settings(String bucket, ExportLayout layout, Duration settle, int lateDays, boolean csv,
+    public record Settings(String bucket, ExportLayout layout, Duration settle, boolean csv,
                            Optional<LocalDate> startDate, List<ExportedTable> tables) {
     }
 
@@ -140,15 +140,15 @@ public final class Exporter {
             LOG.warn(warning);
             run.report().warn(warning);
         }
-        LocalDate lateFrom = settledThrough.minusDays(settings.lateDays() - 1L);
         TreeMap<LocalDate, List<ExportLayout.ManifestKey>> exported = new TreeMap<>();
+        // A run of days without rows is each of those days' part 0, where late rows may yet arrive: found by its
+        // first day, not listed under each (a run may span decades).
+        TreeMap<LocalDate, ExportLayout.ManifestKey> emptyRuns = new TreeMap<>();
         for (ExportLayout.ManifestKey m : run.chain().manifests()) {
             if (m.table().equals(table.shortName())) {
                 exported.computeIfAbsent(m.date(), d -> new ArrayList<>()).add(m);
-                // A run of days without rows is each of those days' part 0, where late rows may yet arrive.
-                for (LocalDate d = later(m.date().plusDays(1), lateFrom); !d.isAfter(m.through())
-                        && !d.isAfter(settledThrough); d = d.plusDays(1)) {
-                    exported.computeIfAbsent(d, x -> new ArrayList<>()).add(m);
+                if (m.through().isAfter(m.date())) {
+                    emptyRuns.put(m.date(), m);
                 }
             }
         }
@@ -162,9 +162,9 @@ public final class Exporter {
         if (settings.startDate().isPresent() && settings.startDate().get().isAfter(first)) {
             first = settings.startDate().get();
         }
+        // Late rows first: a new day's part 0 then says that its run brought every earlier day up to its snapshot.
+        exportLateRows(run, table, exported, emptyRuns, settledThrough);
         exportNewDays(run, table, first, settledThrough);
-        exportLateRows(c, run.chain(), table, exported, settledThrough, run.snapshot(), run.now(), run.remaining(),
-                run.report(), run);
     }
 
     private static LocalDate later(LocalDate a, LocalDate b) {
@@ -215,30 +215,40 @@ public final class Exporter {
         }
     }
 
-    /** An addendum for each exported day that holds rows its parts lack. */
-    private void exportLateRows(Connection c, ManifestChain chain, ExportedTable table,
+    /**
+     * An addendum for each exported day that holds rows its parts lack, at any age, and a warning for each whose rows
+     * were altered or deleted since. Only days that may have changed since the last complete run are compared
+     * ({@link ChangedDays}), each by content, so that a DELETE plus an INSERT is seen as what it is.
+     */
+    private void exportLateRows(Run run, ExportedTable table,
                                 TreeMap<LocalDate, List<ExportLayout.ManifestKey>> exported,
-                                LocalDate settledThrough, String snapshot, Instant now, LongSupplier remaining,
-                                ExportReport report, Run run) throws SQLException, IOException {
-        LocalDate lateFrom = settledThrough.minusDays(settings.lateDays() - 1L);
-        List<LocalDate> recheck = new ArrayList<>(exported.subMap(lateFrom, true, settledThrough, true).keySet());
-        if (recheck.isEmpty()) {
+                                TreeMap<LocalDate, ExportLayout.ManifestKey> emptyRuns, LocalDate settledThrough)
+            throws SQLException, IOException {
+        Optional<ExportLayout.ManifestKey> since = ChangedDays.lastComplete(exported.values());
+        if (since.isEmpty()) {
             return;
         }
-        Map<LocalDate, Long> counts = dayCounts(c, table, recheck.get(0), settledThrough.plusDays(1));
-        for (LocalDate day : recheck) {
-            List<Manifest> parts = exported.get(day).stream().map(chain::read).toList();
-            long exportedRows = parts.stream().mapToLong(Manifest::rows).sum();
-            long rowsNow = counts.getOrDefault(day, 0L);
-            if (rowsNow > exportedRows) {
+        ManifestChain chain = run.chain();
+        for (LocalDate day : ChangedDays.since(run.c(), table, chain.read(since.get()).snapshot())) {
+            List<ExportLayout.ManifestKey> keys = partsOf(day, exported, emptyRuns);
+            if (!keys.isEmpty() && !day.isAfter(settledThrough)) {
+                List<Manifest> parts = keys.stream().map(chain::read).toList();
                 exportDay(run, table, day, day, parts.size(), parts);
-            } else if (rowsNow < exportedRows) {
-                String warning = table.name() + " " + day + ": " + rowsNow + " row(s) now, " + exportedRows
-                        + " exported: rows were deleted since (run verify --against-database)";
-                LOG.warn(warning);
-                report.warn(warning);
             }
         }
+    }
+
+    /** A day's exported parts, in order: its own, and the run of days without rows that covers it, if one does. */
+    private static List<ExportLayout.ManifestKey> partsOf(LocalDate day,
+                                                          TreeMap<LocalDate, List<ExportLayout.ManifestKey>> exported,
+                                                          TreeMap<LocalDate, ExportLayout.ManifestKey> emptyRuns) {
+        List<ExportLayout.ManifestKey> parts = new ArrayList<>(exported.getOrDefault(day, List.of()));
+        Map.Entry<LocalDate, ExportLayout.ManifestKey> covering = emptyRuns.lowerEntry(day);
+        if (covering != null && !covering.getValue().through().isBefore(day)) {
+            parts.add(covering.getValue());
+        }
+        parts.sort(java.util.Comparator.comparingInt(ExportLayout.ManifestKey::part));
+        return parts;
     }
 
     /** One part: a day's rows (or a run of days without any, {@code day} to {@code through}), signed and chained. */
@@ -271,6 +281,7 @@ public final class Exporter {
                     }
                 }
             } else {
+                long[] changed = {0, 0}; // altered, deleted: verify names them, the export counts them
                 try (ExportedRows old = new ExportedRows(s3, settings.bucket(), earlier, rows.columns())) {
                     RowComparison.compare(rows, old, new RowComparison.Differences() {
                         @Override
@@ -281,13 +292,23 @@ public final class Exporter {
 
                         @Override
                         public void altered(Object[] exportedRow, Object[] databaseRow) {
-                            // verify's finding, not the export's: the addendum carries only new rows
+                            changed[0]++;
                         }
 
                         @Override
                         public void deleted(Object[] exportedRow) {
+                            changed[1]++;
                         }
                     });
+                }
+                if (changed[0] + changed[1] > 0) {
+                    String warning = table.name() + " " + day + ": " + changed[0] + " row(s) altered and " + changed[1]
+                            + " deleted since export (verify --against-database names them)";
+                    LOG.warn(warning);
+                    report.warn(warning);
+                }
+                if (writer.rows() == 0) {
+                    return; // nothing added: no addendum (the writer wrote no object)
                 }
             }
             PartWriter.Written written = writer.finish();

@@ -11,17 +11,26 @@ import java.util.List;
 /**
  * An exported table's columns as the database describes them (name, type, nullability), in the table's order, and
  * the key that orders and identifies its rows.
+ *
+ * @param sources each column's place in the query's result (1-based): the table's own columns less
+ *                {@link ExportedTable#RECORDED_XID}, which says when a row was written, not what it holds
  */
-public record TableColumns(List<String> names, List<ColumnType> types, List<Boolean> nullable, int[] keyIndexes) {
+public record TableColumns(List<String> names, List<ColumnType> types, List<Boolean> nullable, int[] keyIndexes,
+                           int[] sources) {
     static TableColumns of(ExportedTable table, ResultSetMetaData meta) throws SQLException {
         List<String> names = new ArrayList<>();
         List<ColumnType> types = new ArrayList<>();
         List<Boolean> nullable = new ArrayList<>();
+        List<Integer> sources = new ArrayList<>();
         // The last column is the day column the query adds (export_day_time), not one of the table's.
         for (int i = 1; i < meta.getColumnCount(); i++) {
+            if (meta.getColumnName(i).equals(ExportedTable.RECORDED_XID)) {
+                continue;
+            }
             names.add(meta.getColumnName(i));
             types.add(ColumnType.ofPostgres(meta.getColumnTypeName(i)));
             nullable.add(meta.isNullable(i) != ResultSetMetaData.columnNoNulls);
+            sources.add(i);
         }
         int[] keys = table.keyColumns().stream().mapToInt(names::indexOf).toArray();
         for (int i = 0; i < keys.length; i++) {
@@ -29,7 +38,8 @@ public record TableColumns(List<String> names, List<ColumnType> types, List<Bool
                 throw new IllegalStateException(table.name() + " has no column " + table.keyColumns().get(i));
             }
         }
-        return new TableColumns(List.copyOf(names), List.copyOf(types), List.copyOf(nullable), keys);
+        return new TableColumns(List.copyOf(names), List.copyOf(types), List.copyOf(nullable), keys,
+                sources.stream().mapToInt(Integer::intValue).toArray());
     }
 
     public List<Manifest.Column> described() {

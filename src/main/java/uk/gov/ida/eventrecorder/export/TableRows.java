@@ -22,7 +22,9 @@ public final class TableRows implements AutoCloseable {
     private final ResultSet rows;
     private final TableColumns columns;
     private final List<ColumnType> types;
+    private final int[] sources;
     private final int width;
+    private final int dayColumn;
     private long dayMicros;
 
     public TableRows(Connection connection, ExportedTable table, LocalDate day) throws SQLException {
@@ -45,7 +47,9 @@ public final class TableRows implements AutoCloseable {
         this.rows = statement.executeQuery();
         this.columns = TableColumns.of(table, rows.getMetaData());
         this.types = columns.types();
+        this.sources = columns.sources();
         this.width = types.size();
+        this.dayColumn = rows.getMetaData().getColumnCount(); // export_day_time, last
     }
 
     public TableColumns columns() {
@@ -59,9 +63,9 @@ public final class TableRows implements AutoCloseable {
         }
         Object[] values = new Object[width];
         for (int i = 0; i < width; i++) {
-            values[i] = read(i + 1, types.get(i));
+            values[i] = read(sources[i], types.get(i));
         }
-        dayMicros = ColumnType.microsOf(rows.getObject(width + 1, LocalDateTime.class).toInstant(ZoneOffset.UTC));
+        dayMicros = ColumnType.microsOf(rows.getObject(dayColumn, LocalDateTime.class).toInstant(ZoneOffset.UTC));
         return values;
     }
 

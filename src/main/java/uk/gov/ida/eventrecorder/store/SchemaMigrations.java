@@ -52,6 +52,11 @@ public final class SchemaMigrations {
         return Flyway.configure()
                 .dataSource(dataSource)
                 .locations("classpath:db/migration")
+                .javaMigrations(new RecordedXidIndexes())
+                // Flyway's default lock is a transaction's advisory lock, held open on its other connection, and
+                // CREATE INDEX CONCURRENTLY waits for every transaction older than its build to end: it would wait
+                // for Flyway itself. A session's advisory lock holds no transaction open.
+                .configuration(java.util.Map.of("flyway.postgresql.transactional.lock", "false"))
                 // The schemas already exist in databases the replaced service created: adopt them at version 1.
                 .baselineOnMigrate(false)
                 .load();

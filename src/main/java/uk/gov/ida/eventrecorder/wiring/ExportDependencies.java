@@ -43,7 +43,7 @@ public final class ExportDependencies implements AutoCloseable {
         return new Exporter(s3.orElseGet(largeObjects::get),
                 new ManifestSigner(kms.orElseGet(dependencies::kms), config.signingKeyId()),
                 dependencies.dataSource(), new Exporter.Settings(config.bucket(), new ExportLayout(config.prefix()),
-                config.settle(), config.lateDays(), config.csv(), config.startDate(), ExportedTable.ALL));
+                config.settle(), config.csv(), config.startDate(), ExportedTable.ALL));
     }
 
     @Override

@@ -442,7 +442,7 @@ class ExportChainTest {
 
     private static Exporter auditOnly(ExportFixture f, S3Client s3) {
         return new Exporter(s3, new ManifestSigner(f.kms, f.keyId), f.db.dataSource(), new Exporter.Settings(
-                f.bucket, new ExportLayout(""), Duration.ofHours(2), 30, false, Optional.empty(), List.of(AUDIT)));
+                f.bucket, new ExportLayout(""), Duration.ofHours(2), false, Optional.empty(), List.of(AUDIT)));
     }
 
     private static ExportReport run(Exporter exporter, Instant at, LongSupplier remaining) {

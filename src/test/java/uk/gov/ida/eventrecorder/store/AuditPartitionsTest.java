@@ -145,6 +145,38 @@ class AuditPartitionsTest {
     }
 
     @Test
+    void aMonthMovedOutOfTheDefaultPartitionKeepsItsRowsRecordedXidTakesTheExportsIndexAndIsNoChangeToExport()
+            throws Exception {
+        // Given a month whose partition is missing, and an event of it caught by the default partition
+        HikariDataSource db = databaseAt(null);
+        Tables tables = new Tables(db);
+        LocalDateTime until = preparedUntil(db);
+        String month = monthPartition(until.minusMonths(1));
+        admin(db, "DROP TABLE audit." + month);
+        AuditEvent event = parser.parse(EventBuilder.billing().timestampIso(until.minusDays(3) + "Z").json());
+        new EventRepository(db, new DatabaseCircuit(Duration.ofSeconds(1)), Duration.ofSeconds(20))
+                .record(List.of(event));
+        String xid = "SELECT recorded_xid AS x FROM audit.audit_events WHERE event_id = ?";
+        Object recorded = tables.query(xid, event.eventId()).get(0).get("x");
+
+        // When the maintenance creates the month and moves the event into it
+        try (Connection c = db.getConnection()) {
+            assertEquals(1, AuditPartitions.prepare(c));
+        }
+
+        // Then the event keeps the transaction that recorded it (the export finds rows by it), the new partition has
+        // the export's BRIN index, attached to the partitioned table's, and the move (rows unchanged) is not noted as
+        // a change the export must compare
+        assertEquals(recorded, tables.query(xid, event.eventId()).get(0).get("x"));
+        assertEquals(List.of(Map.of("i", "audit.audit_events_recorded_xid_idx", "valid", true)), tables.query(
+                "SELECT p.inhparent::regclass::text AS i, x.indisvalid AS valid FROM pg_index x "
+                        + "JOIN pg_am a ON a.oid = (SELECT relam FROM pg_class WHERE oid = x.indexrelid) "
+                        + "JOIN pg_inherits p ON p.inhrelid = x.indexrelid "
+                        + "WHERE x.indrelid = 'audit." + month + "'::regclass AND a.amname = 'brin'"));
+        assertEquals(List.of(), tables.query("SELECT * FROM audit.export_changes"));
+    }
+
+    @Test
     // A regression once made the catch-up wait for the default partition to hold none of a month that was still
     // being recorded: it never ended on a loaded machine. It must end, whatever the recorder does meanwhile.
     @org.junit.jupiter.api.Timeout(value = 120, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
