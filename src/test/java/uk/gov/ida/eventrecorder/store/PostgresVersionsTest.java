@@ -54,7 +54,7 @@ class PostgresVersionsTest {
             String major = version.substring(0, version.indexOf('.'));
             assertTrue(((String) tables.query("SELECT version() AS v").get(0).get("v")).startsWith("PostgreSQL "
                     + major + "."));
-            assertEquals(8, ((Number) tables.query("SELECT max(version::int) AS v FROM flyway_schema_history")
+            assertEquals(10, ((Number) tables.query("SELECT max(version::int) AS v FROM flyway_schema_history")
                     .get(0).get("v")).intValue(), "every migration applied");
 
             // The recorder's role, logged in with its password: a batch with a redelivered copy.
