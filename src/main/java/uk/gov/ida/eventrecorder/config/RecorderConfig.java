@@ -20,7 +20,7 @@ import java.util.Optional;
  * @param drainConcurrency   {@code DRAIN_CONCURRENCY}: receive loops the drain handler runs at once (default
  *                           {@link #DEFAULT_DRAIN_CONCURRENCY}, 1 to 16), so that SQS round trips overlap the inserts
  * @param metricsNamespace   {@code METRICS_NAMESPACE}: CloudWatch namespace of the metric log lines
- * @param outageRetryBase    {@code OUTAGE_RETRY_BASE_SECONDS} (default 360, the template's visibility timeout): a
+ * @param outageRetryBase    {@code OUTAGE_RETRY_BASE_SECONDS} (default 390, the template's visibility timeout): a
  *                           message that failed for a database reason is hidden this long after its first receive,
  *                           twice as long after its second, …
  * @param outageRetryMax     {@code OUTAGE_RETRY_MAX_SECONDS} (default 43200, the SQS maximum): the longest such wait
