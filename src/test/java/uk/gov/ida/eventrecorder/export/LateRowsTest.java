@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -66,7 +67,7 @@ class LateRowsTest {
         assertEquals("late-ev", rows.get(0)[ExportTest.names(addendum).indexOf("idp_event_id")]);
         assertEquals(1, manifestOf(f, ExportedTable.named("idp_fraud_event_contraindicators"), DAY_1, 1).rows());
         assertEquals(List.of(), report.warnings());
-        Verification verified = verify(f);
+        ExportChainTest.Outcome verified = verify(f);
         assertEquals(List.of(), verified.findings(), "nothing added, altered or deleted since export");
         assertEquals(Verdict.INTACT, verified.result().verdict());
     }
@@ -200,28 +201,14 @@ class LateRowsTest {
         assertEquals(List.of(), next.warnings());
         assertEquals(1, manifestOf(f, SESSIONS, claimed, 1).rows());
         assertEquals(1, manifestOf(f, ExportedTable.named("upload_session_validation_failures"), claimed, 1).rows());
-        Verification verified = verify(f);
+        ExportChainTest.Outcome verified = verify(f);
         assertEquals(List.of(), verified.findings());
         assertEquals(Verdict.INTACT, verified.result().verdict());
     }
 
-    record Verification(Verifier.Result result, List<Finding> findings) {
-    }
-
-    private static Verification verify(ExportFixture f) {
-        List<Finding> findings = new ArrayList<>();
-        Verifier.Result result = new Verifier(f.s3, f.bucket, new ExportLayout(""), PublicKeys.fromKms(f.kms,
-                f.keyId), Optional.of(f.db.dataSource())).verify(new Verifier.Progress() {
-                    @Override
-                    public void step(String stage, int done, int total) {
-                    }
-
-                    @Override
-                    public void finding(Finding finding) {
-                        findings.add(finding);
-                    }
-                });
-        return new Verification(result, findings);
+    /** verify --against-database, as the auditor runs it. */
+    private static ExportChainTest.Outcome verify(ExportFixture f) {
+        return ExportChainTest.verify(f, "", Optional.of(f.db.dataSource()), OptionalLong.empty());
     }
 
     private static List<Manifest> manifestsOf(ExportFixture f, ExportedTable table, LocalDate day) {
