@@ -132,6 +132,13 @@ public final class ManifestChain {
             }
             chain.manifests.add(key);
             if (isHead) {
+                if (link.getKey() > 1) {
+                    // The head must follow the link before it, which its own signature cannot say.
+                    ChainLink before = chain.checked(link.getKey() - 1, links.get(link.getKey() - 1));
+                    if (!new Manifest.Link(before.manifestKey(), before.manifestSha256()).equals(manifest.previous())) {
+                        throw alarm(link.getValue(), "does not follow the link before it");
+                    }
+                }
                 chain.head = new Manifest.Link(checked.manifestKey(), checked.manifestSha256());
                 chain.headSequence = link.getKey();
             }
@@ -181,12 +188,17 @@ public final class ManifestChain {
         return manifests.stream().anyMatch(m -> m.overlaps(table, from, through, part));
     }
 
+    /**
+     * A manifest as its link holds it, signature and hash checked: never its copy, which is what a reader browses
+     * but what the export did not sign (a new version of a copy misleads no run; verify names it).
+     */
     public Manifest read(ExportLayout.ManifestKey key) {
-        try {
-            return Manifest.parse(s3.getObjectAsBytes(r -> r.bucket(bucket).key(key.key())).asByteArray());
-        } catch (IOException e) {
-            throw new IllegalStateException("manifest " + key.key() + " does not parse: run verify", null);
+        ChainLink link = checked(key.sequence(), layout.linkKey(key.sequence()));
+        Manifest manifest = link.parsedManifest();
+        if (!keyOf(manifest).equals(key)) {
+            throw alarm(layout.linkKey(key.sequence()), "holds " + link.manifestKey() + ", not " + key.key());
         }
+        return manifest;
     }
 
     /**
@@ -256,10 +268,22 @@ public final class ManifestChain {
         List<String> parquet = manifest.objects().stream().filter(o -> o.format().equals("parquet"))
                 .map(Manifest.StoredObject::key).toList();
         if (!parquet.isEmpty()) {
-            putIfNew(layout.indexKey(shortName(manifest.table()), manifest.day(), manifest.part()),
+            putOrFind(layout.indexKey(shortName(manifest.table()), manifest.day(), manifest.part()),
                     index(bucket, parquet), "text/plain");
         }
-        putIfNew(link.manifestKey(), link.manifestBytes(), "application/json");
+        putOrFind(link.manifestKey(), link.manifestBytes(), "application/json");
+    }
+
+    /**
+     * Writes what follows a link, or finds it written (by this run's earlier attempt, or a run that stopped after
+     * it): the same bytes, or an alarm. An index placed there by someone else would make Athena read what no signed
+     * manifest lists.
+     */
+    private void putOrFind(String key, byte[] bytes, String contentType) {
+        if (!putIfNew(key, bytes, contentType) && !java.util.Arrays.equals(bytes, s3.getObjectAsBytes(r -> r
+                .bucket(bucket).key(key).overrideConfiguration(OutsideCall.within(OutsideCall.S3))).asByteArray())) {
+            throw alarm(key, "is not what its link lists: the export did not write it");
+        }
     }
 
     /** The index Athena reads a part through (SymlinkTextInputFormat): one {@code s3://bucket/key} line an object. */

@@ -141,15 +141,9 @@ public final class Exporter {
             run.report().warn(warning);
         }
         TreeMap<LocalDate, List<ExportLayout.ManifestKey>> exported = new TreeMap<>();
-        // A run of days without rows is each of those days' part 0, where late rows may yet arrive: found by its
-        // first day, not listed under each (a run may span decades).
-        TreeMap<LocalDate, ExportLayout.ManifestKey> emptyRuns = new TreeMap<>();
         for (ExportLayout.ManifestKey m : run.chain().manifests()) {
             if (m.table().equals(table.shortName())) {
                 exported.computeIfAbsent(m.date(), d -> new ArrayList<>()).add(m);
-                if (m.through().isAfter(m.date())) {
-                    emptyRuns.put(m.date(), m);
-                }
             }
         }
         LocalDate first = firstDay(c, table);
@@ -163,7 +157,7 @@ public final class Exporter {
             first = settings.startDate().get();
         }
         // Late rows first: a new day's part 0 then says that its run brought every earlier day up to its snapshot.
-        exportLateRows(run, table, exported, emptyRuns, settledThrough);
+        exportLateRows(run, table, exported, settledThrough);
         exportNewDays(run, table, first, settledThrough);
     }
 
@@ -221,8 +215,7 @@ public final class Exporter {
      * ({@link ChangedDays}), each by content, so that a DELETE plus an INSERT is seen as what it is.
      */
     private void exportLateRows(Run run, ExportedTable table,
-                                TreeMap<LocalDate, List<ExportLayout.ManifestKey>> exported,
-                                TreeMap<LocalDate, ExportLayout.ManifestKey> emptyRuns, LocalDate settledThrough)
+                                TreeMap<LocalDate, List<ExportLayout.ManifestKey>> exported, LocalDate settledThrough)
             throws SQLException, IOException {
         Optional<ExportLayout.ManifestKey> since = ChangedDays.lastComplete(exported.values());
         if (since.isEmpty()) {
@@ -230,7 +223,7 @@ public final class Exporter {
         }
         ManifestChain chain = run.chain();
         for (LocalDate day : ChangedDays.since(run.c(), table, chain.read(since.get()).snapshot())) {
-            List<ExportLayout.ManifestKey> keys = partsOf(day, exported, emptyRuns);
+            List<ExportLayout.ManifestKey> keys = partsOf(run, table, day);
             if (!keys.isEmpty() && !day.isAfter(settledThrough)) {
                 List<Manifest> parts = keys.stream().map(chain::read).toList();
                 exportDay(run, table, day, day, parts.size(), parts);
@@ -238,17 +231,24 @@ public final class Exporter {
         }
     }
 
-    /** A day's exported parts, in order: its own, and the run of days without rows that covers it, if one does. */
-    private static List<ExportLayout.ManifestKey> partsOf(LocalDate day,
-                                                          TreeMap<LocalDate, List<ExportLayout.ManifestKey>> exported,
-                                                          TreeMap<LocalDate, ExportLayout.ManifestKey> emptyRuns) {
-        List<ExportLayout.ManifestKey> parts = new ArrayList<>(exported.getOrDefault(day, List.of()));
-        Map.Entry<LocalDate, ExportLayout.ManifestKey> covering = emptyRuns.lowerEntry(day);
-        if (covering != null && !covering.getValue().through().isBefore(day)) {
-            parts.add(covering.getValue());
+    /** A day's exported parts as the chain holds them now, in order: its own, and a run of days without rows over it. */
+    private static List<ExportLayout.ManifestKey> partsOf(Run run, ExportedTable table, LocalDate day) {
+        return run.chain().manifests().stream().filter(m -> m.table().equals(table.shortName())
+                        && !m.date().isAfter(day) && !m.through().isBefore(day))
+                .sorted(java.util.Comparator.comparingInt(ExportLayout.ManifestKey::part)).toList();
+    }
+
+    /**
+     * Another run exported this part first, from its own snapshot, which may lack rows this run's holds (a late row
+     * committed between the two): compared with the parts that won, whatever this run has more is an addendum. A run
+     * of days without rows loses nothing.
+     */
+    private void againstPartsNow(Run run, ExportedTable table, LocalDate day, LocalDate through)
+            throws SQLException, IOException {
+        if (day.equals(through)) {
+            List<Manifest> parts = partsOf(run, table, day).stream().map(run.chain()::read).toList();
+            exportDay(run, table, day, day, parts.size(), parts);
         }
-        parts.sort(java.util.Comparator.comparingInt(ExportLayout.ManifestKey::part));
-        return parts;
     }
 
     /** One part: a day's rows (or a run of days without any, {@code day} to {@code through}), signed and chained. */
@@ -260,7 +260,8 @@ public final class Exporter {
         String what = table.name() + " " + day + (through.equals(day) ? "" : " to " + through)
                 + (part == 0 ? "" : " addendum " + part);
         if (run.chain().covers(table.shortName(), day, through, part)) {
-            return; // another run, racing this one, has exported it meanwhile
+            againstPartsNow(run, table, day, through); // another run, racing this one, has exported it meanwhile
+            return;
         }
         long left = remaining.getAsLong();
         if (left < DAY_MARGIN.toMillis()) {
@@ -299,6 +300,11 @@ public final class Exporter {
                         public void deleted(Object[] exportedRow) {
                             changed[1]++;
                         }
+
+                        @Override
+                        public void compared(long rows) {
+                            checkTime(rows, remaining, report, what);
+                        }
                     });
                 }
                 if (changed[0] + changed[1] > 0) {
@@ -319,6 +325,7 @@ public final class Exporter {
             long bytes = written.objects().stream().mapToLong(Manifest.StoredObject::size).sum();
             if (manifest.isEmpty()) {
                 LOG.info("{} was exported meanwhile by another run: this run's objects of it are left unlisted", what);
+                againstPartsNow(run, table, day, through);
                 return;
             }
             report.exported(part > 0, written.rows(), bytes);

@@ -15,6 +15,10 @@ public final class RowComparison {
         void altered(Object[] exportedRow, Object[] databaseRow);
 
         void deleted(Object[] exportedRow);
+
+        /** After each row of either side: a comparison that adds nothing still takes time, which may run out. */
+        default void compared(long rows) {
+        }
     }
 
     private RowComparison() {
@@ -26,7 +30,9 @@ public final class RowComparison {
         TableColumns columns = database.columns();
         long equal = 0;
         Object[] row = database.next();
+        long rows = 0;
         while (row != null || exported.hasNext()) {
+            differences.compared(++rows);
             Object[] old = exported.peek();
             int order = row == null ? 1 : old == null ? -1 : columns.compareKeys(row, old);
             if (order < 0) {

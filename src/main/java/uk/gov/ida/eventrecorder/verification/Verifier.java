@@ -273,8 +273,9 @@ public final class Verifier {
                 continue;
             }
             if (layout.isDataObject(key)) {
-                note(progress, "object " + key + " is listed by no manifest: left by an interrupted export run; no "
-                        + "table reads it (the Glue tables read the _athena index); nothing to do");
+                note(progress, "object " + key + " is listed by no manifest: left by an export run that stopped, or "
+                        + "lost its place to another; no table reads it (the Glue tables read the _athena index); "
+                        + "nothing to do");
             } else {
                 tampered(progress, "object " + key + " is not the export's: no link of the chain accounts for it");
             }
