@@ -20,11 +20,11 @@ import java.util.Set;
  */
 public enum DatabaseRole {
     /** The queue functions (event source and drain): insert events, tell a new one from a duplicate. */
-    RECORDER("event_recorder", recording(), notRecording(), Map.of(), Set.of()),
+    RECORDER("event_recorder", recording(), notRecording(), recordingInserts(), Map.of(), Set.of()),
     /** The archive replay: the same rows as the queue path, through the same statements. */
-    REPLAY("event_recorder_replay", recording(), notRecording(), Map.of(), Set.of()),
+    REPLAY("event_recorder_replay", recording(), notRecording(), recordingInserts(), Map.of(), Set.of()),
     /** The fraud upload: its sessions (claimed, locked, finished), their failures and the fraud events. */
-    FRAUD_UPLOAD("event_recorder_fraud_upload", fraudUpload(), notFraudUpload(),
+    FRAUD_UPLOAD("event_recorder_fraud_upload", fraudUpload(), notFraudUpload(), fraudUploadInserts(),
             Map.of("idp_data.upload_sessions", fraudUploadUpdates()), Set.of()),
     /**
      * Migrations and the partition maintenance: the tables' owner. It creates in its own schemas, and in public the
@@ -33,9 +33,9 @@ public enum DatabaseRole {
     MAINTENANCE("event_recorder_owner", List.of(
             new Privilege("ownership of audit.audit_events", "pg_has_role(%s, (SELECT relowner FROM pg_class WHERE "
                     + "oid = " + rel("audit.audit_events") + "), 'USAGE')", false),
-            schema("audit", "CREATE")), List.of(), null, Set.of("audit", "billing", "idp_data", "public")),
+            schema("audit", "CREATE")), List.of(), null, null, Set.of("audit", "billing", "idp_data", "public")),
     /** The export (read-only): every table the functions write, read, nothing written. */
-    EXPORT("event_recorder_export", export(), notExport(), Map.of(), Set.of());
+    EXPORT("event_recorder_export", export(), notExport(), Map.of(), Map.of(), Set.of());
 
     /** Every table any function writes. */
     public static final List<String> TABLES = tables();
@@ -43,16 +43,22 @@ public enum DatabaseRole {
     private final String defaultName;
     private final List<Privilege> needed;
     private final List<Privilege> notNeeded;
+    /**
+     * The columns it may INSERT, by table: those its statements name, never {@code recorded_xid}, whose DEFAULT (the
+     * inserting transaction) is how the export finds new rows (V9); null for the owner.
+     */
+    private final Map<String, List<String>> inserts;
     /** The columns it may UPDATE, by table; null for the owner, who may change anything. */
     private final Map<String, List<String>> updates;
     /** The schemas it may create in (the owner's own and public); none for a function's role. */
     private final Set<String> createsIn;
 
     DatabaseRole(String defaultName, List<Privilege> needed, List<Privilege> notNeeded,
-                 Map<String, List<String>> updates, Set<String> createsIn) {
+                 Map<String, List<String>> inserts, Map<String, List<String>> updates, Set<String> createsIn) {
         this.defaultName = defaultName;
         this.needed = needed;
         this.notNeeded = notNeeded;
+        this.inserts = inserts;
         this.updates = updates;
         this.createsIn = createsIn;
     }
@@ -127,7 +133,8 @@ public enum DatabaseRole {
     /**
      * What the logged-in role lacks of what its function uses, and holds that it does not use: besides the tables'
      * privileges, creating in any schema (the owner: but its own and public), and for a function's role on the
-     * database or temporary tables, and an UPDATE of any column its function does not set.
+     * database or temporary tables, and an INSERT or UPDATE of any column its function does not set (an INSERT of the
+     * whole table included, which covers {@code recorded_xid}).
      *
      * @return empty lists when the role is exactly right
      */
@@ -156,9 +163,12 @@ public enum DatabaseRole {
                     fixes.add(privilege.revokeFrom(s, login));
                 }
             }
-            if (updates != null) {
-                for (String table : tables()) {
-                    columnUpdates(connection, s, login, table, excess, fixes);
+            for (String table : tables()) {
+                if (inserts != null) {
+                    beyondColumns(connection, s, login, table, "INSERT", inserts, excess, fixes);
+                }
+                if (updates != null) {
+                    beyondColumns(connection, s, login, table, "UPDATE", updates, excess, fixes);
                 }
             }
         }
@@ -207,31 +217,35 @@ public enum DatabaseRole {
     }
 
     /**
-     * UPDATE of {@code table}'s columns beyond those the function sets: the whole table (revoked, and the columns it
-     * sets granted again: revoking a table's privilege revokes its columns' too), or column by column
-     * (<a href="https://www.postgresql.org/docs/current/sql-revoke.html">REVOKE</a>). A column is found in the
-     * catalog, so a column added later is checked too.
+     * INSERT or UPDATE ({@code privilege}) of {@code table}'s columns beyond those the function writes
+     * ({@code allowed}): the whole table (revoked, and the columns it writes granted again: revoking a table's
+     * privilege revokes its columns' too), or column by column
+     * (<a href="https://www.postgresql.org/docs/current/sql-revoke.html">REVOKE</a>). A table-wide INSERT lets a login
+     * name {@code recorded_xid} and so choose what the export's search finds; with INSERT on the other columns only,
+     * the column's DEFAULT always applies
+     * (<a href="https://www.postgresql.org/docs/current/sql-grant.html">GRANT</a>, column privileges). A column is
+     * found in the catalog, so a column added later is checked too.
      */
-    private void columnUpdates(Connection connection, Statement s, String login, String table, List<String> excess,
-                               List<Fix> fixes) throws SQLException {
-        List<String> sets = updates.getOrDefault(table, List.of());
-        Privilege whole = new Privilege("UPDATE ON " + table, "has_table_privilege(%s, " + rel(table)
-                + ", 'UPDATE')", false);
+    private static void beyondColumns(Connection connection, Statement s, String login, String table,
+                                      String privilege, Map<String, List<String>> allowed, List<String> excess,
+                                      List<Fix> fixes) throws SQLException {
+        List<String> writes = allowed.getOrDefault(table, List.of());
+        Privilege whole = table(table, privilege);
         if (whole.heldBy(s, "current_user")) {
             excess.add(whole.name());
             fixes.add(whole.revokeFrom(s, login));
-            if (!sets.isEmpty()) {
-                fixes.add(columns(table, "UPDATE", sets).grantTo(login));
+            if (!writes.isEmpty()) {
+                fixes.add(columns(table, privilege, writes).grantTo(login));
             }
             return;
         }
         try (PreparedStatement columns = connection.prepareStatement("SELECT a.attname FROM pg_attribute a WHERE "
                 + "a.attrelid = " + rel(table) + " AND a.attnum > 0 AND NOT a.attisdropped AND "
-                + "has_column_privilege(a.attrelid, a.attnum, 'UPDATE') ORDER BY a.attnum");
+                + "has_column_privilege(a.attrelid, a.attnum, '" + privilege + "') ORDER BY a.attnum");
              ResultSet rs = columns.executeQuery()) {
             while (rs.next()) {
-                if (!sets.contains(rs.getString(1))) {
-                    Privilege column = columns(table, "UPDATE", List.of(rs.getString(1)));
+                if (!writes.contains(rs.getString(1))) {
+                    Privilege column = columns(table, privilege, List.of(rs.getString(1)));
                     excess.add(column.name());
                     fixes.add(column.revokeFrom(s, login));
                 }
@@ -283,12 +297,43 @@ public enum DatabaseRole {
         return List.of("passed_validation", "finished_at");
     }
 
+    /**
+     * The columns {@code EventRepository}'s statement names, by table: INSERT of these and no other. The rest
+     * ({@code recorded_xid}) take their defaults.
+     */
+    private static Map<String, List<String>> recordingInserts() {
+        return Map.of(
+                "audit.audit_events", List.of("event_id", "time_stamp", "originating_service", "session_id",
+                        "event_type", "details"),
+                "billing.billing_events", List.of("event_id", "time_stamp", "session_id", "hashed_persistent_id",
+                        "request_id", "idp_entity_id", "minimum_level_of_assurance", "provided_level_of_assurance",
+                        "preferred_level_of_assurance", "transaction_entity_id"),
+                "billing.fraud_events", List.of("event_id", "time_stamp", "session_id", "hashed_persistent_id",
+                        "request_id", "entity_id", "fraud_event_id", "fraud_indicator", "transaction_entity_id"));
+    }
+
+    /**
+     * The columns {@code FraudUploadRepository}'s statements name, by table. The rest ({@code id} from its sequence,
+     * {@code recorded_xid}) take their defaults.
+     */
+    private static Map<String, List<String>> fraudUploadInserts() {
+        return Map.of(
+                "idp_data.upload_sessions", List.of("time_stamp", "source_file_name", "idp_entity_id", "userid",
+                        "passed_validation", "source_object"),
+                "idp_data.upload_session_validation_failures", List.of("upload_session_id", "row", "field",
+                        "message"),
+                "idp_data.idp_fraud_events", List.of("idp_entity_id", "idp_event_id", "time_stamp", "fid_code",
+                        "request_id", "pid", "client_ip_address", "contra_score", "upload_session_id"),
+                "idp_data.idp_fraud_event_contraindicators", List.of("idp_fraud_events_id", "contraindicator_code",
+                        "count"));
+    }
+
     private static List<Privilege> recording() {
         List<Privilege> checks = new ArrayList<>();
         checks.add(schema("audit", "USAGE"));
         checks.add(schema("billing", "USAGE"));
-        for (String table : List.of("audit.audit_events", "billing.billing_events", "billing.fraud_events")) {
-            checks.add(table(table, "INSERT"));
+        for (String table : tables().subList(0, 3)) {
+            checks.add(columns(table, "INSERT", recordingInserts().get(table)));
         }
         // INSERT … RETURNING tells a new event from a duplicate by these two columns.
         checks.add(columns("audit.audit_events", "SELECT", List.of("event_id", "time_stamp")));
@@ -311,7 +356,7 @@ public enum DatabaseRole {
         List<Privilege> checks = new ArrayList<>();
         checks.add(schema("idp_data", "USAGE"));
         for (String table : tables().subList(3, 7)) {
-            checks.add(table(table, "INSERT"));
+            checks.add(columns(table, "INSERT", fraudUploadInserts().get(table)));
         }
         // claimed (INSERT … RETURNING id, or found by source_object), locked (FOR UPDATE) and finished (UPDATE)
         checks.add(table("idp_data.upload_sessions", "SELECT"));
@@ -352,7 +397,8 @@ public enum DatabaseRole {
     private static List<Privilege> notExport() {
         List<Privilege> checks = new ArrayList<>();
         for (String table : tables()) {
-            for (String privilege : List.of("INSERT", "DELETE", "TRUNCATE")) {
+            // INSERT: by the column (check), which a whole table's INSERT covers
+            for (String privilege : List.of("DELETE", "TRUNCATE")) {
                 checks.add(table(table, privilege));
             }
         }

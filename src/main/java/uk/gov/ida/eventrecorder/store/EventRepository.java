@@ -44,7 +44,9 @@ import java.util.stream.IntStream;
  * evicted from the pool and the statement is tried once more on a fresh one. Every statement runs behind the
  * container's {@link DatabaseCircuit}, so while the database is down batches fail without waiting.
  *
- * <p>Needs only INSERT (and USAGE on the schemas) on the three tables: it never reads, updates or deletes.
+ * <p>Needs only INSERT of the columns it names on the three tables (and USAGE on the schemas, SELECT of the audit
+ * key its RETURNING reads): it never reads, updates or deletes. Never INSERT of {@code recorded_xid}, which its
+ * default sets and the export searches by (docs/deploying.md, "Database privileges").
  */
 public final class EventRepository {
     private static final String INSERT_BATCH = """

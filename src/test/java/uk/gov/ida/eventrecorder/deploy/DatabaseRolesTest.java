@@ -126,9 +126,9 @@ class DatabaseRolesTest {
         try (HikariDataSource login = TestDatabase.open(as(DatabaseRole.RECORDER.defaultName()), 1);
              Connection c = login.getConnection()) {
             DatabaseRole.Check asFraudUpload = DatabaseRole.FRAUD_UPLOAD.check(c);
-            assertTrue(asFraudUpload.missing().contains("INSERT ON idp_data.idp_fraud_events"), asFraudUpload.toString());
+            assertTrue(asFraudUpload.missing().contains(FRAUD_EVENTS_INSERT), asFraudUpload.toString());
             assertTrue(asFraudUpload.excess().contains("USAGE ON SCHEMA audit"), asFraudUpload.toString());
-            assertTrue(DatabaseRole.EXPORT.check(c).excess().contains("INSERT ON audit.audit_events"));
+            assertTrue(DatabaseRole.EXPORT.check(c).excess().contains("INSERT (event_id) ON audit.audit_events"));
         }
     }
 
@@ -242,6 +242,64 @@ class DatabaseRolesTest {
         }
     }
 
+    /**
+     * The export finds the rows recorded since its previous run by {@code recorded_xid}, which the column's DEFAULT
+     * fills with the inserting transaction (V9). A role that may INSERT that column could date a row on a day already
+     * exported and give it an xid (1, NULL) the next run never asks for. Each function's role may INSERT only the
+     * columns its statements name (<a href="https://www.postgresql.org/docs/current/sql-grant.html">GRANT</a>,
+     * column privileges; <a href="https://www.postgresql.org/docs/current/sql-insert.html">INSERT</a>, Description: a
+     * column left out is filled by its default), so the DEFAULT always applies. Privileges are checked as a statement
+     * starts, so an INSERT … SELECT … WHERE false asks the question and writes nothing.
+     */
+    @Test
+    void noFunctionsRoleCanInsertARowNamingRecordedXidWhileItsOwnStatementsStillWork() throws Exception {
+        Map<DatabaseRole, Map<String, List<String>>> statements = Map.of(
+                DatabaseRole.RECORDER, RECORDING_INSERTS, DatabaseRole.REPLAY, RECORDING_INSERTS,
+                DatabaseRole.FRAUD_UPLOAD, FRAUD_UPLOAD_INSERTS);
+        for (var role : statements.entrySet()) {
+            try (HikariDataSource login = TestDatabase.open(as(role.getKey().defaultName()), 1);
+                 Connection c = login.getConnection(); Statement s = c.createStatement()) {
+                for (var table : role.getValue().entrySet()) {
+                    List<String> columns = table.getValue();
+                    s.execute(insertNothing(table.getKey(), columns)); // what its function's statement names
+                    List<String> withXid = new ArrayList<>(columns);
+                    withXid.add("recorded_xid");
+                    assertRefused(s, insertNothing(table.getKey(), withXid), role.getKey());
+                    assertRefused(s, insertNothing(table.getKey(), List.of("recorded_xid")), role.getKey());
+                }
+            }
+        }
+        // Each function's own statements, run as its role with real rows: eachFunctionDoesItsWorkAsItsOwnRole.
+    }
+
+    private static final String FRAUD_EVENTS_INSERT = "INSERT (idp_entity_id, idp_event_id, time_stamp, fid_code, "
+            + "request_id, pid, client_ip_address, contra_score, upload_session_id) ON idp_data.idp_fraud_events";
+
+    /** The columns EventRepository's statement names, by table. */
+    private static final Map<String, List<String>> RECORDING_INSERTS = Map.of(
+            "audit.audit_events", List.of("event_id", "time_stamp", "originating_service", "session_id", "event_type",
+                    "details"),
+            "billing.billing_events", List.of("event_id", "time_stamp", "session_id", "hashed_persistent_id",
+                    "request_id", "idp_entity_id", "minimum_level_of_assurance", "provided_level_of_assurance",
+                    "preferred_level_of_assurance", "transaction_entity_id"),
+            "billing.fraud_events", List.of("event_id", "time_stamp", "session_id", "hashed_persistent_id",
+                    "request_id", "entity_id", "fraud_event_id", "fraud_indicator", "transaction_entity_id"));
+
+    /** The columns FraudUploadRepository's statements name, by table. */
+    private static final Map<String, List<String>> FRAUD_UPLOAD_INSERTS = Map.of(
+            "idp_data.upload_sessions", List.of("time_stamp", "source_file_name", "idp_entity_id", "userid",
+                    "passed_validation", "source_object"),
+            "idp_data.upload_session_validation_failures", List.of("upload_session_id", "row", "field", "message"),
+            "idp_data.idp_fraud_events", List.of("idp_entity_id", "idp_event_id", "time_stamp", "fid_code",
+                    "request_id", "pid", "client_ip_address", "contra_score", "upload_session_id"),
+            "idp_data.idp_fraud_event_contraindicators", List.of("idp_fraud_events_id", "contraindicator_code",
+                    "count"));
+
+    private static String insertNothing(String table, List<String> columns) {
+        return "INSERT INTO " + table + " (" + String.join(", ", columns) + ") SELECT "
+                + String.join(", ", columns.stream().map(c -> "NULL").toList()) + " WHERE false";
+    }
+
     @Test
     void doctorFailsWhatPublicOrARoleHoldsBeyondItsFunctionWithTheStatementsThatMendIt() throws Exception {
         // Given what the roles' SQL used to leave: PUBLIC's defaults of PostgreSQL 13 and 14 (CREATE on public,
@@ -271,7 +329,7 @@ class DatabaseRolesTest {
                         + " FROM PUBLIC; REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
                 "REVOKE UPDATE ON idp_data.upload_sessions FROM " + fraud + "; GRANT UPDATE (passed_validation, "
                         + "finished_at) ON idp_data.upload_sessions TO " + fraud + ";",
-                "as the schema owner: GRANT INSERT ON idp_data.idp_fraud_events TO " + fraud + ";")) {
+                "as the schema owner: GRANT " + FRAUD_EVENTS_INSERT + " TO " + fraud + ";")) {
             assertTrue(fraudOut.toString().contains(statement), statement + " in\n" + fraudOut);
         }
         assertEquals(1, exportExit, exportOut.toString());
@@ -291,6 +349,55 @@ class DatabaseRolesTest {
                 try (HikariDataSource by = TestDatabase.open(as(fix.runBy().equals("the administrator") ? SUPERUSER
                         : DatabaseRole.MAINTENANCE.defaultName()), 1)) {
                     run(by, fix.sql());
+                }
+            }
+            StringWriter again = new StringWriter();
+            assertEquals(0, doctor(role, again), again.toString());
+        }
+    }
+
+    @Test
+    void doctorFailsAFunctionsLoginThatMayInsertRecordedXidWithTheRevokeAndGrantThatMendIt() throws Exception {
+        // Given the roles' SQL of before: the recorder's INSERT on a whole table; and the replay given INSERT of
+        // recorded_xid by the column
+        String recorder = DatabaseRole.RECORDER.defaultName();
+        String replay = DatabaseRole.REPLAY.defaultName();
+        try (HikariDataSource owner = TestDatabase.open(as(DatabaseRole.MAINTENANCE.defaultName()), 1)) {
+            run(owner, "GRANT INSERT ON billing.billing_events TO " + recorder
+                    + "; GRANT INSERT (recorded_xid) ON audit.audit_events TO " + replay);
+        }
+
+        // When doctor checks both logins
+        StringWriter recorderOut = new StringWriter();
+        StringWriter replayOut = new StringWriter();
+        int recorderExit = doctor(DatabaseRole.RECORDER, recorderOut);
+        int replayExit = doctor(DatabaseRole.REPLAY, replayOut);
+
+        // Then each fails: the whole table's INSERT revoked and its columns granted again (revoking a table's
+        // privilege revokes its columns' too), the one column revoked
+        assertEquals(1, recorderExit, recorderOut.toString());
+        assertTrue(recorderOut.toString().contains("holds more than the recorder function uses: INSERT ON "
+                + "billing.billing_events"), recorderOut.toString());
+        assertTrue(recorderOut.toString().contains("REVOKE INSERT ON billing.billing_events FROM " + recorder
+                + "; GRANT INSERT (" + String.join(", ", RECORDING_INSERTS.get("billing.billing_events"))
+                + ") ON billing.billing_events TO " + recorder + ";"), recorderOut.toString());
+        assertEquals(1, replayExit, replayOut.toString());
+        assertTrue(replayOut.toString().contains("REVOKE INSERT (recorded_xid) ON audit.audit_events FROM " + replay
+                + ";"), replayOut.toString());
+
+        // And those statements make both exact again, and neither may name recorded_xid
+        for (DatabaseRole role : List.of(DatabaseRole.RECORDER, DatabaseRole.REPLAY)) {
+            try (HikariDataSource login = TestDatabase.open(as(role.defaultName()), 1);
+                 Connection c = login.getConnection()) {
+                for (DatabaseRole.Fix fix : role.check(c).revoking()) {
+                    try (HikariDataSource owner = TestDatabase.open(as(DatabaseRole.MAINTENANCE.defaultName()), 1)) {
+                        run(owner, fix.sql());
+                    }
+                }
+                try (Statement s = c.createStatement()) {
+                    for (String table : RECORDING_INSERTS.keySet()) {
+                        assertRefused(s, insertNothing(table, List.of("recorded_xid")), role);
+                    }
                 }
             }
             StringWriter again = new StringWriter();

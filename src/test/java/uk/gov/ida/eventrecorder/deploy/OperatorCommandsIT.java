@@ -33,6 +33,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * fresh JVM, configured by the functions' environment, against the real test servers.
  */
 class OperatorCommandsIT {
+    // The recorder's INSERT, as docs/deploying.md grants it: the columns its statement names, never recorded_xid.
+    private static final String AUDIT_INSERT = "GRANT INSERT (event_id, time_stamp, originating_service, session_id, "
+            + "event_type, details) ON audit.audit_events";
+    private static final String BILLING_INSERT = "GRANT INSERT (event_id, time_stamp, session_id, "
+            + "hashed_persistent_id, request_id, idp_entity_id, minimum_level_of_assurance, "
+            + "provided_level_of_assurance, preferred_level_of_assurance, transaction_entity_id) "
+            + "ON billing.billing_events";
+    private static final String FRAUD_INSERT = "GRANT INSERT (event_id, time_stamp, session_id, hashed_persistent_id, "
+            + "request_id, entity_id, fraud_event_id, fraud_indicator, transaction_entity_id) ON billing.fraud_events";
+
     private static final Path ARTIFACT = Path.of(System.getProperty("artifact.path", "target/event-recorder-lambda.jar"));
     private final RecorderFixture fixture = new RecorderFixture();
 
@@ -58,7 +68,7 @@ class OperatorCommandsIT {
             // ...in a database whose PUBLIC may not create temporary tables, as the README's administrator leaves it
             String database = fixture.database.settings().database();
             fixture.database.admin("CREATE ROLE " + role + " LOGIN", "GRANT USAGE ON SCHEMA audit, billing TO " + role,
-                    "GRANT INSERT ON audit.audit_events, billing.billing_events, billing.fraud_events TO " + role,
+                    AUDIT_INSERT + " TO " + role, BILLING_INSERT + " TO " + role, FRAUD_INSERT + " TO " + role,
                     "GRANT SELECT (event_id, time_stamp) ON audit.audit_events TO " + role,
                     "REVOKE TEMPORARY ON DATABASE " + database + " FROM PUBLIC");
             env.put("DB_USER", role);
@@ -197,7 +207,7 @@ class OperatorCommandsIT {
         String role = "doctor_" + UUID.randomUUID().toString().substring(0, 8);
         fixture.tables.query("SELECT 1 AS one");
         fixture.database.admin("CREATE ROLE " + role + " LOGIN", "GRANT USAGE ON SCHEMA audit, billing TO " + role,
-                "GRANT INSERT ON audit.audit_events, billing.billing_events TO " + role,
+                AUDIT_INSERT + " TO " + role, BILLING_INSERT + " TO " + role,
                 "GRANT SELECT (event_id, time_stamp) ON audit.audit_events TO " + role);
         try {
             Map<String, String> env = fixture.processEnvironment();
@@ -208,8 +218,8 @@ class OperatorCommandsIT {
 
             assertEquals(1, run.exit());
             assertTrue(run.output().contains("✗ privileges: " + role + " lacks what the recorder function uses: "
-                    + "INSERT ON billing.fraud_events"), run.output());
-            assertTrue(run.output().contains("GRANT INSERT ON billing.fraud_events TO " + role), run.output());
+                    + FRAUD_INSERT.substring("GRANT ".length())), run.output());
+            assertTrue(run.output().contains(FRAUD_INSERT + " TO " + role), run.output());
         } finally {
             fixture.database.admin("DROP OWNED BY " + role, "DROP ROLE " + role);
         }

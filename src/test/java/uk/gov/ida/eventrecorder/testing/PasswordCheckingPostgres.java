@@ -73,11 +73,20 @@ public final class PasswordCheckingPostgres implements AutoCloseable {
         try (var ds = TestDatabase.open(settings("postgres", superPassword, DATABASE), 3)) {
             SchemaMigrations.apply(ds);
             try (var c = ds.getConnection(); var s = c.createStatement()) {
-                // The recorder's least privilege: insert into the event tables, and read back only the audit key
+                // The recorder's least privilege (docs/deploying.md): insert the columns its statement names into
+                // the event tables (never recorded_xid, which its default sets), and read back only the audit key
                 // columns, which INSERT ... RETURNING needs to tell a new event from a duplicate.
                 for (String role : List.of("recorder", "iam_user")) {
                     s.execute("GRANT USAGE ON SCHEMA audit, billing TO " + role);
-                    s.execute("GRANT INSERT ON audit.audit_events, billing.billing_events, billing.fraud_events TO " + role);
+                    s.execute("GRANT INSERT (event_id, time_stamp, originating_service, session_id, event_type, "
+                            + "details) ON audit.audit_events TO " + role);
+                    s.execute("GRANT INSERT (event_id, time_stamp, session_id, hashed_persistent_id, request_id, "
+                            + "idp_entity_id, minimum_level_of_assurance, provided_level_of_assurance, "
+                            + "preferred_level_of_assurance, transaction_entity_id) ON billing.billing_events TO "
+                            + role);
+                    s.execute("GRANT INSERT (event_id, time_stamp, session_id, hashed_persistent_id, request_id, "
+                            + "entity_id, fraud_event_id, fraud_indicator, transaction_entity_id) "
+                            + "ON billing.fraud_events TO " + role);
                     s.execute("GRANT SELECT (event_id, time_stamp) ON audit.audit_events TO " + role);
                 }
             } catch (java.sql.SQLException e) {
