@@ -333,7 +333,7 @@ class TemplateTest {
     @Test
     void theExportBucketIsWriteOnceEncryptedWithItsOwnKeyTlsOnlyAndNobodyMayDelete() {
         JsonNode bucket = template.root.path("Resources").path("ExportBucket");
-        assertEquals("Retain", bucket.path("DeletionPolicy").asText());
+        assertEquals("RetainExceptOnCreate", bucket.path("DeletionPolicy").asText());
         JsonNode p = bucket.path("Properties");
         assertEquals("Enabled", p.path("VersioningConfiguration").path("Status").asText());
         assertTrue(p.path("ObjectLockEnabled").asBoolean());
