@@ -24,7 +24,7 @@ import java.util.TreeSet;
  * its snapshot. A run cut short in between writes no part 0, and the next one starts from the run before: it
  * compares more days, never fewer.
  */
-final class ChangedDays {
+public final class ChangedDays {
     private ChangedDays() {
     }
 
@@ -35,7 +35,7 @@ final class ChangedDays {
     }
 
     /** @param snapshot {@code pg_current_snapshot()}'s text, {@code xmin:xmax:xip,…} */
-    static SortedSet<LocalDate> since(Connection c, ExportedTable table, String snapshot) throws SQLException {
+    public static SortedSet<LocalDate> since(Connection c, ExportedTable table, String snapshot) throws SQLException {
         long xmin = Long.parseLong(snapshot.substring(0, snapshot.indexOf(':')));
         SortedSet<LocalDate> days = new TreeSet<>();
         try (PreparedStatement s = c.prepareStatement(table.changedDaysQuery())) {

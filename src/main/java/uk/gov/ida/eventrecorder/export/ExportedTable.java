@@ -118,6 +118,17 @@ public record ExportedTable(String name, String parentJoin, String dayColumn, Li
                 + " AND NOT pg_visible_in_snapshot(changed_xid::text::xid8, ?::pg_snapshot)";
     }
 
+    /**
+     * How many of a day's rows (in their final state) a snapshot could see, or were recorded before the export tracked
+     * rows ({@link #RECORDED_XID} NULL): every one of them should be in the day's exported parts. Three parameters:
+     * [from, to) and the snapshot's text.
+     */
+    public String seenRowsQuery() {
+        return "SELECT count(*) FROM " + name + " t " + parentJoin + " WHERE " + dayColumn + " >= ? AND " + dayColumn
+                + " < ?" + andFinal() + " AND (t." + RECORDED_XID + " IS NULL OR pg_visible_in_snapshot(t."
+                + RECORDED_XID + "::text::xid8, ?::pg_snapshot))";
+    }
+
     private String andFinal() {
         return finalState.isEmpty() ? "" : " AND " + finalState;
     }

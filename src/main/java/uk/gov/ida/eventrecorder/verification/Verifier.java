@@ -14,6 +14,7 @@ import uk.gov.ida.eventrecorder.digest.ManifestChain;
 import uk.gov.ida.eventrecorder.digest.ChainLink;
 import uk.gov.ida.eventrecorder.digest.PublicKeys;
 import uk.gov.ida.eventrecorder.digest.RowDigest;
+import uk.gov.ida.eventrecorder.export.ChangedDays;
 import uk.gov.ida.eventrecorder.export.ExportedRows;
 import uk.gov.ida.eventrecorder.export.ExportedTable;
 import uk.gov.ida.eventrecorder.export.Exporter;
@@ -366,9 +367,10 @@ public final class Verifier {
                         days.computeIfAbsent(new TableDay(table, day), k -> new ArrayList<>());
                     }
                 }
+                Map<ExportedTable, LastRun> lastRuns = lastRuns(c, manifests);
                 for (Map.Entry<TableDay, List<Manifest>> day : days.entrySet()) {
                     progress.step("days against the database", done++, days.size());
-                    checkDay(c, progress, day.getKey(), day.getValue());
+                    checkDay(c, progress, day.getKey(), day.getValue(), lastRuns.get(day.getKey().table()));
                 }
             } finally {
                 c.rollback();
@@ -378,7 +380,29 @@ public final class Verifier {
         return days.size();
     }
 
-    private void checkDay(Connection c, Progress progress, TableDay tableDay, List<Manifest> parts)
+    /**
+     * A table's latest part 0: every row its run's snapshot could see should be in the exported parts, except on the
+     * days the next run compares again (rows it could not see, changes noted since), where it will write what is new.
+     */
+    private record LastRun(String snapshot, java.util.Set<LocalDate> comparedAgain) {
+    }
+
+    private static Map<ExportedTable, LastRun> lastRuns(Connection c, List<Manifest> manifests) throws SQLException {
+        Map<ExportedTable, LastRun> runs = new HashMap<>();
+        Map<String, Manifest> latest = new HashMap<>();
+        for (Manifest m : manifests) {
+            if (m.part() == 0) {
+                latest.merge(m.table(), m, (a, b) -> a.sequence() > b.sequence() ? a : b);
+            }
+        }
+        for (Manifest m : latest.values()) {
+            ExportedTable table = ExportedTable.named(m.table());
+            runs.put(table, new LastRun(m.snapshot(), ChangedDays.since(c, table, m.snapshot())));
+        }
+        return runs;
+    }
+
+    private void checkDay(Connection c, Progress progress, TableDay tableDay, List<Manifest> parts, LastRun lastRun)
             throws SQLException, IOException {
         String what = tableDay.toString();
         ExportedTable table = tableDay.table();
@@ -397,18 +421,21 @@ public final class Verifier {
             }
         }
         Map<String, long[]> named = new HashMap<>();
+        long[] day = new long[3]; // equal, altered, added
         try (TableRows rows = new TableRows(c, table, date);
              ExportedRows exported = new ExportedRows(s3, bucket, parts, rows.columns())) {
-            RowComparison.compare(rows, exported, new RowComparison.Differences() {
+            day[0] = RowComparison.compare(rows, exported, new RowComparison.Differences() {
                 @Override
                 public void added(Object[] databaseRow, long dayMicros) {
                     added++;
+                    day[2]++;
                     name(Finding.Kind.ADDED, rows.columns().describeKey(databaseRow) + " added since export");
                 }
 
                 @Override
                 public void altered(Object[] exportedRow, Object[] databaseRow) {
                     tampered++;
+                    day[1]++;
                     name(Finding.Kind.TAMPERED, rows.columns().describeKey(databaseRow) + " altered since export");
                 }
 
@@ -432,5 +459,31 @@ public final class Verifier {
                         + " more row(s) like these"));
             }
         });
+        if (day[2] > 0 && lastRun != null && !lastRun.comparedAgain().contains(date)) {
+            // Rows added since export are late rows the next run writes, unless its last run could already see them:
+            // then no run will (their recorded_xid was set by hand, or they were changed with the triggers off).
+            long hidden = seenRows(c, table, date, lastRun.snapshot()) - day[0] - day[1];
+            if (hidden > 0) {
+                tampered += hidden;
+                added -= hidden;
+                progress.finding(new Finding(Finding.Kind.TAMPERED, what + ": " + hidden + " row(s) added since "
+                        + "export were recorded before the export's last run could see them, yet are in none of the "
+                        + "day's parts: no run will export them (a recorded_xid set by hand, or a change made with the "
+                        + "tables' triggers off)"));
+            }
+        }
+    }
+
+    private static long seenRows(Connection c, ExportedTable table, LocalDate date, String snapshot)
+            throws SQLException {
+        try (java.sql.PreparedStatement s = c.prepareStatement(table.seenRowsQuery())) {
+            s.setObject(1, date.atStartOfDay());
+            s.setObject(2, date.plusDays(1).atStartOfDay());
+            s.setString(3, snapshot);
+            try (java.sql.ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 }

@@ -42,6 +42,35 @@ class LateRowsTest {
     private static final ExportedTable SESSIONS = ExportedTable.named("upload_sessions");
 
     @Test
+    void aRowRecordedUnderATransactionTheExportHadSeenIsNamedByVerifyAsOneNoRunWillExport() throws Exception {
+        // Given exported days, then a row someone with the owner's rights dated on the first of them with a
+        // recorded_xid the last run had already seen (1), and a true late row on the second, not yet exported
+        ExportFixture f = new ExportFixture(true);
+        f.seed();
+        f.export(RUN_AT, false);
+        f.db.admin("INSERT INTO audit.audit_events (event_id, time_stamp, originating_service, session_id, event_type, "
+                        + "details, recorded_xid) VALUES ('hidden', '" + DAY_1 + " 15:00:00', 'hub', NULL, "
+                        + "'session_event', NULL, 1)",
+                "INSERT INTO audit.audit_events VALUES ('late', '" + ExportFixture.DAY_2 + " 15:00:00', 'hub', NULL, "
+                        + "'session_event', NULL)");
+
+        // When the export runs (it finds the late row's day, not the hidden row's), then one more row arrives late
+        // on the second day, and verify --against-database runs before the next export
+        f.export(RUN_AT.plusSeconds(3600), false);
+        f.db.admin("INSERT INTO audit.audit_events VALUES ('late-2', '" + ExportFixture.DAY_2 + " 16:00:00', 'hub', "
+                + "NULL, 'session_event', NULL)");
+        ExportChainTest.Outcome verified = verify(f);
+
+        // Then the hidden row is tampering, the pending late row only added; the exported late row is not named
+        assertEquals(Verdict.TAMPERED, verified.result().verdict(), verified.findings().toString());
+        assertEquals(1, verified.result().tampered(), verified.findings().toString());
+        assertTrue(verified.findings().stream().anyMatch(x -> x.kind() == Finding.Kind.TAMPERED
+                && x.text().contains("1 row(s) added since export were recorded before")), verified.findings()
+                .toString());
+        assertEquals(List.of(), verified.findings().stream().filter(x -> x.text().contains("event_id=late,")).toList());
+    }
+
+    @Test
     void fraudRowsDatedMonthsBeforeTheirUploadReachAnAddendumInTheNextRunAndVerifyFindsNothingAdded()
             throws Exception {
         // Given days exported long ago, and forty more days exported since
