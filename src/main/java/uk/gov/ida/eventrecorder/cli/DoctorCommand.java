@@ -9,6 +9,7 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import uk.gov.ida.eventrecorder.RecorderException;
 import uk.gov.ida.eventrecorder.config.DatabaseConfig;
 import uk.gov.ida.eventrecorder.config.KeyLocation;
+import uk.gov.ida.eventrecorder.config.RecorderConfig;
 import uk.gov.ida.eventrecorder.store.AuditPartitions;
 import uk.gov.ida.eventrecorder.store.DatabaseRole;
 import uk.gov.ida.eventrecorder.store.SchemaMigrations;
@@ -57,7 +58,7 @@ final class DoctorCommand implements Callable<Integer> {
     private int failures;
     private DatabaseRole role;
     /** The functions' configuration: the process's environment, or the one {@link RecorderCli#doctor} is given. */
-    Map<String, String> environment = System.getenv();
+    Map<String, String> environment = RecorderConfig.processEnvironment();
 
     @Override
     public Integer call() {

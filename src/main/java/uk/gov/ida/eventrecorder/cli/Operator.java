@@ -34,7 +34,7 @@ final class Operator implements AutoCloseable {
     }
 
     static Operator fromEnvironment() {
-        return fromEnvironment(System.getenv());
+        return new Operator(RecorderConfig.fromSystemEnvironment());
     }
 
     static Operator fromEnvironment(Map<String, String> environment) {

@@ -48,6 +48,11 @@ public record RecorderConfig(DatabaseConfig database, KeyLocation dataKey, Optio
     }
 
     /** The process environment; the only place the recorder reads it. */
+    /** The process's environment, for code that hands the whole of it on (doctor reads several configurations). */
+    public static java.util.Map<String, String> processEnvironment() {
+        return System.getenv();
+    }
+
     public static RecorderConfig fromSystemEnvironment() {
         return fromEnvironment(System.getenv());
     }
