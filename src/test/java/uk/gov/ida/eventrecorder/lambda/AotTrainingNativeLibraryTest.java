@@ -94,11 +94,20 @@ class AotTrainingNativeLibraryTest {
 
     private static Probe probe(String classPath, String mode) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String script = "mount -t tmpfs tmpfs /tmp && : > " + FIXED_PATH + " && chmod 444 " + FIXED_PATH
+        // A fresh /tmp hides whatever the machine's holds, this clone too when it lies under /tmp (as a CI's may): the
+        // machine's /tmp stays visible at /mnt, inside the namespace only, and the class path is named there.
+        String script = "mount --bind /tmp /mnt && mount -t tmpfs tmpfs /tmp && : > " + FIXED_PATH + " && chmod 444 "
+                + FIXED_PATH
                 + " && exec setpriv --reuid=65534 --regid=65534 --clear-groups \"$0\" -XX:-UsePerfData -cp \"$1\" "
                 + SecondUserProbe.class.getName() + " \"$2\"";
+        StringBuilder seen = new StringBuilder();
+        for (String entry : classPath.split(":")) {
+            String absolute = Path.of(entry).toAbsolutePath().toString();
+            seen.append(seen.length() == 0 ? "" : ":")
+                    .append(absolute.startsWith("/tmp/") ? "/mnt/" + absolute.substring("/tmp/".length()) : absolute);
+        }
         Process process = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c", script,
-                java, classPath, mode).redirectErrorStream(true).start();
+                java, seen.toString(), mode).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the probe ends");
         return new Probe(process.exitValue(), output);
