@@ -20,7 +20,11 @@ public final class TimestampRange {
     /** The reason label every path gives such a value (logs, metrics, upload validation failures). */
     public static final String LABEL = RejectionReason.TIMESTAMP_RANGE.label();
     static final Instant EARLIEST = LocalDateTime.of(-4712, 1, 1, 0, 0).toInstant(ZoneOffset.UTC);
-    static final Instant AFTER_LATEST = LocalDateTime.of(294247, 1, 10, 0, 0).toInstant(ZoneOffset.UTC);
+    /** The last day kept: the export's, whose Parquet timestamps end on the day after it. */
+    public static final java.time.LocalDate LAST_DAY = java.time.LocalDate.of(294247, 1, 9);
+    /** The first instant after {@link #LAST_DAY}, as PostgreSQL reads a timestamp (it takes no ISO {@code +}). */
+    public static final String AFTER_LAST_DAY_SQL = "294247-01-10";
+    static final Instant AFTER_LATEST = LAST_DAY.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
 
     private TimestampRange() {
     }

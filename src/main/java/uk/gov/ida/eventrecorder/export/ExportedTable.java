@@ -1,5 +1,7 @@
 package uk.gov.ida.eventrecorder.export;
 
+import uk.gov.ida.eventrecorder.event.TimestampRange;
+
 import java.time.LocalDate;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -53,9 +55,8 @@ public record ExportedTable(String name, String parentJoin, String dayColumn, Li
      * three decades before PostgreSQL's (294276 AD, counted from 2000): a row dated later has no Parquet form, and
      * is counted with the infinite ones ({@link #nonFiniteCountQuery}) rather than stall every run.
      */
-    public static final LocalDate LAST_DAY = LocalDate.parse("+294247-01-09");
-    /** The day after it, as PostgreSQL reads a timestamp (ISO's {@code +} it does not). */
-    private static final String AFTER_LAST_DAY = "294247-01-10";
+    public static final LocalDate LAST_DAY = TimestampRange.LAST_DAY;
+    private static final String AFTER_LAST_DAY = TimestampRange.AFTER_LAST_DAY_SQL;
 
     public static ExportedTable named(String name) {
         return ALL.stream().filter(t -> t.name().equals(name) || t.shortName().equals(name)).findFirst()

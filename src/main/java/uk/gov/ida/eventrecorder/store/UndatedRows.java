@@ -1,5 +1,7 @@
 package uk.gov.ida.eventrecorder.store;
 
+import uk.gov.ida.eventrecorder.event.TimestampRange;
+
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,7 +30,7 @@ public final class UndatedRows {
         for (String table : TABLES) {
             try (Statement s = connection.createStatement();
                  ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table + " WHERE time_stamp = '-infinity' "
-                         + "OR time_stamp >= '294247-01-10'")) {
+                         + "OR time_stamp >= '" + TimestampRange.AFTER_LAST_DAY_SQL + "'")) {
                 rs.next();
                 if (rs.getLong(1) > 0) {
                     counts.put(table, rs.getLong(1));
