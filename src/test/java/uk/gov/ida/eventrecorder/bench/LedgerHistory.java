@@ -3,6 +3,7 @@ package uk.gov.ida.eventrecorder.bench;
 import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
 import uk.gov.ida.eventrecorder.config.DatabaseSettings;
+import uk.gov.ida.eventrecorder.ledger.TreeBuilder;
 import uk.gov.ida.eventrecorder.store.RecordedXidIndexes;
 import uk.gov.ida.eventrecorder.testing.TestDatabase;
 
@@ -175,6 +176,64 @@ final class LedgerHistory {
                 + "ON CONFLICT (part) DO UPDATE SET done = excluded.done");
     }
 
+    /**
+     * The roots at {@code sizes}, from the leaf hashes alone (every leaf read in order, folded by
+     * {@link TreeBuilder#rootsOnly()}), stored in {@code public.bench_roots}: what the checkpoints sign, so that a
+     * run, which recomputes the root from the stored nodes, checks the generated nodes.
+     */
+    static void roots(HikariDataSource db, long total, List<Long> sizes) throws SQLException {
+        execute(db, "CREATE TABLE IF NOT EXISTS public.bench_roots (size bigint PRIMARY KEY, root bytea NOT NULL)");
+        List<Long> missing = new java.util.ArrayList<>();
+        for (long size : sizes) {
+            if (query(db, "SELECT 1 FROM public.bench_roots WHERE size = " + size).isEmpty()) {
+                missing.add(size);
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        long started = System.nanoTime();
+        TreeBuilder tree = TreeBuilder.rootsOnly();
+        long step = 1L << LEAF_CHUNK_LEVEL;
+        try (Connection c = db.getConnection()) {
+            for (long from = 0; from < total; from += step) {
+                try (java.sql.PreparedStatement s = c.prepareStatement("SELECT position, leaf_hash FROM ledger.leaves "
+                        + "WHERE position >= ? AND position < ? ORDER BY position")) {
+                    s.setLong(1, from);
+                    s.setLong(2, Math.min(total, from + step));
+                    try (ResultSet rs = s.executeQuery()) {
+                        while (rs.next()) {
+                            if (rs.getLong(1) != tree.size()) {
+                                throw new IllegalStateException("leaf " + tree.size() + " is missing");
+                            }
+                            tree.append(rs.getBytes(2));
+                            if (missing.contains(tree.size())) {
+                                try (java.sql.PreparedStatement insert = c.prepareStatement(
+                                        "INSERT INTO public.bench_roots VALUES (?, ?)")) {
+                                    insert.setLong(1, tree.size());
+                                    insert.setBytes(2, tree.root());
+                                    insert.executeUpdate();
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        System.out.printf("history: roots from %,d leaf hashes in %.0f s%n", tree.size(),
+                (System.nanoTime() - started) / 1e9);
+    }
+
+    static byte[] root(HikariDataSource db, long size) throws SQLException {
+        try (Connection c = db.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT root FROM public.bench_roots WHERE size = " + size)) {
+            if (!rs.next()) {
+                throw new IllegalStateException("no root of " + size + " leaves computed");
+            }
+            return rs.getBytes(1);
+        }
+    }
+
     /** Audit row 0's time stamp: the history's first, from which row {@code i}'s follows. */
     static String baseTimestamp(HikariDataSource db) throws SQLException {
         List<String> base = query(db, "SELECT time_stamp::text FROM audit.audit_events WHERE event_id = 'h0'");
@@ -292,7 +351,7 @@ final class LedgerHistory {
         }
     }
 
-    /** {@code audit name total}, {@code leaves name total threads} or {@code check name}: one part, resumable. */
+    /** {@code audit name total}, {@code leaves name total threads}, {@code check name} or {@code migrate name rows}: one part, resumable. */
     public static void main(String[] args) throws Exception {
         String name = args[1];
         create(name);
@@ -304,6 +363,7 @@ final class LedgerHistory {
                 }
                 case "leaves" -> leaves(db, Long.parseLong(args[2]), Integer.parseInt(args[3]));
                 case "check" -> check(db);
+                case "migrate" -> LedgerBenchmark.migrateBesideWriter(db, Long.parseLong(args[2]));
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
