@@ -91,14 +91,20 @@ public final class LedgerBenchmark {
                 System.out.printf("RESULT history ready in %.0f s: %s%n", seconds(started), sizes(big));
                 setUp(big, history, signer);
                 SchemaMigrations.apply(small);
-                Checkpointer bigRun = checkpointer(big, s3, signer, bucket, "big/");
-                Checkpointer smallRun = checkpointer(small, s3, signer, bucket, "small/");
+                RunPhases bigPhases = new RunPhases();
+                RunPhases smallPhases = new RunPhases();
+                Checkpointer bigRun = checkpointer(bigPhases.wrap(big), bigPhases.wrap(s3),
+                        new ManifestSigner(bigPhases.wrap(kms), signer.keyId()), bucket, "big/");
+                Checkpointer smallRun = checkpointer(smallPhases.wrap(small), smallPhases.wrap(s3),
+                        new ManifestSigner(smallPhases.wrap(kms), signer.keyId()), bucket, "small/");
                 System.out.println("RESULT genesis of the empty ledger: " + smallRun.run().asMap());
                 // Warm-up: the JIT, the caches, and the first run at 100 M publishes checkpoint 2 (set up above).
                 insert(big, 100);
                 insert(small, 100);
                 System.out.println("RESULT warm-up, history: " + describe(bigRun.run()));
                 System.out.println("RESULT warm-up, empty: " + describe(smallRun.run()));
+                bigPhases.take(0);
+                smallPhases.take(0);
                 Map<String, List<Long>> times = new java.util.LinkedHashMap<>();
                 for (int n : news) {
                     for (int round = 1; round <= rounds; round++) {
@@ -109,8 +115,9 @@ public final class LedgerBenchmark {
                                 explain(big, history);
                             }
                             LedgerReport report = (large ? bigRun : smallRun).run();
-                            System.out.printf("RESULT %,d new rows, round %d, %s history: %s%n", n, round,
-                                    large ? String.format("%,d-row", history) : "empty", describe(report));
+                            System.out.printf("RESULT %,d new rows, round %d, %s history: %s%n  phases: %s%n", n,
+                                    round, large ? String.format("%,d-row", history) : "empty", describe(report),
+                                    (large ? bigPhases : smallPhases).take(report.millis()));
                             times.computeIfAbsent(n + (large ? "/history" : "/empty"), k -> new ArrayList<>())
                                     .add(report.millis());
                         }
@@ -124,9 +131,9 @@ public final class LedgerBenchmark {
                     System.out.printf("RESULT | %,d | %,d %s | %,d %s | %.2f× |%n", n, e, times.get(n + "/empty"), h,
                             times.get(n + "/history"), (double) h / e);
                 }
-                idle(big, bigRun, LedgerHistory.named(admin, name), s3, signer, bucket, "big/",
+                idle(bigRun, bigPhases, LedgerHistory.named(admin, name), s3, signer, bucket, "big/",
                         String.format("%,d-row history", history));
-                idle(small, smallRun, LedgerHistory.named(admin, empty), s3, signer, bucket, "small/",
+                idle(smallRun, smallPhases, LedgerHistory.named(admin, empty), s3, signer, bucket, "small/",
                         "empty history");
                 check(big, history, "the history database");
                 check(small, 0, "the empty ledger's database");
@@ -302,7 +309,7 @@ public final class LedgerBenchmark {
         }
     }
 
-    private static Checkpointer checkpointer(HikariDataSource db, S3Client s3, ManifestSigner signer, String bucket,
+    private static Checkpointer checkpointer(javax.sql.DataSource db, S3Client s3, ManifestSigner signer, String bucket,
                                              String prefix) {
         return new Checkpointer(db, s3, signer, new Checkpointer.Settings(bucket, PREFIX + prefix,
                 Duration.ofMinutes(1)), Clock.systemUTC());
@@ -359,13 +366,14 @@ public final class LedgerBenchmark {
     }
 
     /** A run with nothing new: its time, and the statements and round trips it asks of PostgreSQL. */
-    private static void idle(HikariDataSource db, Checkpointer direct, DatabaseSettings settings, S3Client s3,
+    private static void idle(Checkpointer direct, RunPhases phases, DatabaseSettings settings, S3Client s3,
                              ManifestSigner signer, String bucket, String prefix, String what) throws Exception {
         List<Long> times = new ArrayList<>();
         for (int round = 1; round <= 5; round++) {
             LedgerReport report = direct.run();
             times.add(report.millis());
-            System.out.printf("RESULT idle run, %s, round %d: %s%n", what, round, describe(report));
+            System.out.printf("RESULT idle run, %s, round %d: %s%n  phases: %s%n", what, round, describe(report),
+                    phases.take(report.millis()));
         }
         System.out.printf("RESULT idle run, %s: median %,d ms of %s%n", what, median(times), times);
         try (StatementCounter counter = new StatementCounter(settings.host(), settings.port());
