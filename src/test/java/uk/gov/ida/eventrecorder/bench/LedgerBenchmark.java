@@ -64,6 +64,9 @@ public final class LedgerBenchmark {
     private static final String AUDIT = "audit.audit_events";
     /** Leaves between checkpoints 1 and 2: the last object, which every run reads back and compares. */
     private static final long TAIL = Long.getLong("ledger.tail", 1000);
+    /** The rows {@link #insert} wrote in this run (the history's ids have no dash, and end before today). */
+    private static final String WRITTEN_AFTER = "a.event_id LIKE '%-%' AND a.time_stamp > (now() AT TIME ZONE 'UTC') "
+            + "- interval '12 hours'";
 
     private LedgerBenchmark() {
     }
@@ -218,7 +221,7 @@ public final class LedgerBenchmark {
      */
     static void setUp(HikariDataSource db, long history, ManifestSigner signer) throws SQLException {
         for (String sql : List.of(
-                "DELETE FROM audit.audit_events WHERE time_stamp > now() - interval '30 days' AND event_id LIKE 'new-%'",
+                "DELETE FROM audit.audit_events WHERE time_stamp > now() - interval '30 days' AND event_id LIKE '%-%'",
                 "DELETE FROM ledger.checkpoints",
                 "DELETE FROM ledger.leaves WHERE position >= " + history,
                 "DELETE FROM ledger.nodes WHERE (idx + 1) * (1::bigint << level) > " + history,
@@ -321,12 +324,17 @@ public final class LedgerBenchmark {
                 Duration.ofMinutes(1)), Clock.systemUTC());
     }
 
-    /** {@code n} audit rows of this moment, 10 to a transaction, as the recorder writes them. */
+    /**
+     * {@code n} audit rows of this moment, 10 to a transaction, as the recorder writes them. Their ids fall anywhere
+     * among the history's ({@code h} and a number, then a UUID; the history's have no dash), so that their leaves'
+     * keys go anywhere in the leaves' row index, as the recorder's random event ids do, not all at its end.
+     */
     static void insert(HikariDataSource db, int n) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
                 "INSERT INTO audit.audit_events (event_id, time_stamp, originating_service, session_id, event_type, "
-                        + "details) SELECT 'new-' || gen_random_uuid(), now() AT TIME ZONE 'UTC', 'hub', 's', "
-                        + "'session_event', '{\"n\": 1}'::jsonb FROM generate_series(1, ?)")) {
+                        + "details) SELECT 'h' || floor(random() * 100000000)::bigint || '-' || gen_random_uuid(), "
+                        + "now() AT TIME ZONE 'UTC', 'hub', 's', 'session_event', '{\"n\": 1}'::jsonb "
+                        + "FROM generate_series(1, ?)")) {
             for (int done = 0; done < n; done += 10) {
                 s.setInt(1, Math.min(10, n - done));
                 s.executeUpdate();
@@ -403,14 +411,13 @@ public final class LedgerBenchmark {
     private static void check(HikariDataSource db, long history, String what) throws SQLException {
         String canonical = "to_char(a.time_stamp, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
         long rows = Long.parseLong(LedgerHistory.query(db, "SELECT count(*) FROM audit.audit_events a WHERE "
-                + "a.event_id LIKE 'new-%' AND a.time_stamp > now() - interval '30 days'").get(0));
+                + WRITTEN_AFTER).get(0));
         long distinct = Long.parseLong(LedgerHistory.query(db, "SELECT count(DISTINCT event_id) FROM "
-                + "audit.audit_events a WHERE a.event_id LIKE 'new-%' AND a.time_stamp > now() - interval '30 days'")
-                .get(0));
+                + "audit.audit_events a WHERE " + WRITTEN_AFTER).get(0));
         List<String> notOnce = LedgerHistory.query(db, "SELECT a.event_id FROM audit.audit_events a LEFT JOIN "
                 + "ledger.leaves l ON l.table_name = '" + AUDIT + "' AND l.row_key = ARRAY[a.event_id, " + canonical
-                + "] AND l.position >= " + history + " WHERE a.event_id LIKE 'new-%' AND a.time_stamp > now() - "
-                + "interval '30 days' GROUP BY a.event_id HAVING count(l.position) <> 1 LIMIT 5");
+                + "] AND l.position >= " + history + " WHERE " + WRITTEN_AFTER + " GROUP BY a.event_id "
+                + "HAVING count(l.position) <> 1 LIMIT 5");
         long leaves = Long.parseLong(LedgerHistory.query(db, "SELECT count(*) FROM ledger.leaves WHERE position >= "
                 + history).get(0));
         long size = Long.parseLong(LedgerHistory.query(db, "SELECT max(tree_size) FROM ledger.checkpoints").get(0));
