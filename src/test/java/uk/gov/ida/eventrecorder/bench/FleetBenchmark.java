@@ -43,6 +43,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>the <b>database's ceiling</b>: as many plain JDBC clients, warmed, outside any handler's JVM, writing the same
  *   rows in the recorder's statement shape (its repository: unnest arrays, one transaction per 10 events).</li>
  * </ul>
+ * With {@code fleet.ledger} (default true) the recorder fleet runs a second time with the ledger's checkpoint function
+ * alongside ({@link LedgerAlongside}: the packaged export artifact's {@code LedgerHandler} under the runtime client,
+ * every {@code fleet.ledgerIntervalMs}), for its events/s ratio, the runs' own CPU and what the ledger costs; the run
+ * then ends by also checking that every recorded row is in exactly one leaf.
  * Each fleet is warmed with {@code fleet.warmup} events (default 8,000: a thousand a container) before
  * {@code fleet.events} (default 8,000) of the producers' mix are timed; {@code fleet.rounds} (default 2) rounds of
  * every fleet, the last counted. Printed: events/s and ratios; CPU-ms per event of the functions (their processes'
