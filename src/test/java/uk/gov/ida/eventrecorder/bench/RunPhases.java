@@ -34,7 +34,11 @@ final class RunPhases {
     static final String OTHER = "other statements";
 
     private final Map<String, AtomicLong> nanos = new ConcurrentHashMap<>();
+    /** The slowest statement since the last {@link #take}: its time and its text's start. */
+    private volatile long slowestNanos;
+    private volatile String slowest = "";
     private final Map<String, AtomicLong> calls = new ConcurrentHashMap<>();
+    private final Map<Object, String> sqlOf = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /** The phases' time since the last call, in run order, with the run's rest as its Java work. */
     Map<String, String> take(long runMillis) {
@@ -50,6 +54,9 @@ final class RunPhases {
         }
         phases.put("Java: digests, hashes, encoding (the rest)", String.format("%.1f ms",
                 Math.max(0, runMillis - accounted / 1e6)));
+        phases.put("slowest statement", String.format("%.1f ms: %s", slowestNanos / 1e6, slowest));
+        slowestNanos = 0;
+        slowest = "";
         return phases;
     }
 
@@ -93,6 +100,7 @@ final class RunPhases {
             }
             Object result = invoke(target, method, args);
             if (result instanceof java.sql.PreparedStatement p && args != null && args[0] instanceof String sql) {
+                sqlOf.put(p, sql);
                 return statement(java.sql.PreparedStatement.class, p, phaseOf(sql));
             }
             if (result instanceof Statement s && !(result instanceof java.sql.PreparedStatement)) {
@@ -110,7 +118,15 @@ final class RunPhases {
             }
             String phase = prepared != null ? prepared : args != null && args.length > 0 && args[0] instanceof String sql
                     ? phaseOf(sql) : OTHER;
+            long t = System.nanoTime();
             Object result = timed(phase, target, method, args);
+            long took = System.nanoTime() - t;
+            if (took > slowestNanos) {
+                slowestNanos = took;
+                String text = (prepared != null ? sqlOf.getOrDefault(target, "") : String.valueOf(args[0]))
+                        .replaceAll("\\s+", " ");
+                slowest = text.substring(0, Math.min(160, text.length()));
+            }
             return result instanceof ResultSet rs ? rows(rs, phase) : result;
         });
     }
