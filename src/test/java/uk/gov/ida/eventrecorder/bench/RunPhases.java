@@ -123,7 +123,8 @@ final class RunPhases {
             long took = System.nanoTime() - t;
             if (took > slowestNanos) {
                 slowestNanos = took;
-                String text = (prepared != null ? sqlOf.getOrDefault(target, "") : String.valueOf(args[0]))
+                String text = (prepared != null ? sqlOf.getOrDefault(target, "")
+                        : args != null && args.length > 0 ? String.valueOf(args[0]) : "")
                         .replaceAll("\\s+", " ");
                 slowest = text.substring(0, Math.min(160, text.length()));
             }
