@@ -64,8 +64,7 @@ class SamTranslationTest {
             "ExistingExportSigningKeyId", "kept-signing", "ExistingExportBucketKeyId", "kept-bucket"));
 
     /** The ledger's objects under a prefix of the export's, to tell the prefix from the bucket's root. */
-    /** The Function dimension of the ledger's metrics. */
-    private static final String LEDGER_FUNCTION = "Ledger";
+    private static final String LEDGER_FUNCTION = uk.gov.ida.eventrecorder.metrics.MetricsLog.LEDGER_FUNCTION;
     private static final Request PREFIXED = new Request(SamTranslation.TEMPLATE, Map.of(
             "ExportBucketName", "export", "ExportPrefix", "events/"));
 
