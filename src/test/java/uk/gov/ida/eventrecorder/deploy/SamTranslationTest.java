@@ -493,6 +493,11 @@ class SamTranslationTest {
                     .path("LEDGER_INTERVAL").asText(), minutes + " minute(s)");
             assertTrue(ledger.path("Timeout").asInt() <= seconds, "a run ends before the next begins, mostly");
         }
+        // The next scheduled run is the retry: Lambda's own retries would only add runs during an outage.
+        JsonNode invoke = translated.get(EVENT_SOURCE).resources("AWS::Lambda::EventInvokeConfig").values().stream()
+                .filter(c -> c.path("Properties").path("FunctionName").path("Ref").asText().equals("LedgerFunction"))
+                .findFirst().orElseThrow(() -> new AssertionError("the ledger has an invoke configuration"));
+        assertEquals(0, invoke.path("Properties").path("MaximumRetryAttempts").asInt(-1));
     }
 
     @Test
