@@ -63,8 +63,8 @@ class SamTranslationTest {
             "ExportBucketName", "kept-export", "ExportBucketExists", "true",
             "ExistingExportSigningKeyId", "kept-signing", "ExistingExportBucketKeyId", "kept-bucket"));
 
-    /** The ledger's objects under a prefix of the export's, to tell the prefix from the bucket's root. */
     private static final String LEDGER_FUNCTION = uk.gov.ida.eventrecorder.metrics.MetricsLog.LEDGER_FUNCTION;
+    /** The ledger's objects under a prefix of the export's, to tell the prefix from the bucket's root. */
     private static final Request PREFIXED = new Request(SamTranslation.TEMPLATE, Map.of(
             "ExportBucketName", "export", "ExportPrefix", "events/"));
 
