@@ -17,7 +17,7 @@ import java.util.List;
  */
 public record TableColumns(List<String> names, List<ColumnType> types, List<Boolean> nullable, int[] keyIndexes,
                            int[] sources) {
-    static TableColumns of(ExportedTable table, ResultSetMetaData meta) throws SQLException {
+    public static TableColumns of(ExportedTable table, ResultSetMetaData meta) throws SQLException {
         List<String> names = new ArrayList<>();
         List<ColumnType> types = new ArrayList<>();
         List<Boolean> nullable = new ArrayList<>();
@@ -40,6 +40,31 @@ public record TableColumns(List<String> names, List<ColumnType> types, List<Bool
         }
         return new TableColumns(List.copyOf(names), List.copyOf(types), List.copyOf(nullable), keys,
                 sources.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** The PostgreSQL type of each key column, as a cast names it ({@code text}, {@code bigint}, {@code timestamp}). */
+    public List<String> keySqlTypes() {
+        List<String> sql = new ArrayList<>();
+        for (int k : keyIndexes) {
+            sql.add(switch (types.get(k)) {
+                case TEXT -> "text";
+                case JSON -> "jsonb";
+                case INT32 -> "integer";
+                case INT64 -> "bigint";
+                case BOOLEAN -> "boolean";
+                case TIMESTAMP -> "timestamp";
+            });
+        }
+        return List.copyOf(sql);
+    }
+
+    /** The canonical text of each key column of a row, in key order ({@link ColumnType#canonical}). */
+    public List<String> canonicalKey(Object[] row) {
+        List<String> key = new ArrayList<>(keyIndexes.length);
+        for (int k : keyIndexes) {
+            key.add(types.get(k).canonical(row[k]));
+        }
+        return key;
     }
 
     public List<Manifest.Column> described() {

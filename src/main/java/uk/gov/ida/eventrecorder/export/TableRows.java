@@ -25,7 +25,7 @@ public final class TableRows implements AutoCloseable {
     private final int[] sources;
     private final int width;
     private final int dayColumn;
-    private long dayMicros;
+    private LocalDateTime dayTime;
 
     public TableRows(Connection connection, ExportedTable table, LocalDate day) throws SQLException {
         this(connection, table, day, day);
@@ -34,16 +34,26 @@ public final class TableRows implements AutoCloseable {
     /** The rows of the days {@code day} to {@code through}, both included. */
     public TableRows(Connection connection, ExportedTable table, LocalDate day, LocalDate through)
             throws SQLException {
+        this(connection, table, table.rowsQuery(), day.atStartOfDay(), through.plusDays(1).atStartOfDay());
+    }
+
+    /**
+     * The rows of one of the table's queries that select {@code t.*} and the day column last (the ledger's
+     * {@link ExportedTable#recordedSinceQuery}, {@link ExportedTable#revisedSinceQuery}), with its parameters.
+     */
+    public TableRows(Connection connection, ExportedTable table, String query, Object... parameters)
+            throws SQLException {
         if (connection.getAutoCommit()) {
             throw new IllegalStateException("a cursor needs a transaction: autocommit must be off");
         }
-        this.statement = connection.prepareStatement(table.rowsQuery());
+        this.statement = connection.prepareStatement(query);
         statement.setFetchSize(FETCH_SIZE);
         // Binary results from the first execution (the driver's default waits for the fifth): timestamps arrive as
         // eight bytes, not text the driver parses (a seventh of the export's time when they were text).
         statement.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(-1);
-        statement.setObject(1, day.atStartOfDay());
-        statement.setObject(2, through.plusDays(1).atStartOfDay());
+        for (int i = 0; i < parameters.length; i++) {
+            statement.setObject(i + 1, parameters[i]);
+        }
         this.rows = statement.executeQuery();
         this.columns = TableColumns.of(table, rows.getMetaData());
         this.types = columns.types();
@@ -65,16 +75,29 @@ public final class TableRows implements AutoCloseable {
         for (int i = 0; i < width; i++) {
             values[i] = read(sources[i], types.get(i));
         }
-        dayMicros = ColumnType.microsOf(rows.getObject(dayColumn, LocalDateTime.class).toInstant(ZoneOffset.UTC));
+        dayTime = rows.getObject(dayColumn, LocalDateTime.class);
         return values;
     }
 
     /** The day column of the row {@link #next} returned last, in microseconds. */
     public long dayMicros() {
-        return dayMicros;
+        return ColumnType.microsOf(dayTime.toInstant(ZoneOffset.UTC));
+    }
+
+    /**
+     * The day column of the row {@link #next} returned last, as the driver reads it: {@link LocalDateTime#MAX} and
+     * {@link LocalDateTime#MIN} for infinity and -infinity, which the ledger's rows may be dated and the export's never.
+     */
+    public LocalDateTime dayTime() {
+        return dayTime;
     }
 
     private Object read(int column, ColumnType type) throws SQLException {
+        return read(rows, column, type);
+    }
+
+    /** One column of a result, in its type's Java form ({@link ColumnType}); null for NULL. */
+    public static Object read(ResultSet rows, int column, ColumnType type) throws SQLException {
         Object value = switch (type) {
             // The bytes as the database sent them (UTF-8, the text format): the digest hashes them and Parquet stores
             // them as they are; decoding them to a String only to encode them again was a fifth of the export.
