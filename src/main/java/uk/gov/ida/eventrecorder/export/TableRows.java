@@ -25,7 +25,9 @@ public final class TableRows implements AutoCloseable {
     private final int[] sources;
     private final int width;
     private final int dayColumn;
+    private final int recordedXidColumn;
     private long dayMicros;
+    private Long recordedXid;
 
     public TableRows(Connection connection, ExportedTable table, LocalDate day) throws SQLException {
         this(connection, table, day, day);
@@ -34,22 +36,34 @@ public final class TableRows implements AutoCloseable {
     /** The rows of the days {@code day} to {@code through}, both included. */
     public TableRows(Connection connection, ExportedTable table, LocalDate day, LocalDate through)
             throws SQLException {
+        this(connection, table, table.rowsQuery(), day.atStartOfDay(), through.plusDays(1).atStartOfDay());
+    }
+
+    /** One event's rows in a table that has an {@code event_id} column ({@link ExportedTable#eventRowsQuery}). */
+    public static TableRows ofEvent(Connection connection, ExportedTable table, String eventId) throws SQLException {
+        return new TableRows(connection, table, table.eventRowsQuery(), eventId);
+    }
+
+    private TableRows(Connection connection, ExportedTable table, String query, Object... parameters)
+            throws SQLException {
         if (connection.getAutoCommit()) {
             throw new IllegalStateException("a cursor needs a transaction: autocommit must be off");
         }
-        this.statement = connection.prepareStatement(table.rowsQuery());
+        this.statement = connection.prepareStatement(query);
         statement.setFetchSize(FETCH_SIZE);
         // Binary results from the first execution (the driver's default waits for the fifth): timestamps arrive as
         // eight bytes, not text the driver parses (a seventh of the export's time when they were text).
         statement.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(-1);
-        statement.setObject(1, day.atStartOfDay());
-        statement.setObject(2, through.plusDays(1).atStartOfDay());
+        for (int i = 0; i < parameters.length; i++) {
+            statement.setObject(i + 1, parameters[i]);
+        }
         this.rows = statement.executeQuery();
         this.columns = TableColumns.of(table, rows.getMetaData());
         this.types = columns.types();
         this.sources = columns.sources();
         this.width = types.size();
         this.dayColumn = rows.getMetaData().getColumnCount(); // export_day_time, last
+        this.recordedXidColumn = columns.recordedXidSource();
     }
 
     public TableColumns columns() {
@@ -66,7 +80,19 @@ public final class TableRows implements AutoCloseable {
             values[i] = read(sources[i], types.get(i));
         }
         dayMicros = ColumnType.microsOf(rows.getObject(dayColumn, LocalDateTime.class).toInstant(ZoneOffset.UTC));
+        if (recordedXidColumn > 0) {
+            long xid = rows.getLong(recordedXidColumn);
+            recordedXid = rows.wasNull() ? null : xid;
+        }
         return values;
+    }
+
+    /**
+     * The {@link ExportedTable#RECORDED_XID} of the row {@link #next} returned last: the transaction that inserted
+     * it, or null for a row recorded before the column existed.
+     */
+    public Long recordedXid() {
+        return recordedXid;
     }
 
     /** The day column of the row {@link #next} returned last, in microseconds. */
