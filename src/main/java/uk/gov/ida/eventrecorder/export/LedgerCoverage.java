@@ -83,6 +83,11 @@ public final class LedgerCoverage {
         return new Tally();
     }
 
+    /** True when a transaction had finished before the snapshot (its text, as the ledger stores it) was taken. */
+    public static boolean visible(String snapshot, long xid) {
+        return Snapshot.parse(snapshot).sees(xid);
+    }
+
     /**
      * {@code pg_current_snapshot()}'s text, {@code xmin:xmax:xip,…}, and the test {@code pg_visible_in_snapshot}
      * makes of a transaction id: finished before the snapshot was taken (below xmin, or below xmax and not in

@@ -68,7 +68,7 @@ public record TableColumns(List<String> names, List<ColumnType> types, List<Bool
         return keys;
     }
 
-    /** The key's columns in their canonical text ({@link ColumnType#canonical}): how a ledger entry names a row. */
+    /** The canonical text of each key column of a row, in key order ({@link ColumnType#canonical}). */
     public List<String> canonicalKey(Object[] row) {
         List<String> key = new ArrayList<>(keyIndexes.length);
         for (int k : keyIndexes) {
