@@ -48,10 +48,24 @@ public final class PublicKeys {
             return false;
         }
         try {
+            return verifies(key, ManifestSignature.statement(manifestKey, manifestSha256),
+                    Base64.getDecoder().decode(signature.signature()));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
+     * True when {@code signature} (DER, as KMS {@code Sign} with {@code ECDSA_SHA_256} returns it) is the key's over
+     * exactly {@code signed}: one check for every text the key signs (manifest statements and ledger checkpoints),
+     * which their first words keep apart.
+     */
+    public static boolean verifies(PublicKey key, byte[] signed, byte[] signature) {
+        try {
             Signature ecdsa = Signature.getInstance("SHA256withECDSA");
             ecdsa.initVerify(key);
-            ecdsa.update(ManifestSignature.statement(manifestKey, manifestSha256));
-            return ecdsa.verify(Base64.getDecoder().decode(signature.signature()));
+            ecdsa.update(signed);
+            return ecdsa.verify(signature);
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             return false;
         }
