@@ -3,6 +3,7 @@ package uk.gov.ida.eventrecorder.verification;
 import uk.gov.ida.eventrecorder.ledger.Checkpoint;
 import uk.gov.ida.eventrecorder.ledger.CheckpointObject;
 import uk.gov.ida.eventrecorder.ledger.LeafEntry;
+import uk.gov.ida.eventrecorder.ledger.LedgerFormatException;
 import uk.gov.ida.eventrecorder.ledger.MerkleTree;
 import uk.gov.ida.eventrecorder.ledger.TreeBuilder;
 
@@ -128,7 +129,7 @@ final class LedgerVerifier {
         CheckpointObject object;
         try {
             object = CheckpointObject.decode(bytes);
-        } catch (RuntimeException e) {
+        } catch (LedgerFormatException e) {
             findings.tampered("checkpoint " + key + " does not parse as an " + Checkpoint.FORMAT + " checkpoint");
             return false;
         }
@@ -170,7 +171,7 @@ final class LedgerVerifier {
             byte[] entry = object.entries().get(i);
             try {
                 entries.add(LeafEntry.decode(entry));
-            } catch (RuntimeException e) {
+            } catch (LedgerFormatException e) {
                 findings.tampered("checkpoint " + key + "'s entry for leaf " + (previousSize + i) + " does not decode "
                         + "as a leaf entry");
                 return false;

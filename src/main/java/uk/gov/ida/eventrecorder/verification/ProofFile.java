@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import uk.gov.ida.eventrecorder.ledger.EventProof;
+import uk.gov.ida.eventrecorder.ledger.LedgerFormatException;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -74,9 +75,10 @@ public final class ProofFile {
             EventProof proof;
             try {
                 proof = EventProof.decode(JSON.writeValueAsBytes(array.get(i)));
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | LedgerFormatException e) {
+                // The format's own messages name the rule, never the input.
                 checked.add(new Checked(i + 1, null, List.of("does not decode as an " + EventProof.FORMAT
-                        + " proof: " + e.getMessage())));
+                        + " proof: " + (e instanceof LedgerFormatException ? e.getMessage() : "not JSON"))));
                 continue;
             }
             decoded.add(proof);
