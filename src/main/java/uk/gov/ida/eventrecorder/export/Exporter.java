@@ -102,7 +102,10 @@ public final class Exporter {
                 }
             }
             try {
-                Optional<LedgerCoverage> ledger = LedgerCoverage.read(c);
+                Optional<LedgerCoverage> ledger = LedgerCoverage.read(c, warning -> {
+                    LOG.warn(warning);
+                    report.warn(warning);
+                });
                 for (ExportedTable table : settings.tables()) {
                     Run run = new Run(c, chain, runId, snapshot, ledger, now, remainingMillis, report);
                     exportTable(run, table, settledThrough);

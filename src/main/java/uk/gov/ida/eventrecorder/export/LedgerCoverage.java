@@ -32,12 +32,24 @@ public final class LedgerCoverage {
         this.checkpoint = checkpoint;
     }
 
-    /** The ledger as the transaction's snapshot sees it; empty where the database has no ledger or no genesis yet. */
-    public static Optional<LedgerCoverage> read(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM pg_class r JOIN pg_namespace n "
+    /**
+     * The ledger as the transaction's snapshot sees it; empty where the database has no ledger or no genesis yet, or
+     * where the export's role may not read it (then {@code warn} is told: a statement refused would end the run's
+     * transaction, so the privileges are asked first, by oid, which needs no privilege on the schema).
+     */
+    public static Optional<LedgerCoverage> read(Connection c, java.util.function.Consumer<String> warn)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT has_schema_privilege(n.oid, 'USAGE') "
+                + "AND has_table_privilege(r.oid, 'SELECT') FROM pg_class r JOIN pg_namespace n "
                 + "ON n.oid = r.relnamespace WHERE n.nspname = 'ledger' AND r.relname = 'checkpoints'");
              ResultSet rs = s.executeQuery()) {
             if (!rs.next()) {
+                return Optional.empty();
+            }
+            if (!rs.getBoolean(1)) {
+                warn.accept("the export's role may not read ledger.checkpoints (USAGE on schema ledger, SELECT on "
+                        + "the table: docs/deploying.md): its manifests name no checkpoint, and verify cannot tie "
+                        + "their rows to the ledger");
                 return Optional.empty();
             }
         }
