@@ -61,8 +61,9 @@ class LayeringTest {
         while (m.find()) {
             exportOnly.add(m.group(1));
         }
-        assertEquals(List.of("export/**", "digest/**", "verification/**", "cli/ExportCli*", "cli/VerifyCommand*",
-                "cli/ExportCommand*", "lambda/ExportHandler*", "wiring/ExportDependencies*"), exportOnly);
+        assertEquals(List.of("export/**", "digest/**", "ledger/**", "verification/**", "cli/ExportCli*",
+                "cli/VerifyCommand*", "cli/ExportCommand*", "lambda/ExportHandler*", "wiring/ExportDependencies*"),
+                exportOnly);
         List<String> names = exportOnly.stream().map(e -> "uk.gov.ida.eventrecorder." + e.replace("/**", ".")
                 .replace("*", "").replace('/', '.')).toList();
         List<String> found = new ArrayList<>();

@@ -6,6 +6,7 @@ import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The proof that one row's latest leaf is in a signed checkpoint: everything an auditor needs besides the public
@@ -26,8 +27,8 @@ public record EventProof(String table, List<String> key, String day, byte[] entr
             "leafHash", "inclusion", "checkpoint", "keyId", "algorithm", "signature");
 
     public EventProof {
-        if (table == null || key == null || key.contains(null) || day == null || entry == null || leafHash == null
-                || inclusion == null || checkpoint == null || keyId == null || algorithm == null
+        if (table == null || key == null || key.stream().anyMatch(Objects::isNull) || day == null || entry == null
+                || leafHash == null || inclusion == null || checkpoint == null || keyId == null || algorithm == null
                 || signature == null) {
             throw new LedgerFormatException("an event proof has every field");
         }

@@ -7,6 +7,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -48,7 +49,7 @@ public record LeafEntry(Kind kind, String table, String day, List<String> key, b
         if (day == null || !DAY.matcher(day).matches()) {
             throw new LedgerFormatException("a leaf entry's day is an ISO date, infinity or -infinity");
         }
-        if (key == null || key.isEmpty() || key.size() > 255 || key.contains(null)) {
+        if (key == null || key.isEmpty() || key.size() > 255 || key.stream().anyMatch(Objects::isNull)) {
             throw new LedgerFormatException("a leaf entry's key is 1 to 255 column values, none null");
         }
         key = List.copyOf(key);

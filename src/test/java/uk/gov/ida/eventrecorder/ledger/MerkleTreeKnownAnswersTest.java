@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Published answers for RFC 6962/9162 hashing (the two define the same tree hash), from github.com/transparency-dev/merkle
- * at commit 417fb0c314750d94e53942e9f92e79b6d35915db: the leaves, node hashes and roots of testonly/constants.go
+ * Published answers for RFC 6962/9162 hashing (the two define the same tree hash), from
+ * github.com/transparency-dev/merkle at commit 417fb0c314750d94e53942e9f92e79b6d35915db: the leaves, node hashes and roots of testonly/constants.go
  * ({@code LeafInputs}, {@code NodeHashes}, {@code RootHashes}), and the proofs of cmd/proofgen/main.go
  * ({@code inclusionProofs}, {@code consistencyProofs}; there a leaf index counts from 1).
  */

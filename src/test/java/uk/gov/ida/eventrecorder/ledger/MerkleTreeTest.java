@@ -207,7 +207,8 @@ class MerkleTreeTest {
             assertFalse(MerkleTree.verifyConsistency(m, 37, oldRoot, newRoot, proof.subList(0, proof.size() - 1)),
                     m + ": a node too few");
         }
-        assertFalse(MerkleTree.verifyConsistency(37, 37, newRoot, flip(newRoot), List.of()), "equal sizes, roots differ");
+        assertFalse(MerkleTree.verifyConsistency(37, 37, newRoot, flip(newRoot), List.of()),
+                "equal sizes, roots differ");
         assertFalse(MerkleTree.verifyConsistency(0, 37, flip(MerkleTree.emptyRoot()), newRoot, List.of()),
                 "from empty, a root that is not the empty root");
         assertFalse(MerkleTree.verifyConsistency(37, 36, newRoot, newRoot, List.of()), "a tree that shrinks");
