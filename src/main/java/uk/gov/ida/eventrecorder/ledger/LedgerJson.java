@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import uk.gov.ida.eventrecorder.logging.Json;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,10 +17,10 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * The ledger's JSON objects, both ways. Written by hand, field by field in a fixed order, compact, with one newline
- * after, so that their bytes are defined by this code and the auditor's guide rather than by a library's choices
- * (a retried PUT is recognised by byte equality). Read strictly: exactly the named fields, each of its type, no
- * duplicate keys, nothing after the object.
+ * The ledger's JSON objects, both ways. Written by hand, field by field in a fixed order, compact, strings escaped
+ * as the log lines escape them, with one newline after, so that their bytes are defined by this code rather than by
+ * a library's choices (a retried PUT is recognised by byte equality). Read strictly: exactly the named fields, each
+ * of its type, no duplicate keys, nothing after the object.
  */
 final class LedgerJson {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -36,7 +37,7 @@ final class LedgerJson {
 
         Writer string(String name, String value) {
             name(name);
-            quote(value);
+            Json.string(out, value);
             return this;
         }
 
@@ -53,7 +54,7 @@ final class LedgerJson {
                 if (i > 0) {
                     out.append(',');
                 }
-                quote(values.get(i));
+                Json.string(out, values.get(i));
             }
             out.append(']');
             return this;
@@ -67,32 +68,8 @@ final class LedgerJson {
             if (out.length() > 1) {
                 out.append(',');
             }
-            quote(name);
+            Json.string(out, name);
             out.append(':');
-        }
-
-        /**
-         * RFC 8259 escaping: quote and backslash, newline as backslash-n, other control characters as backslash-u
-         * and four lower-case hex digits; everything else as itself.
-         */
-        private void quote(String value) {
-            out.append('"');
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
-                switch (c) {
-                    case '"' -> out.append("\\\"");
-                    case '\\' -> out.append("\\\\");
-                    case '\n' -> out.append("\\n");
-                    default -> {
-                        if (c < 0x20) {
-                            out.append(String.format("\\u%04x", (int) c));
-                        } else {
-                            out.append(c);
-                        }
-                    }
-                }
-            }
-            out.append('"');
         }
     }
 

@@ -1,5 +1,8 @@
 package uk.gov.ida.eventrecorder.ledger;
 
+import uk.gov.ida.eventrecorder.digest.RowDigest;
+
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,11 +12,13 @@ import java.util.List;
  * the root in O(log n) at any size. A builder that serves proofs also keeps every leaf hash (32 bytes each) and every
  * complete subtree at levels 4, 8, 12, … (1/15 more), so any subtree is at most 8 stored hashes and 7 node hashes
  * away; {@link #rootsOnly()} keeps the right edge alone, for a tree too large to hold (100 M leaves would be 3.2 GB).
+ * Like a {@code MessageDigest}, one builder serves one thread at a time.
  */
 public final class TreeBuilder implements MerkleTree.Subtrees {
     /** Levels whose complete subtrees are kept: every fourth, as the database keeps them. */
     static final int STORED_LEVEL_STEP = 4;
     private final boolean keepsSubtrees;
+    private final MessageDigest sha256 = RowDigest.sha256();
     private final List<StoredHashes> stored = new ArrayList<>();
     /** The right edge: complete subtrees of strictly decreasing level, left to right. */
     private final List<byte[]> edge = new ArrayList<>();
@@ -38,12 +43,12 @@ public final class TreeBuilder implements MerkleTree.Subtrees {
         if (!MerkleTree.isHash(leafHash)) {
             throw new IllegalArgumentException("a leaf hash is " + MerkleTree.HASH_BYTES + " bytes");
         }
-        keep(0, leafHash.clone());
         byte[] hash = leafHash.clone();
+        keep(0, hash);
         int level = 0;
         // Like binary addition: each complete pair at the edge's right end merges into the level above.
         while (!edgeLevels.isEmpty() && edgeLevels.get(edgeLevels.size() - 1) == level) {
-            hash = MerkleTree.nodeHash(edge.remove(edge.size() - 1), hash);
+            hash = MerkleTree.nodeHash(sha256, edge.remove(edge.size() - 1), hash);
             edgeLevels.remove(edgeLevels.size() - 1);
             level++;
             keep(level, hash);
@@ -64,7 +69,7 @@ public final class TreeBuilder implements MerkleTree.Subtrees {
         }
         byte[] hash = edge.get(edge.size() - 1);
         for (int i = edge.size() - 2; i >= 0; i--) {
-            hash = MerkleTree.nodeHash(edge.get(i), hash);
+            hash = MerkleTree.nodeHash(sha256, edge.get(i), hash);
         }
         return hash;
     }
@@ -83,11 +88,11 @@ public final class TreeBuilder implements MerkleTree.Subtrees {
     }
 
     /** The subtree of {@code height} levels over the stored hashes from {@code first}. */
-    private static byte[] combine(StoredHashes hashes, int height, long first) {
+    private byte[] combine(StoredHashes hashes, int height, long first) {
         if (height == 0) {
             return hashes.get(first);
         }
-        return MerkleTree.nodeHash(combine(hashes, height - 1, first),
+        return MerkleTree.nodeHash(sha256, combine(hashes, height - 1, first),
                 combine(hashes, height - 1, first + (1L << (height - 1))));
     }
 

@@ -1,0 +1,114 @@
+package uk.gov.ida.eventrecorder.ledger;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import uk.gov.ida.eventrecorder.digest.PublicKeys;
+import uk.gov.ida.eventrecorder.testing.Requirement;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The auditor's guide says enough to check a proof without this code: its Python block, written from the guide's
+ * text, holds the proofs the code makes and finds each tampering {@link EventProof#check} finds.
+ */
+class LedgerDocumentationTest {
+    private static final Path GUIDE = Path.of("docs/export-and-verification.md");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theGuidesProofCheckHoldsTheCodesProofsAndFindsTamperedOnes() throws Exception {
+        Requirement.require(available("python3", "--version") && available("openssl", "version"),
+                "python3 and openssl, to run the auditor's guide's proof check");
+        Path script = dir.resolve("check_proof.py");
+        Files.writeString(script, block());
+        KeyPair pair = CheckpointTest.p256();
+        Path pem = dir.resolve("public.pem");
+        Files.writeString(pem, PublicKeys.toPem(pair.getPublic()));
+        List<EventProof> proofs = proofs(pair);
+
+        assertEquals(List.of("proof 0 (audit.audit_events, leaf 0): holds",
+                        "proof 1 (audit.audit_events, leaf 6): holds", "proof 2 (audit.audit_events, leaf 12): holds"),
+                run(script, proofs, pem));
+
+        EventProof honest = proofs.get(1);
+        EventProof wrongLeaf = new EventProof(honest.table(), honest.key(), honest.day(), proofs.get(2).entry(),
+                honest.leafIndex(), proofs.get(2).leafHash(), honest.inclusion(), honest.checkpoint(),
+                honest.keyId(), honest.algorithm(), honest.signature());
+        EventProof wrongRoot = new EventProof(honest.table(), honest.key(), honest.day(), honest.entry(),
+                honest.leafIndex(), honest.leafHash(), honest.inclusion(), new Checkpoint(1, 13,
+                MerkleTree.emptyRoot(), 0, MerkleTree.emptyRoot(), honest.checkpoint().time()), honest.keyId(),
+                honest.algorithm(), honest.signature());
+        EventProof otherKey = new EventProof(honest.table(), honest.key(), honest.day(), honest.entry(),
+                honest.leafIndex(), honest.leafHash(), honest.inclusion(), honest.checkpoint(), honest.keyId(),
+                honest.algorithm(), CheckpointTest.sign(CheckpointTest.p256(), honest.checkpoint().text()));
+        assertEquals(List.of("proof 0 (audit.audit_events, leaf 6): fails: entry, inclusion",
+                        "proof 1 (audit.audit_events, leaf 6): fails: inclusion, signature",
+                        "proof 2 (audit.audit_events, leaf 6): fails: signature"),
+                run(script, List.of(wrongLeaf, wrongRoot, otherKey), pem));
+        assertEquals(List.of("entry: its table, key or day differs from the proof's",
+                "inclusion: the path from leaf 6 does not lead to the checkpoint's root at size 13"),
+                wrongLeaf.check(pair.getPublic()), "the code finds what the guide's check finds");
+    }
+
+    private static List<EventProof> proofs(KeyPair pair) throws GeneralSecurityException {
+        TreeBuilder tree = new TreeBuilder();
+        List<LeafEntry> entries = new ArrayList<>();
+        for (int i = 0; i < 13; i++) {
+            LeafEntry entry = new LeafEntry(LeafEntry.Kind.RECORDED, "audit.audit_events", "2026-12-07",
+                    List.of("événement-" + i, "2026-12-07T10:00:00.000000Z"), Rfc9162.sha256(new byte[]{(byte) i}));
+            entries.add(entry);
+            tree.append(entry.leafHash());
+        }
+        Checkpoint checkpoint = Checkpoint.genesis(Instant.parse("2026-12-07T04:00:00Z"))
+                .next(tree.size(), tree.root(), Instant.parse("2026-12-07T04:01:00.042Z"));
+        CheckpointObject signed = CheckpointObject.signed(checkpoint, "key-1",
+                CheckpointTest.sign(pair, checkpoint.text()), List.of(), List.of());
+        return List.of(EventProof.of(entries.get(0), 0, signed, tree), EventProof.of(entries.get(6), 6, signed, tree),
+                EventProof.of(entries.get(12), 12, signed, tree));
+    }
+
+    /** The proofs as {@code verify event} prints them: a JSON array of the objects. */
+    private List<String> run(Path script, List<EventProof> proofs, Path pem) throws IOException, InterruptedException {
+        Path file = dir.resolve("proofs.json");
+        List<String> objects = proofs.stream().map(p -> new String(p.encode(), StandardCharsets.UTF_8).strip())
+                .toList();
+        Files.writeString(file, "[" + String.join(",\n", objects) + "]\n");
+        Process python = new ProcessBuilder("python3", script.toString(), file.toString(), pem.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int status = python.waitFor();
+        boolean anyFails = output.contains("fails");
+        assertEquals(anyFails ? 1 : 0, status, output);
+        return output.lines().toList();
+    }
+
+    private static String block() throws IOException {
+        Matcher m = Pattern.compile("(?s)<!-- ledger proof check: python -->\\s*```python\\n(.*?)```")
+                .matcher(Files.readString(GUIDE));
+        assertTrue(m.find(), GUIDE + " has no block marked ledger proof check: python");
+        return m.group(1);
+    }
+
+    private static boolean available(String... command) {
+        try {
+            return new ProcessBuilder(command).redirectErrorStream(true).start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+}
