@@ -62,8 +62,9 @@ class LayeringTest {
             exportOnly.add(m.group(1));
         }
         assertEquals(List.of("export/**", "digest/**", "ledger/**", "verification/**", "cli/ExportCli*",
-                "cli/VerifyCommand*", "cli/ExportCommand*", "lambda/ExportHandler*", "wiring/ExportDependencies*"),
-                exportOnly);
+                "cli/VerifyCommand*", "cli/ExportCommand*", "lambda/ExportHandler*", "wiring/ExportDependencies*",
+                "cli/LedgerCommand*", "lambda/LedgerHandler*", "wiring/LedgerDependencies*", "cli/VerifyEventCommand*",
+                "cli/VerifyProofCommand*"), exportOnly);
         List<String> names = exportOnly.stream().map(e -> "uk.gov.ida.eventrecorder." + e.replace("/**", ".")
                 .replace("*", "").replace('/', '.')).toList();
         List<String> found = new ArrayList<>();

@@ -47,8 +47,8 @@ final class DoctorCommand implements Callable<Integer> {
     String queueUrl;
 
     @Option(names = "--function", defaultValue = "recorder", description = "whose login this is, for the privilege "
-            + "check: recorder (the queue functions, the default), replay, fraud-upload, maintenance or export. The "
-            + "data key and queue checks are the recorder's only")
+            + "check: recorder (the queue functions, the default), replay, fraud-upload, maintenance, export or "
+            + "ledger. The data key and queue checks are the recorder's only")
     String function;
 
     @CommandLine.Spec
@@ -67,7 +67,7 @@ final class DoctorCommand implements Callable<Integer> {
                 .findFirst().orElse(null);
         if (role == null) {
             fail("configuration", "--function " + function + " is not a function of the recorder",
-                    "give recorder, replay, fraud-upload, maintenance or export");
+                    "give recorder, replay, fraud-upload, maintenance, export or ledger");
             return 1;
         }
         if (role != DatabaseRole.RECORDER) {

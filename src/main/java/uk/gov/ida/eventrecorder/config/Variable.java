@@ -35,6 +35,8 @@ public enum Variable {
             + "for it meanwhile"),
     EXPORT_FORMATS("parquet (default) or parquet,csv: the formats of the export's objects"),
     EXPORT_START_DATE("YYYY-MM-DD: the export writes no day before it (default: each table's first row)"),
+    LEDGER_INTERVAL("seconds between the ledger's scheduled checkpoint runs (default 60): a run warns when rows waited "
+            + "more than two of them for a checkpoint (the schedule stalled)"),
     AWS_REGION("region for signing RDS IAM tokens; set by Lambda itself", true),
     AWS_LAMBDA_LOG_LEVEL("the lowest level logged; Lambda sets it from the function's application log level", true),
     AWS_LAMBDA_INITIALIZATION_TYPE("on-demand, provisioned-concurrency or snap-start: how Lambda initialised this "

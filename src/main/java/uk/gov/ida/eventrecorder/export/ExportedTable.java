@@ -144,6 +144,58 @@ public record ExportedTable(String name, String parentJoin, String dayColumn, Li
                 + RECORDED_XID + "::text::xid8, ?::pg_snapshot))";
     }
 
+    /**
+     * The ledger's new rows: every row (in whatever state) an earlier snapshot could not see, with its day column
+     * last (as {@code export_day_time}), in key order. Two parameters: that snapshot's xmin (bigint) and its text, as
+     * {@link #changedDaysQuery}. The caller's own snapshot bounds the rest: a row it cannot see waits for the next.
+     */
+    public String recordedSinceQuery() {
+        return "SELECT t.*, " + dayColumn + " AS export_day_time FROM " + name + " t " + parentJoin + " WHERE t."
+                + RECORDED_XID + " >= ? AND NOT pg_visible_in_snapshot(t." + RECORDED_XID
+                + "::text::xid8, ?::pg_snapshot) ORDER BY " + orderBy();
+    }
+
+    /**
+     * The rows as they are now whose keys an UPDATE or DELETE noted (V11, {@code ledger.row_changes}) since an earlier
+     * snapshot, with the day column last, in key order. Three parameters: the table's name, the snapshot's xmin and
+     * its text. {@code keyTypes}: each key column's PostgreSQL type, to read the noted key back.
+     */
+    public String revisedSinceQuery(List<String> keyTypes) {
+        return "SELECT t.*, " + dayColumn + " AS export_day_time FROM " + name + " t " + parentJoin + " WHERE ("
+                + keyColumns.stream().map(k -> "t." + k).collect(Collectors.joining(", ")) + ") IN (SELECT "
+                + notedKey(keyTypes) + " FROM ledger.row_changes c WHERE " + CHANGED_SINCE + ") ORDER BY " + orderBy();
+    }
+
+    /**
+     * The keys an UPDATE or DELETE noted since an earlier snapshot that no row has now, each with the day column of
+     * the row as it was ({@code day_time}) at its latest note, last; in key order. Parameters as
+     * {@link #revisedSinceQuery}.
+     */
+    public String removedSinceQuery(List<String> keyTypes) {
+        StringBuilder same = new StringBuilder();
+        for (int i = 0; i < keyColumns.size(); i++) {
+            same.append(i == 0 ? "" : " AND ").append("r.").append(keyColumns.get(i)).append(" = (c.row_key ->> ")
+                    .append(i).append(")::").append(keyTypes.get(i));
+        }
+        return "SELECT k.* FROM (SELECT DISTINCT ON (c.row_key) " + notedKey(keyTypes) + ", c.day_time "
+                + "FROM ledger.row_changes c WHERE " + CHANGED_SINCE + " AND NOT EXISTS (SELECT FROM " + name
+                + " r WHERE " + same + ") ORDER BY c.row_key, c.changed_xid DESC) k ORDER BY "
+                + java.util.stream.IntStream.range(0, keyColumns.size()).mapToObj(i -> "k.k" + i
+                + (textKeys.contains(keyColumns.get(i)) ? " COLLATE \"C\"" : "")).collect(Collectors.joining(", "));
+    }
+
+    private static final String CHANGED_SINCE = "c.table_name = ? AND c.changed_xid >= ? AND NOT "
+            + "pg_visible_in_snapshot(c.changed_xid::text::xid8, ?::pg_snapshot)";
+
+    private String notedKey(List<String> keyTypes) {
+        StringBuilder key = new StringBuilder();
+        for (int i = 0; i < keyColumns.size(); i++) {
+            key.append(i == 0 ? "" : ", ").append("(c.row_key ->> ").append(i).append(")::").append(keyTypes.get(i))
+                    .append(" AS k").append(i);
+        }
+        return key.toString();
+    }
+
     private String andFinal() {
         return finalState.isEmpty() ? "" : " AND " + finalState;
     }

@@ -19,7 +19,7 @@ import java.util.List;
  */
 public record TableColumns(List<String> names, List<ColumnType> types, List<Boolean> nullable, int[] keyIndexes,
                            int[] sources, int recordedXidSource) {
-    static TableColumns of(ExportedTable table, ResultSetMetaData meta) throws SQLException {
+    public static TableColumns of(ExportedTable table, ResultSetMetaData meta) throws SQLException {
         List<String> names = new ArrayList<>();
         List<ColumnType> types = new ArrayList<>();
         List<Boolean> nullable = new ArrayList<>();
@@ -66,6 +66,22 @@ public record TableColumns(List<String> names, List<ColumnType> types, List<Bool
             }
         }
         return keys;
+    }
+
+    /** The PostgreSQL type of each key column, as a cast names it ({@code text}, {@code bigint}, {@code timestamp}). */
+    public List<String> keySqlTypes() {
+        List<String> sql = new ArrayList<>();
+        for (int k : keyIndexes) {
+            sql.add(switch (types.get(k)) {
+                case TEXT -> "text";
+                case JSON -> "jsonb";
+                case INT32 -> "integer";
+                case INT64 -> "bigint";
+                case BOOLEAN -> "boolean";
+                case TIMESTAMP -> "timestamp";
+            });
+        }
+        return List.copyOf(sql);
     }
 
     /** The canonical text of each key column of a row, in key order ({@link ColumnType#canonical}). */

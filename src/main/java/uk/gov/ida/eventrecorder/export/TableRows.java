@@ -26,7 +26,7 @@ public final class TableRows implements AutoCloseable {
     private final int width;
     private final int dayColumn;
     private final int recordedXidColumn;
-    private long dayMicros;
+    private LocalDateTime dayTime;
     private Long recordedXid;
 
     public TableRows(Connection connection, ExportedTable table, LocalDate day) throws SQLException {
@@ -39,12 +39,11 @@ public final class TableRows implements AutoCloseable {
         this(connection, table, table.rowsQuery(), day.atStartOfDay(), through.plusDays(1).atStartOfDay());
     }
 
-    /** One event's rows in a table that has an {@code event_id} column ({@link ExportedTable#eventRowsQuery}). */
-    public static TableRows ofEvent(Connection connection, ExportedTable table, String eventId) throws SQLException {
-        return new TableRows(connection, table, table.eventRowsQuery(), eventId);
-    }
-
-    private TableRows(Connection connection, ExportedTable table, String query, Object... parameters)
+    /**
+     * The rows of one of the table's queries that select {@code t.*} and the day column last (the ledger's
+     * {@link ExportedTable#recordedSinceQuery}, {@link ExportedTable#revisedSinceQuery}), with its parameters.
+     */
+    public TableRows(Connection connection, ExportedTable table, String query, Object... parameters)
             throws SQLException {
         if (connection.getAutoCommit()) {
             throw new IllegalStateException("a cursor needs a transaction: autocommit must be off");
@@ -79,7 +78,7 @@ public final class TableRows implements AutoCloseable {
         for (int i = 0; i < width; i++) {
             values[i] = read(sources[i], types.get(i));
         }
-        dayMicros = ColumnType.microsOf(rows.getObject(dayColumn, LocalDateTime.class).toInstant(ZoneOffset.UTC));
+        dayTime = rows.getObject(dayColumn, LocalDateTime.class);
         if (recordedXidColumn > 0) {
             long xid = rows.getLong(recordedXidColumn);
             recordedXid = rows.wasNull() ? null : xid;
@@ -97,10 +96,23 @@ public final class TableRows implements AutoCloseable {
 
     /** The day column of the row {@link #next} returned last, in microseconds. */
     public long dayMicros() {
-        return dayMicros;
+        return ColumnType.microsOf(dayTime.toInstant(ZoneOffset.UTC));
+    }
+
+    /**
+     * The day column of the row {@link #next} returned last, as the driver reads it: {@link LocalDateTime#MAX} and
+     * {@link LocalDateTime#MIN} for infinity and -infinity, which the ledger's rows may be dated and the export's never.
+     */
+    public LocalDateTime dayTime() {
+        return dayTime;
     }
 
     private Object read(int column, ColumnType type) throws SQLException {
+        return read(rows, column, type);
+    }
+
+    /** One column of a result, in its type's Java form ({@link ColumnType}); null for NULL. */
+    public static Object read(ResultSet rows, int column, ColumnType type) throws SQLException {
         Object value = switch (type) {
             // The bytes as the database sent them (UTF-8, the text format): the digest hashes them and Parquet stores
             // them as they are; decoding them to a String only to encode them again was a fifth of the export.

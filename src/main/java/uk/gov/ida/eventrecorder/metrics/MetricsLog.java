@@ -30,6 +30,8 @@ public final class MetricsLog {
     /** The {@code Function} dimension of the partition maintenance's metrics. */
     public static final String MAINTENANCE_FUNCTION = "PartitionMaintenance";
     public static final String EXPORT_FUNCTION = "Export";
+    /** The {@code Function} dimension of the ledger's checkpoint run. */
+    public static final String LEDGER_FUNCTION = "Ledger";
 
     private final String namespace;
     private final String function;
@@ -172,6 +174,28 @@ public final class MetricsLog {
                 + "\"Function\":\"" + escape(function) + "\",\"DaysExported\":" + days + ",\"AddendaExported\":" + addenda
                 + ",\"RowsExported\":" + rows + ",\"ExportIncomplete\":" + (complete ? 0 : 1)
                 + ",\"ExportWarnings\":" + warnings + ",\"ExportChainHead\":" + chainHead + "}";
+    }
+
+    /**
+     * One checkpoint run of the ledger: {@code LedgerCheckpoints} (checkpoints it signed and committed: 0 when idle),
+     * {@code LedgerTreeSize} (the leaves in the tree after it), {@code LedgerNewLeaves}, {@code LedgerWarnings} (the
+     * database's ledger and the bucket's disagree, a stored leaf or node changed, another writer's object where a
+     * checkpoint goes, or rows waited more than two schedule intervals: the template alarms on it) and
+     * {@code LedgerCheckpointMillis} (the run's time).
+     */
+    public void ledger(int checkpoints, long treeSize, long newLeaves, int warnings, long millis) {
+        out().println(ledgerLine(System.currentTimeMillis(), checkpoints, treeSize, newLeaves, warnings, millis));
+    }
+
+    String ledgerLine(long timestamp, int checkpoints, long treeSize, long newLeaves, int warnings, long millis) {
+        return "{" + levelField + "\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
+                + escape(namespace) + "\",\"Dimensions\":[[\"Function\"]],\"Metrics\":["
+                + "{\"Name\":\"LedgerCheckpoints\",\"Unit\":\"Count\"},{\"Name\":\"LedgerTreeSize\",\"Unit\":\"Count\"},"
+                + "{\"Name\":\"LedgerNewLeaves\",\"Unit\":\"Count\"},{\"Name\":\"LedgerWarnings\",\"Unit\":\"Count\"},"
+                + "{\"Name\":\"LedgerCheckpointMillis\",\"Unit\":\"Milliseconds\"}]}]},"
+                + "\"Function\":\"" + escape(function) + "\",\"LedgerCheckpoints\":" + checkpoints
+                + ",\"LedgerTreeSize\":" + treeSize + ",\"LedgerNewLeaves\":" + newLeaves
+                + ",\"LedgerWarnings\":" + warnings + ",\"LedgerCheckpointMillis\":" + millis + "}";
     }
 
     String partitionsLine(long timestamp, int created, long rowsInDefault) {

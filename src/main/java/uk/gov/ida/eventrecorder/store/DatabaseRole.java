@@ -34,11 +34,22 @@ public enum DatabaseRole {
             new Privilege("ownership of audit.audit_events", "pg_has_role(%s, (SELECT relowner FROM pg_class WHERE "
                     + "oid = " + rel("audit.audit_events") + "), 'USAGE')", false),
             schema("audit", "CREATE")), List.of(), null, null, Set.of("audit", "billing", "idp_data", "public")),
-    /** The export (read-only): every table the functions write, read, nothing written. */
-    EXPORT("event_recorder_export", export(), notExport(), Map.of(), Map.of(), Set.of());
+    /** The export (read-only): every table the functions write, read, nothing written; the ledger's checkpoints read. */
+    EXPORT("event_recorder_export", export(), notExport(), Map.of(), Map.of(), Set.of()),
+    /**
+     * The ledger's checkpoint run: reads every table the functions write and the changes noted to them, appends to the
+     * ledger's tables (never changes a row there but a checkpoint's {@code published_at}).
+     */
+    LEDGER("event_recorder_ledger", ledger(), notLedger(), Map.of(),
+            Map.of("ledger.checkpoints", List.of("published_at")), Set.of());
+
+    /** Where the ledger's run notes that a checkpoint's object is in the bucket, its one UPDATE. */
+    private static final String LEDGER_CHECKPOINTS = "ledger.checkpoints";
 
     /** Every table any function writes. */
     public static final List<String> TABLES = tables();
+    /** The ledger's tables (V11), which only the ledger's run writes (row_changes: the tables' trigger). */
+    public static final List<String> LEDGER_TABLES = ledgerTables();
 
     private final String defaultName;
     private final List<Privilege> needed;
@@ -167,7 +178,9 @@ public enum DatabaseRole {
                 if (inserts != null) {
                     beyondColumns(connection, s, login, table, "INSERT", inserts, excess, fixes);
                 }
-                if (updates != null) {
+            }
+            if (updates != null) {
+                for (String table : updated()) {
                     beyondColumns(connection, s, login, table, "UPDATE", updates, excess, fixes);
                 }
             }
@@ -287,6 +300,17 @@ public enum DatabaseRole {
                 "idp_data.idp_fraud_event_contraindicators");
     }
 
+    private static List<String> ledgerTables() {
+        return List.of("ledger.checkpoints", "ledger.leaves", "ledger.nodes", "ledger.row_changes");
+    }
+
+    /** The tables whose UPDATE is checked column by column: the functions' and the ledger's. */
+    private static List<String> updated() {
+        List<String> all = new ArrayList<>(tables());
+        all.addAll(ledgerTables());
+        return all;
+    }
+
     /**
      * The columns of {@code idp_data.upload_sessions} the fraud upload sets when it finishes a session
      * ({@code FraudUploadRepository.finish}). {@code SELECT … FOR UPDATE}, its row lock, needs UPDATE on at least one
@@ -349,6 +373,8 @@ public enum DatabaseRole {
         }
         checks.add(columns("audit.audit_events", "SELECT", List.of("details")));
         checks.add(schema("idp_data", "USAGE"));
+        // The ledger's changes are noted by the tables' trigger (as its owner), never by a function's login.
+        checks.add(schema("ledger", "USAGE"));
         return checks;
     }
 
@@ -378,6 +404,7 @@ public enum DatabaseRole {
             checks.add(table(table, "DELETE"));
             checks.add(table(table, "TRUNCATE"));
         }
+        checks.add(schema("ledger", "USAGE"));
         return checks;
     }
 
@@ -391,6 +418,9 @@ public enum DatabaseRole {
         }
         // Where UPDATE and DELETE on the exported tables are noted (V9), which a run reads to find changed days.
         checks.add(table("audit.export_changes", "SELECT"));
+        // A manifest names the ledger's checkpoint that covers its rows.
+        checks.add(schema("ledger", "USAGE"));
+        checks.add(table(LEDGER_CHECKPOINTS, "SELECT"));
         return checks;
     }
 
@@ -402,6 +432,52 @@ public enum DatabaseRole {
                 checks.add(table(table, privilege));
             }
         }
+        for (String table : ledgerTables()) {
+            for (String privilege : List.of("INSERT", "DELETE", "TRUNCATE")) {
+                checks.add(table(table, privilege));
+            }
+        }
+        checks.add(table("ledger.leaves", "SELECT"));
+        checks.add(table("ledger.row_changes", "SELECT"));
+        return checks;
+    }
+
+    private static List<Privilege> ledger() {
+        List<Privilege> checks = new ArrayList<>();
+        for (String schema : List.of("audit", "billing", "idp_data", "ledger")) {
+            checks.add(schema(schema, "USAGE"));
+        }
+        for (String table : tables()) {
+            checks.add(table(table, "SELECT"));
+        }
+        // The keys an UPDATE or DELETE changed (V11's trigger), read to make REVISED and REMOVED leaves.
+        checks.add(table("ledger.row_changes", "SELECT"));
+        for (String table : List.of(LEDGER_CHECKPOINTS, "ledger.leaves", "ledger.nodes")) {
+            checks.add(table(table, "SELECT"));
+            checks.add(table(table, "INSERT"));
+        }
+        checks.add(columns(LEDGER_CHECKPOINTS, "UPDATE", List.of("published_at")));
+        return checks;
+    }
+
+    /**
+     * Never a change to the functions' rows, nor to a leaf, node or signed checkpoint once written: the tree only
+     * grows, and what was signed stays as it was signed. UPDATE is checked column by column (published_at alone).
+     */
+    private static List<Privilege> notLedger() {
+        List<Privilege> checks = new ArrayList<>();
+        for (String table : tables()) {
+            for (String privilege : List.of("DELETE", "TRUNCATE")) {
+                checks.add(table(table, privilege));
+            }
+        }
+        checks.add(table("audit.export_changes", "SELECT"));
+        for (String table : ledgerTables()) {
+            for (String privilege : List.of("DELETE", "TRUNCATE")) {
+                checks.add(table(table, privilege));
+            }
+        }
+        checks.add(table("ledger.row_changes", "INSERT"));
         return checks;
     }
 }

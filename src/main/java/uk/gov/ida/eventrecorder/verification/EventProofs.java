@@ -50,7 +50,7 @@ public final class EventProofs {
             if (!table.hasEventId()) {
                 continue;
             }
-            try (TableRows rows = TableRows.ofEvent(c, table, eventId)) {
+            try (TableRows rows = new TableRows(c, table, table.eventRowsQuery(), eventId)) {
                 TableColumns columns = rows.columns();
                 RowDigest digest = new RowDigest(columns.types());
                 for (Object[] row = rows.next(); row != null; row = rows.next()) {

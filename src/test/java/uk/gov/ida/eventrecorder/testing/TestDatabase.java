@@ -92,7 +92,8 @@ public final class TestDatabase {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             s.execute("TRUNCATE audit.audit_events, billing.billing_status, billing.billing_events, "
                     + "billing.fraud_events, idp_data.idp_fraud_event_contraindicators, idp_data.idp_fraud_events, "
-                    + "idp_data.upload_session_validation_failures, idp_data.upload_sessions, audit.export_changes");
+                    + "idp_data.upload_session_validation_failures, idp_data.upload_sessions, audit.export_changes, "
+                    + "ledger.checkpoints, ledger.leaves, ledger.nodes, ledger.row_changes");
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

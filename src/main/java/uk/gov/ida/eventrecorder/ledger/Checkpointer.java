@@ -1,0 +1,521 @@
+package uk.gov.ida.eventrecorder.ledger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import uk.gov.ida.eventrecorder.OutsideCall;
+import uk.gov.ida.eventrecorder.digest.ColumnType;
+import uk.gov.ida.eventrecorder.digest.ManifestSigner;
+import uk.gov.ida.eventrecorder.digest.RowDigest;
+import uk.gov.ida.eventrecorder.export.ExportedTable;
+import uk.gov.ida.eventrecorder.export.TableColumns;
+import uk.gov.ida.eventrecorder.export.TableRows;
+
+import javax.sql.DataSource;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One run of the ledger's checkpoint (docs/design.md, "The ledger"), as the schedule starts it every minute:
+ * <ol>
+ *   <li>takes the ledger's advisory lock on a connection of its own; another run holding it, this one returns;</li>
+ *   <li>writes to the bucket any checkpoint a run committed but did not write (it stopped in between);</li>
+ *   <li>checks the past: the bucket's last checkpoint is the database's last, byte for byte, and the root the
+ *       database's leaves and nodes give is the one signed; otherwise it warns and appends nothing;</li>
+ *   <li>in one REPEATABLE READ transaction, finds the rows its snapshot sees and the last checkpoint's could not, and
+ *       the keys an UPDATE or DELETE changed since; appends them as leaves, signs the new tree head with KMS and
+ *       commits it (a KMS or database failure rolls all of it back);</li>
+ *   <li>writes the checkpoint's object once ({@code If-None-Match: *}), then marks it published.</li>
+ * </ol>
+ * Each write is one that only one writer can win (the lock, the checkpoint's and leaves' keys, the conditional PUT),
+ * and each step begins by finishing or checking what the one before it left, so a run may stop anywhere.
+ */
+public final class Checkpointer {
+    private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
+    /** The ledger's advisory lock ({@code pg_try_advisory_lock}): "LEDGER" in ASCII, then 1. */
+    public static final long LOCK = 0x4C45444745520001L;
+
+    /**
+     * @param bucket   the export bucket
+     * @param prefix   the export's folder in it: checkpoints go under {@code <prefix>_ledger/}
+     * @param interval how often the schedule runs: rows that waited more than two intervals are a warning
+     */
+    public record Settings(String bucket, String prefix, Duration interval) {
+    }
+
+    private final DataSource dataSource;
+    private final S3Client s3;
+    private final ManifestSigner signer;
+    private final Settings settings;
+    private final Clock clock;
+
+    public Checkpointer(DataSource dataSource, S3Client s3, ManifestSigner signer, Settings settings, Clock clock) {
+        this.dataSource = dataSource;
+        this.s3 = s3;
+        this.signer = signer;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** The ledger disagrees with itself or with the bucket: the run warns and appends nothing. */
+    private static final class Stop extends RuntimeException {
+        Stop(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** A checkpoint as the database holds it. */
+    private record Stored(long sequence, long size, byte[] root, String snapshot, String note, String keyId,
+                          byte[] signature, byte[] consistency, boolean published) {
+        Checkpoint checkpoint() {
+            Checkpoint checkpoint;
+            try {
+                checkpoint = Checkpoint.parse(note);
+            } catch (LedgerFormatException e) {
+                throw new Stop("the database's checkpoint " + sequence + " does not parse: " + e.getMessage());
+            }
+            if (checkpoint.sequence() != sequence || checkpoint.size() != size
+                    || !Arrays.equals(checkpoint.root(), root)) {
+                throw new Stop("the database's checkpoint " + sequence + " does not match its own signed text");
+            }
+            return checkpoint;
+        }
+    }
+
+    /**
+     * One run.
+     *
+     * @throws SQLException when the database fails; nothing is left half done (the next run carries on)
+     */
+    public LedgerReport run() throws SQLException {
+        long started = System.nanoTime();
+        try (Connection lock = dataSource.getConnection()) {
+            if (!advisoryLock(lock, "pg_try_advisory_lock")) {
+                LOG.info("another ledger run holds the lock: this one does nothing");
+                return new LedgerReport(LedgerReport.Outcome.BUSY, -1, 0, 0, 0, List.of(), millis(started));
+            }
+            try (Connection c = dataSource.getConnection()) {
+                return locked(c, started);
+            } finally {
+                advisoryLock(lock, "pg_advisory_unlock");
+            }
+        }
+    }
+
+    private LedgerReport locked(Connection c, long started) throws SQLException {
+        int published = 0;
+        List<String> warnings = new ArrayList<>();
+        Optional<Stored> last;
+        try {
+            // 2. What an earlier run committed but did not write.
+            for (Stored pending : stored(c, "WHERE published_at IS NULL ORDER BY sequence")) {
+                publish(c, pending);
+                published++;
+            }
+            // 3. The past.
+            last = stored(c, "ORDER BY sequence DESC LIMIT 1").stream().findFirst();
+            if (last.isPresent()) {
+                checkPast(c, last.get());
+            } else {
+                checkNoLedgerInBucket();
+            }
+        } catch (Stop | StoredTree.Tampered e) {
+            return stopped(e.getMessage(), published, started);
+        } catch (StoredTree.StoreFailure e) {
+            throw e.sql();
+        }
+        // 4. The new checkpoint.
+        Appended appended;
+        try {
+            appended = append(c, last, warnings);
+        } catch (SQLException e) {
+            if ("23505".equals(e.getSQLState())) {
+                LOG.info("another ledger run wrote checkpoint {} first (this run's lock was lost meanwhile): this "
+                        + "run's is rolled back", last.map(s -> s.sequence() + 1).orElse(0L));
+                return new LedgerReport(LedgerReport.Outcome.OVERTAKEN, last.map(Stored::sequence).orElse(-1L),
+                        last.map(Stored::size).orElse(0L), 0, published, warnings, millis(started));
+            }
+            throw e;
+        } catch (StoredTree.Tampered e) {
+            return stopped(e.getMessage(), published, started);
+        } catch (StoredTree.StoreFailure e) {
+            throw e.sql();
+        }
+        if (appended == null) {
+            Stored l = last.orElseThrow();
+            return new LedgerReport(LedgerReport.Outcome.IDLE, l.sequence(), l.size(), 0, published, warnings,
+                    millis(started));
+        }
+        // 5. Its object.
+        try {
+            publish(c, appended.stored());
+            published++;
+        } catch (Stop e) {
+            return stopped(e.getMessage(), published, started);
+        }
+        LOG.info("ledger checkpoint {}: {} leaves, {} new", appended.stored().sequence(), appended.stored().size(),
+                appended.newLeaves());
+        return new LedgerReport(LedgerReport.Outcome.CHECKPOINTED, appended.stored().sequence(),
+                appended.stored().size(), appended.newLeaves(), published, warnings, millis(started));
+    }
+
+    private static LedgerReport stopped(String why, int published, long started) {
+        LOG.error("the ledger stopped: {}. No checkpoint is appended until this is resolved (docs/operating.md, "
+                + "\"LedgerWarnings\")", why);
+        return new LedgerReport(LedgerReport.Outcome.STOPPED, -1, 0, 0, published, List.of(why), millis(started));
+    }
+
+    private record Appended(Stored stored, long newLeaves) {
+    }
+
+    /** Step 4: the new checkpoint, committed; null when there is nothing new. */
+    private Appended append(Connection c, Optional<Stored> last, List<String> warnings) throws SQLException {
+        c.setAutoCommit(false);
+        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        try {
+            // The transaction's snapshot is taken by its first statement: every read below sees exactly it.
+            String snapshot = single(c, "SELECT pg_current_snapshot()::text");
+            Instant now = clock.instant();
+            Checkpoint checkpoint;
+            StoredTree tree;
+            List<byte[]> consistency;
+            if (last.isEmpty()) {
+                // The genesis: rows this snapshot sees are before the ledger (the export's chain proves them).
+                checkpoint = Checkpoint.genesis(now);
+                tree = new StoredTree(c, 0);
+                consistency = List.of();
+            } else {
+                Stored previous = last.get();
+                tree = new StoredTree(c, previous.size());
+                long xmin;
+                try (PreparedStatement s = c.prepareStatement("SELECT pg_snapshot_xmin(?::pg_snapshot)::text")) {
+                    s.setString(1, previous.snapshot());
+                    try (ResultSet rs = s.executeQuery()) {
+                        rs.next();
+                        xmin = Long.parseLong(rs.getString(1));
+                    }
+                }
+                Instant previousTime = previous.checkpoint().time();
+                Stall stall = new Stall(previousTime, now, settings.interval());
+                for (LeafEntry entry : entries(c, xmin, previous.snapshot(), stall)) {
+                    tree.append(entry);
+                }
+                if (tree.size() == previous.size()) {
+                    c.rollback();
+                    return null;
+                }
+                if (stall.rows > 0) {
+                    String warning = stall.rows + " row(s) waited more than two schedule intervals ("
+                            + settings.interval().multipliedBy(2).toSeconds() + " s) for a checkpoint: the previous "
+                            + "was at " + previousTime + " (the schedule stalled, or runs failed)";
+                    LOG.warn("ledger: {}", warning);
+                    warnings.add(warning);
+                }
+                tree.write();
+                checkpoint = previous.checkpoint().next(tree.size(), MerkleTree.root(tree.size(), tree), now);
+                consistency = MerkleTree.consistencyProof(previous.size(), tree.size(), tree);
+            }
+            // Signed inside the transaction: a KMS failure rolls back the leaves with it.
+            byte[] signature = signer.signStatement(checkpoint.signedBytes());
+            Stored stored = new Stored(checkpoint.sequence(), checkpoint.size(), checkpoint.root(), snapshot,
+                    checkpoint.text(), signer.keyId(), signature, concat(consistency), false);
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO ledger.checkpoints (sequence, tree_size, root, "
+                    + "snapshot, note, key_id, signature, consistency) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                s.setLong(1, stored.sequence());
+                s.setLong(2, stored.size());
+                s.setBytes(3, stored.root());
+                s.setString(4, snapshot);
+                s.setString(5, stored.note());
+                s.setString(6, stored.keyId());
+                s.setBytes(7, signature);
+                s.setBytes(8, stored.consistency());
+                s.executeUpdate();
+            }
+            c.commit();
+            return new Appended(stored, tree.size() - last.map(Stored::size).orElse(0L));
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c);
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    /** Rows that waited more than two intervals: dated after the previous checkpoint and before now less two. */
+    private static final class Stall {
+        private final LocalDateTime after;
+        private final LocalDateTime before;
+        private long rows;
+
+        Stall(Instant previous, Instant now, Duration interval) {
+            Instant late = now.minus(interval.multipliedBy(2));
+            this.after = LocalDateTime.ofInstant(previous, ZoneOffset.UTC);
+            this.before = previous.isBefore(late) ? LocalDateTime.ofInstant(late, ZoneOffset.UTC) : after;
+        }
+
+        void saw(LocalDateTime day) {
+            if (day.isAfter(after) && day.isBefore(before)) {
+                rows++;
+            }
+        }
+    }
+
+    /**
+     * The entries of the rows recorded since the previous checkpoint's snapshot and of the keys changed since, table by
+     * table: RECORDED in key order, then REVISED (a changed row as it is now; not one recorded in this same checkpoint,
+     * whose RECORDED entry already is the row as it is now), then REMOVED (a changed key no row has now).
+     */
+    private static List<LeafEntry> entries(Connection c, long xmin, String snapshot, Stall stall)
+            throws SQLException {
+        List<LeafEntry> entries = new ArrayList<>();
+        for (ExportedTable table : ExportedTable.ALL) {
+            Set<List<String>> recorded = new HashSet<>();
+            TableColumns columns;
+            try (TableRows rows = new TableRows(c, table, table.recordedSinceQuery(), xmin, snapshot)) {
+                columns = rows.columns();
+                RowDigest digest = new RowDigest(columns.types());
+                for (Object[] row = rows.next(); row != null; row = rows.next()) {
+                    List<String> key = columns.canonicalKey(row);
+                    recorded.add(key);
+                    stall.saw(rows.dayTime());
+                    entries.add(new LeafEntry(LeafEntry.Kind.RECORDED, table.name(), day(rows.dayTime()), key,
+                            digest.rowHash(row)));
+                }
+            }
+            List<String> keyTypes = columns.keySqlTypes();
+            try (TableRows rows = new TableRows(c, table, table.revisedSinceQuery(keyTypes), table.name(), xmin,
+                    snapshot)) {
+                RowDigest digest = new RowDigest(columns.types());
+                for (Object[] row = rows.next(); row != null; row = rows.next()) {
+                    List<String> key = columns.canonicalKey(row);
+                    if (!recorded.contains(key)) {
+                        entries.add(new LeafEntry(LeafEntry.Kind.REVISED, table.name(), day(rows.dayTime()), key,
+                                digest.rowHash(row)));
+                    }
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement(table.removedSinceQuery(keyTypes))) {
+                s.setString(1, table.name());
+                s.setLong(2, xmin);
+                s.setString(3, snapshot);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        List<String> key = new ArrayList<>();
+                        for (int i = 0; i < keyTypes.size(); i++) {
+                            ColumnType type = columns.types().get(columns.keyIndexes()[i]);
+                            key.add(type.canonical(TableRows.read(rs, i + 1, type)));
+                        }
+                        LocalDateTime day = rs.getObject(keyTypes.size() + 1, LocalDateTime.class);
+                        if (day == null) {
+                            // Its day is not known (a child row whose parent went first): not a row the ledger can
+                            // place. Its key is noted in ledger.row_changes all the same.
+                            LOG.warn("ledger: a removed row of {} has no day noted; no REMOVED leaf", table.name());
+                            continue;
+                        }
+                        entries.add(LeafEntry.removed(table.name(), day(day), key));
+                    }
+                }
+            }
+        }
+        return entries;
+    }
+
+    /**
+     * A row's day as the export's layout writes it ({@link java.time.LocalDate#toString()}: {@code +10000-01-01}
+     * beyond year 9999), or {@code infinity} / {@code -infinity}.
+     */
+    static String day(LocalDateTime time) {
+        if (LocalDateTime.MAX.equals(time)) {
+            return "infinity";
+        }
+        if (LocalDateTime.MIN.equals(time)) {
+            return "-infinity";
+        }
+        return time.toLocalDate().toString();
+    }
+
+    /** Step 3: the bucket's last checkpoint is the database's, and the database's tree gives its root. */
+    private void checkPast(Connection c, Stored last) {
+        Checkpoint checkpoint = last.checkpoint();
+        String key = LedgerLayout.checkpointKey(settings.prefix(), last.sequence());
+        List<S3Object> later = s3.listObjectsV2(r -> r.bucket(settings.bucket())
+                .prefix(LedgerLayout.ledgerPrefix(settings.prefix())).startAfter(key).maxKeys(1)
+                .overrideConfiguration(OutsideCall.within(OutsideCall.S3))).contents();
+        if (!later.isEmpty()) {
+            throw new Stop("the bucket holds " + later.get(0).key() + " after the database's last checkpoint, "
+                    + last.sequence() + ": the database is behind the bucket (restored from a backup, or a replica "
+                    + "promoted without it), or another writer uses this prefix; appending would fork the ledger");
+        }
+        byte[] there;
+        try {
+            there = s3.getObjectAsBytes(r -> r.bucket(settings.bucket()).key(key)
+                    .overrideConfiguration(OutsideCall.within(OutsideCall.S3))).asByteArray();
+        } catch (NoSuchKeyException e) {
+            throw new Stop("the bucket has no " + key + ", which the database's checkpoint " + last.sequence()
+                    + " says was written (a delete marker hides it, or the bucket or prefix changed)");
+        }
+        if (!Arrays.equals(there, object(c, last))) {
+            throw new Stop(key + " in the bucket is not the database's checkpoint " + last.sequence()
+                    + " byte for byte: one of the two was changed");
+        }
+        byte[] root = MerkleTree.root(checkpoint.size(), new StoredTree(c, checkpoint.size()));
+        if (!Arrays.equals(root, checkpoint.root())) {
+            throw new Stop("the database's leaves and nodes give another root than checkpoint " + last.sequence()
+                    + " signed: a stored leaf or node was changed");
+        }
+        StringBuilder beyond = new StringBuilder("SELECT EXISTS (SELECT FROM ledger.leaves WHERE position >= ?)");
+        for (int level = StoredTree.STEP; level < 63; level += StoredTree.STEP) {
+            beyond.append(" OR EXISTS (SELECT FROM ledger.nodes WHERE level = ").append(level).append(" AND idx >= ")
+                    .append(checkpoint.size() >> level).append(')');
+        }
+        try (PreparedStatement s = c.prepareStatement(beyond.toString())) {
+            s.setLong(1, checkpoint.size());
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    throw new Stop("the database holds leaves or nodes beyond checkpoint " + last.sequence()
+                            + "'s size, " + checkpoint.size() + ", which no checkpoint signed");
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoredTree.StoreFailure(e);
+        }
+    }
+
+    /** No checkpoint in the database: none may be in the bucket either, or a genesis would fork it. */
+    private void checkNoLedgerInBucket() {
+        List<S3Object> any = s3.listObjectsV2(r -> r.bucket(settings.bucket())
+                .prefix(LedgerLayout.ledgerPrefix(settings.prefix())).maxKeys(1)
+                .overrideConfiguration(OutsideCall.within(OutsideCall.S3))).contents();
+        if (!any.isEmpty()) {
+            throw new Stop("the bucket holds " + any.get(0).key() + " but the database has no checkpoint: the "
+                    + "database is not the one that started this ledger (or was restored from before it); a new "
+                    + "genesis would fork it");
+        }
+    }
+
+    /** Steps 2 and 5: the object written once, or found already written byte for byte; then marked published. */
+    private void publish(Connection c, Stored stored) throws SQLException {
+        stored.checkpoint();
+        byte[] bytes = object(c, stored);
+        String key = LedgerLayout.checkpointKey(settings.prefix(), stored.sequence());
+        try {
+            s3.putObject(r -> r.bucket(settings.bucket()).key(key).ifNoneMatch("*").contentType("application/json")
+                    .overrideConfiguration(OutsideCall.within(OutsideCall.S3)), RequestBody.fromBytes(bytes));
+        } catch (S3Exception e) {
+            if (e.statusCode() != 412) {
+                throw e;
+            }
+            // Written already: by this run's earlier attempt, or a run that stopped before marking it. Anything else
+            // there is another writer's.
+            byte[] there = s3.getObjectAsBytes(r -> r.bucket(settings.bucket()).key(key)
+                    .overrideConfiguration(OutsideCall.within(OutsideCall.S3))).asByteArray();
+            if (!Arrays.equals(there, bytes)) {
+                throw new Stop(key + " in the bucket is not the database's checkpoint " + stored.sequence()
+                        + ": another writer took its place (a fork attempt, or another database on this prefix)");
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement(
+                "UPDATE ledger.checkpoints SET published_at = now() WHERE sequence = ? AND published_at IS NULL")) {
+            s.setLong(1, stored.sequence());
+            s.executeUpdate();
+        }
+    }
+
+    /** The checkpoint's object, from its row and its leaves: the same bytes whenever it is built. */
+    private static byte[] object(Connection c, Stored stored) {
+        Checkpoint checkpoint = stored.checkpoint();
+        List<byte[]> entries = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT position, leaf_hash, kind, table_name, day, row_key, "
+                + "row_hash FROM ledger.leaves WHERE position >= ? AND position < ? ORDER BY position")) {
+            s.setLong(1, checkpoint.previousSize());
+            s.setLong(2, checkpoint.size());
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    entries.add(StoredTree.leaf(rs).encode());
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoredTree.StoreFailure(e);
+        }
+        if (entries.size() != checkpoint.size() - checkpoint.previousSize()) {
+            throw new Stop("the database holds " + entries.size() + " of checkpoint " + stored.sequence() + "'s "
+                    + (checkpoint.size() - checkpoint.previousSize()) + " leaves");
+        }
+        List<byte[]> consistency = new ArrayList<>();
+        ByteBuffer proof = ByteBuffer.wrap(stored.consistency());
+        while (proof.remaining() >= MerkleTree.HASH_BYTES) {
+            byte[] hash = new byte[MerkleTree.HASH_BYTES];
+            proof.get(hash);
+            consistency.add(hash);
+        }
+        return CheckpointObject.signed(checkpoint, stored.keyId(), stored.signature(), consistency, entries).encode();
+    }
+
+    private static List<Stored> stored(Connection c, String where) throws SQLException {
+        List<Stored> found = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT sequence, tree_size, root, "
+                + "snapshot, note, key_id, signature, consistency, published_at IS NOT NULL FROM ledger.checkpoints "
+                + where)) {
+            while (rs.next()) {
+                found.add(new Stored(rs.getLong(1), rs.getLong(2), rs.getBytes(3), rs.getString(4), rs.getString(5),
+                        rs.getString(6), rs.getBytes(7), rs.getBytes(8), rs.getBoolean(9)));
+            }
+        }
+        return found;
+    }
+
+    private static byte[] concat(List<byte[]> hashes) {
+        ByteBuffer all = ByteBuffer.allocate(hashes.size() * MerkleTree.HASH_BYTES);
+        hashes.forEach(all::put);
+        return all.array();
+    }
+
+    private static boolean advisoryLock(Connection c, String function) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT " + function + "(?)")) {
+            s.setLong(1, LOCK);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    private static String single(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection is gone: its transaction with it
+        }
+    }
+
+    private static long millis(long started) {
+        return (System.nanoTime() - started) / 1_000_000;
+    }
+}
