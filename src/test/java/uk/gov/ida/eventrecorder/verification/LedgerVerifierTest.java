@@ -213,7 +213,8 @@ class LedgerVerifierTest {
     @Test
     void aRowDeletedFromTheDatabaseAfterItsCheckpointIsALeafMissingFromTheExport() {
         ExportFixture f = ledgered(false);
-        f.db.admin("DELETE FROM billing.fraud_events WHERE event_id = 'fraud-" + DAY_1 + "'");
+        f.db.admin("DELETE FROM audit.audit_events WHERE event_id = 'ev-2-" + DAY_1 + "' AND time_stamp = '" + DAY_1
+                + " 00:00:00'");
         f.export(RUN_AT, false);
         checkpoint(f); // the ledger records the removal: the row was in a checkpoint all the same
 
@@ -222,8 +223,9 @@ class LedgerVerifierTest {
         assertEquals(Verdict.TAMPERED, outcome.result().verdict());
         List<String> tampered = outcome.texts(Finding.Kind.TAMPERED);
         assertEquals(1, tampered.size(), tampered.toString());
-        assertTrue(tampered.get(0).startsWith("manifest " + manifestKey(f, "billing.fraud_events") + ": "
-                + "billing.fraud_events " + DAY_1 + " event_id=fraud-" + DAY_1 + " (leaf "), tampered.get(0));
+        assertTrue(tampered.get(0).startsWith("manifest " + manifestKey(f, "audit.audit_events") + ": "
+                + "audit.audit_events " + DAY_1 + " event_id=ev-2-" + DAY_1 + " time_stamp=" + DAY_1
+                + "T00:00:00.000000Z (leaf "), tampered.get(0));
         assertTrue(tampered.get(0).endsWith("is REMOVED): in the ledger at checkpoint 1 but in none of the day's "
                 + "exported parts: deleted before its export, or left out"), tampered.get(0));
     }
