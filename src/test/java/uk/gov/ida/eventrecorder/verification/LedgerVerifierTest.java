@@ -95,6 +95,23 @@ class LedgerVerifierTest {
         assertEquals(Verdict.INTACT, verify(f, OptionalLong.empty()).result().verdict(), "and once a leaf holds it");
     }
 
+    @Test
+    void aLateRowsAddendumNamesTheLaterCheckpointAndTheDayOfTwoPartsIsIntact() {
+        ExportFixture f = ledgeredAndExported(true);
+        f.db.admin("INSERT INTO billing.billing_events VALUES ('" + DAY_1 + " 18:00:00', 'sess-9', 'pid-9', 'req-9', "
+                + "'idp-a', 'LEVEL_1', 'LEVEL_2', NULL, 'late-bill', NULL)");
+        checkpoint(f);
+        f.export(RUN_AT.plusSeconds(600), false);
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        Manifest addendum = f.manifests().stream().filter(m -> m.part() == 1).findFirst().orElseThrow();
+        assertEquals(2, addendum.ledger().sequence());
+        assertEquals(1, addendum.rows());
+        assertEquals(Verdict.INTACT, outcome.result().verdict(), outcome.findings().toString());
+        assertEquals(3, outcome.result().checkpoints());
+    }
+
     // ---- the ledger's objects
 
     @Test
