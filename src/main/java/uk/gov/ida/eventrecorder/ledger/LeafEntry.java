@@ -37,6 +37,15 @@ public record LeafEntry(Kind kind, String table, String day, List<String> key, b
         public int code() {
             return ordinal();
         }
+
+        /** The kind a stored code names (an entry's byte, a database column). */
+        public static Kind of(int code) {
+            if (code < 0 || code >= values().length) {
+                throw new LedgerFormatException("leaf entry kind " + code + " is none of 0 RECORDED, 1 REVISED, "
+                        + "2 REMOVED");
+            }
+            return values()[code];
+        }
     }
 
     public LeafEntry {
@@ -103,11 +112,7 @@ public record LeafEntry(Kind kind, String table, String day, List<String> key, b
         if (format != FORMAT) {
             throw new LedgerFormatException("leaf entry format " + format + " is not " + FORMAT);
         }
-        int code = Byte.toUnsignedInt(in.get());
-        if (code >= Kind.values().length) {
-            throw new LedgerFormatException("leaf entry kind " + code + " is none of 0 RECORDED, 1 REVISED, "
-                    + "2 REMOVED");
-        }
+        Kind kind = Kind.of(Byte.toUnsignedInt(in.get()));
         String table = text(in, "table");
         String day = text(in, "day");
         need(in, 1, "key column count");
@@ -122,7 +127,7 @@ public record LeafEntry(Kind kind, String table, String day, List<String> key, b
         if (in.hasRemaining()) {
             throw new LedgerFormatException("leaf entry has " + in.remaining() + " bytes after its row hash");
         }
-        return new LeafEntry(Kind.values()[code], table, day, List.of(key), rowHash);
+        return new LeafEntry(kind, table, day, List.of(key), rowHash);
     }
 
     @Override

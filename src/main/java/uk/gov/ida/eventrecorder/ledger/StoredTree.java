@@ -184,9 +184,9 @@ final class StoredTree implements MerkleTree.Subtrees {
     static LeafEntry leaf(ResultSet rs) throws SQLException {
         String[] key = (String[]) rs.getArray(6).getArray();
         try {
-            return new LeafEntry(LeafEntry.Kind.values()[rs.getShort(3)], rs.getString(4), rs.getString(5),
+            return new LeafEntry(LeafEntry.Kind.of(rs.getShort(3)), rs.getString(4), rs.getString(5),
                     Arrays.asList(key), rs.getBytes(7));
-        } catch (LedgerFormatException | ArrayIndexOutOfBoundsException | NullPointerException e) {
+        } catch (LedgerFormatException | NullPointerException e) {
             throw new Tampered("the database's leaf " + rs.getLong(1) + " is not an entry the ledger writes: "
                     + e.getMessage());
         }

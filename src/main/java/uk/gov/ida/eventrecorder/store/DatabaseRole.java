@@ -33,8 +33,9 @@ public enum DatabaseRole {
     MAINTENANCE("event_recorder_owner", List.of(
             new Privilege("ownership of audit.audit_events", "pg_has_role(%s, (SELECT relowner FROM pg_class WHERE "
                     + "oid = " + rel("audit.audit_events") + "), 'USAGE')", false),
-            schema("audit", "CREATE")), List.of(), null, null, Set.of("audit", "billing", "idp_data", "public")),
-    /** The export (read-only): every table the functions write, read, nothing written; the ledger's checkpoints read. */
+            schema("audit", "CREATE")), List.of(), null, null,
+            Set.of("audit", "billing", "idp_data", "ledger", "public")),
+    /** The export (read-only): every table the functions write, and the ledger's checkpoints, read; nothing written. */
     EXPORT("event_recorder_export", export(), notExport(), Map.of(), Map.of(), Set.of()),
     /**
      * The ledger's checkpoint run: reads every table the functions write and the changes noted to them, appends to the

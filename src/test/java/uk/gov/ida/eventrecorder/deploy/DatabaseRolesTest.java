@@ -21,6 +21,7 @@ import uk.gov.ida.eventrecorder.lambda.ArchiveReplayHandler;
 import uk.gov.ida.eventrecorder.lambda.FraudUploadHandler;
 import uk.gov.ida.eventrecorder.lambda.PartitionMaintenanceHandler;
 import uk.gov.ida.eventrecorder.lambda.ExportHandler;
+import uk.gov.ida.eventrecorder.lambda.LedgerHandler;
 import uk.gov.ida.eventrecorder.testing.LambdaContext;
 import uk.gov.ida.eventrecorder.lambda.SqsEventHandler;
 import uk.gov.ida.eventrecorder.store.DatabaseRole;
@@ -211,7 +212,35 @@ class DatabaseRolesTest {
                     assertTrue((Long) result.get("rows") >= Long.parseLong(run[1]), result.toString());
                 }
             }
+            // The ledger: its genesis, then a session the fraud upload's role finishes again (an UPDATE its role
+            // may make, noted by the tables' trigger as their owner) and a fraud event recorded as the recorder's
+            // role, each a leaf of the next checkpoint, signed by moto's KMS
+            Map<String, String> ledgerEnv = environment(DatabaseRole.LEDGER);
+            ledgerEnv.put("EXPORT_BUCKET", env.get("EXPORT_BUCKET"));
+            ledgerEnv.put("EXPORT_SIGNING_KEY_ID", env.get("EXPORT_SIGNING_KEY_ID"));
+            try (LedgerHandler handler = new LedgerHandler(ledgerEnv, s3, kms, java.time.Clock.systemUTC())) {
+                assertTrue(ledger(handler).contains("\"outcome\":\"CHECKPOINTED\",\"sequence\":0"));
+                try (HikariDataSource fraudUpload = TestDatabase.open(as(DatabaseRole.FRAUD_UPLOAD.defaultName()), 1)) {
+                    run(fraudUpload, "UPDATE idp_data.upload_sessions SET finished_at = finished_at");
+                }
+                try (SqsClient sqs = fixture.servers.sqsClient();
+                     SqsEventHandler recorder = new SqsEventHandler(environment(DatabaseRole.RECORDER))) {
+                    TestQueue queue = TestQueue.standard(sqs, 5, 30);
+                    queue.send(fixture.encrypt(EventBuilder.fraud()));
+                    new EventSourceMapping(sqs, queue, recorder).pollUntilEmpty();
+                }
+                String second = ledger(handler);
+                assertTrue(second.contains("\"sequence\":1,\"treeSize\":3,\"newLeaves\":3"), second);
+                assertTrue(second.contains("\"warnings\":[]"), second);
+            }
         }
+    }
+
+    private static String ledger(LedgerHandler handler) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        handler.handleRequest(new java.io.ByteArrayInputStream("{\"source\":\"aws.events\"}".getBytes()), out,
+                LambdaContext.withTimeout(60_000));
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Test

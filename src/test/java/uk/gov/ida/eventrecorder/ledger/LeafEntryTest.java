@@ -54,6 +54,9 @@ class LeafEntryTest {
         assertEquals(List.of(0, 1, 2), Arrays.stream(LeafEntry.Kind.values()).map(LeafEntry.Kind::code).toList());
         assertEquals(List.of("RECORDED", "REVISED", "REMOVED"),
                 Arrays.stream(LeafEntry.Kind.values()).map(Enum::name).toList());
+        assertEquals(LeafEntry.Kind.REMOVED, LeafEntry.Kind.of(2));
+        assertThrows(LedgerFormatException.class, () -> LeafEntry.Kind.of(3));
+        assertThrows(LedgerFormatException.class, () -> LeafEntry.Kind.of(-1));
     }
 
     @Test

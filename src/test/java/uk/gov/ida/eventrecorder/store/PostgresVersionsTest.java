@@ -5,6 +5,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import uk.gov.ida.eventrecorder.event.EventParser;
+import uk.gov.ida.eventrecorder.export.ExportedTable;
+import uk.gov.ida.eventrecorder.export.TableRows;
 import uk.gov.ida.eventrecorder.lambda.SqsEventHandler;
 import uk.gov.ida.eventrecorder.testing.EmbeddedPostgres;
 import uk.gov.ida.eventrecorder.testing.EventBuilder;
@@ -54,7 +56,7 @@ class PostgresVersionsTest {
             String major = version.substring(0, version.indexOf('.'));
             assertTrue(((String) tables.query("SELECT version() AS v").get(0).get("v")).startsWith("PostgreSQL "
                     + major + "."));
-            assertEquals(10, ((Number) tables.query("SELECT max(version::int) AS v FROM flyway_schema_history")
+            assertEquals(11, ((Number) tables.query("SELECT max(version::int) AS v FROM flyway_schema_history")
                     .get(0).get("v")).intValue(), "every migration applied");
 
             // The recorder's role, logged in with its password: a batch with a redelivered copy.
@@ -90,6 +92,30 @@ class PostgresVersionsTest {
                 assertEquals(1, AuditPartitions.prepare(c, Duration.ofSeconds(30)));
                 assertEquals(new AuditPartitions.State(until, 0, false), AuditPartitions.state(c));
             }
+
+            // The ledger (V11): an owner's DELETE noted by key, and the run's queries, on this version
+            try (Connection c = owner.getConnection(); var s = c.createStatement()) {
+                s.execute("DELETE FROM billing.billing_events WHERE event_id = '" + billing.eventId() + "'");
+                c.setAutoCommit(false);
+                String snapshot = (String) tables.query("SELECT pg_current_snapshot()::text AS s").get(0).get("s");
+                for (ExportedTable table : ExportedTable.ALL) {
+                    List<String> keyTypes;
+                    try (TableRows rows = new TableRows(c, table, table.recordedSinceQuery(), 0L, snapshot)) {
+                        keyTypes = rows.columns().keySqlTypes();
+                    }
+                    for (String query : List.of(table.revisedSinceQuery(keyTypes), table.removedSinceQuery(keyTypes))) {
+                        try (var q = c.prepareStatement(query)) {
+                            q.setString(1, table.name());
+                            q.setLong(2, 0L);
+                            q.setString(3, snapshot);
+                            q.executeQuery().close();
+                        }
+                    }
+                }
+                c.rollback();
+            }
+            assertEquals(List.of(java.util.Map.of("row_key", "[\"" + billing.eventId() + "\"]")),
+                    tables.query("SELECT row_key::text AS row_key FROM ledger.row_changes"));
         } finally {
             for (AutoCloseable c : closeLater) {
                 c.close();
