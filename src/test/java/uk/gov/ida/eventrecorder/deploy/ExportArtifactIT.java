@@ -40,6 +40,13 @@ class ExportArtifactIT {
                 assertTrue(export.getEntry(name) != null, "the export's artifact lacks " + name);
             }
             assertTrue(export.getEntry("uk/gov/ida/eventrecorder/lambda/SqsEventHandler.class") != null);
+            // Every function the template gives this artifact (the export, the ledger) finds its handler in it.
+            new Template().functions().forEach((name, function) -> {
+                if (function.path("Properties").path("CodeUri").asText().equals("target/event-recorder-export.jar")) {
+                    String handler = Template.handlerClass(function).replace('.', '/') + ".class";
+                    assertTrue(export.getEntry(handler) != null, name + ": the export's artifact lacks " + handler);
+                }
+            });
             System.out.printf("artifacts: recorder %,d bytes (%d entries), export %,d bytes (%d entries)%n",
                     RECORDER.toFile().length(), recorder.size(), EXPORT.toFile().length(), export.size());
         }
