@@ -74,6 +74,20 @@ public record ExportedTable(String name, String parentJoin, String dayColumn, Li
                 + " WHERE " + dayColumn + " >= ? AND " + dayColumn + " < ?" + andFinal() + " ORDER BY " + orderBy();
     }
 
+    /** True for the tables whose rows carry the {@code event_id} of the event that made them. */
+    public boolean hasEventId() {
+        return keyColumns.get(0).equals("event_id");
+    }
+
+    /**
+     * One event's rows, whatever their state, the day column last (as {@link #rowsQuery}), in key order; one
+     * parameter: the event id. Only for a table {@link #hasEventId}.
+     */
+    public String eventRowsQuery() {
+        return "SELECT t.*, " + dayColumn + " AS export_day_time FROM " + name + " t " + parentJoin
+                + " WHERE t.event_id = ? ORDER BY " + orderBy();
+    }
+
     /** Rows per UTC day over [from, to), in their final state. */
     public String dayCountsQuery() {
         return "SELECT (" + dayColumn + ")::date, count(*) FROM " + name + " t " + parentJoin
