@@ -116,7 +116,7 @@ public final class Checkpointer {
             try (Connection c = dataSource.getConnection()) {
                 return locked(c, started);
             } finally {
-                advisoryLock(lock, "pg_advisory_unlock");
+                unlock(lock);
             }
         }
     }
@@ -497,6 +497,16 @@ public final class Checkpointer {
                 rs.next();
                 return rs.getBoolean(1);
             }
+        }
+    }
+
+    /** The lock goes with its connection: one lost meanwhile (the run's database failed) has nothing to release. */
+    private static void unlock(Connection lock) {
+        try {
+            advisoryLock(lock, "pg_advisory_unlock");
+        } catch (SQLException e) {
+            LOG.warn("the ledger's lock connection was lost during the run (SQLSTATE {}): its lock went with it",
+                    e.getSQLState());
         }
     }
 

@@ -192,6 +192,26 @@ class CheckpointerTest {
     }
 
     @Test
+    void aCheckpointOfThousandsOfRowsIsOneObjectThatRebuildsItsRootAndTheNextStaysSmall() {
+        ledger.run();
+        EventBuilder[] events = new EventBuilder[2_000];
+        for (int i = 0; i < events.length; i++) {
+            events[i] = i % 3 == 0 ? EventBuilder.fraud() : EventBuilder.billing();
+        }
+        for (int from = 0; from < events.length; from += 500) {
+            ledger.record(java.util.Arrays.copyOfRange(events, from, from + 500));
+        }
+
+        LedgerReport big = ledger.run();
+        ledger.record(EventBuilder.billing());
+        LedgerReport small = ledger.run();
+
+        assertEquals(4_000, big.newLeaves());
+        assertEquals(2, small.newLeaves());
+        assertEquals(List.of(), ledger.auditBucket());
+    }
+
+    @Test
     void aChangedLeafOrNodeInTheDatabaseStopsTheLedgerWithAWarningAndNoCheckpoint() {
         ledger.run();
         for (int i = 0; i < 4; i++) { // 20 leaves: the first 16 under a stored node
