@@ -12,13 +12,13 @@ export_jar=artifact/event-recorder-export.jar
 for jar in "$recorder" "$export_jar"; do
   [ -f "$jar" ] || { echo "ERROR: $jar missing: the package task must run first" >&2; exit 1; }
 done
-# Each entry: function name and the artifact it runs (the export has its own, with Parquet).
+# Each entry: function name and the artifact it runs (the export has its own, with Parquet, and the ledger runs it).
 deployments=("$RECORD_FUNCTION_NAME|$recorder" "$DRAIN_FUNCTION_NAME|$recorder")
 # The ones below came later than the pipeline's first credentials; one left unnamed keeps running its old code, so
 # say so rather than skip it silently.
 for entry in "REPLAY_FUNCTION_NAME:ArchiveReplayFunction:$recorder" "FRAUD_UPLOAD_FUNCTION_NAME:FraudUploadFunction:$recorder" \
              "MAINTENANCE_FUNCTION_NAME:PartitionMaintenanceFunction:$recorder" \
-             "EXPORT_FUNCTION_NAME:ExportFunction:$export_jar"; do
+             "EXPORT_FUNCTION_NAME:ExportFunction:$export_jar" "LEDGER_FUNCTION_NAME:LedgerFunction:$export_jar"; do
   IFS=: read -r variable resource jar <<<"$entry"
   if [ -n "${!variable:-}" ]; then
     deployments+=("${!variable}|$jar")

@@ -63,7 +63,8 @@ class LayeringTest {
         }
         assertEquals(List.of("export/**", "digest/**", "ledger/**", "verification/**", "cli/ExportCli*",
                 "cli/VerifyCommand*", "cli/ExportCommand*", "lambda/ExportHandler*", "wiring/ExportDependencies*",
-                "cli/LedgerCommand*", "lambda/LedgerHandler*", "wiring/LedgerDependencies*"), exportOnly);
+                "cli/LedgerCommand*", "lambda/LedgerHandler*", "wiring/LedgerDependencies*", "cli/VerifyEventCommand*",
+                "cli/VerifyProofCommand*"), exportOnly);
         List<String> names = exportOnly.stream().map(e -> "uk.gov.ida.eventrecorder." + e.replace("/**", ".")
                 .replace("*", "").replace('/', '.')).toList();
         List<String> found = new ArrayList<>();

@@ -14,7 +14,8 @@ import java.nio.charset.StandardCharsets;
  */
 @Command(name = "event-recorder", mixinStandardHelpOptions = true,
         description = "Export the record to S3 and verify an export against its signed manifests and the database.",
-        subcommands = {ExportCommand.class, VerifyCommand.class, LedgerCommand.class})
+        subcommands = {ExportCommand.class, VerifyCommand.class, VerifyEventCommand.class,
+                VerifyProofCommand.class, LedgerCommand.class})
 public final class ExportCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

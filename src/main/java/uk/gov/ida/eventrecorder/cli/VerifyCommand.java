@@ -30,8 +30,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "verify", description = "Check an export: every version of every object under the prefix (a "
         + "delete marker is tampering), the chain's links and their signatures, every object's SHA-256, the Athena "
-        + "index, and with --against-database each exported day recomputed from the tables. "
-        + "Exit 0 intact, 1 tampered, 2 could not check.")
+        + "index, the ledger's checkpoints and each manifest's rows against them, and with --against-database each "
+        + "exported day recomputed from the tables. Exit 0 intact, 1 tampered, 2 could not check.")
 final class VerifyCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -57,6 +57,10 @@ final class VerifyCommand implements Callable<Integer> {
             + "(the ExportChainHead metric, or the log line \"export chain head: sequence N\"): a chain that ends "
             + "before it was cut short")
     Long expectedHead;
+
+    @Option(names = "--expected-ledger-size", paramLabel = "N", description = "the ledger's tree size published "
+            + "outside the bucket (the LedgerTreeSize metric): a ledger whose checkpoints end before it was cut short")
+    Long expectedLedgerSize;
 
     @Option(names = "--against-database", description = "also recompute each exported day from the database "
             + "(DB_CONNECTION_STRING and the functions' other database variables; a read-only role suffices)")
@@ -90,7 +94,8 @@ final class VerifyCommand implements Callable<Integer> {
             }
             Verifier.Result result = new Verifier(s3, bucket, new ExportLayout(prefix), publicKey,
                     database.map(d -> d), expectedHead == null ? OptionalLong.empty()
-                    : OptionalLong.of(expectedHead)).verify(new Verifier.Progress() {
+                    : OptionalLong.of(expectedHead), expectedLedgerSize == null ? OptionalLong.empty()
+                    : OptionalLong.of(expectedLedgerSize)).verify(new Verifier.Progress() {
                         @Override
                         public void step(String stage, int done, int total) {
                             if (showProgress) {
@@ -111,7 +116,8 @@ final class VerifyCommand implements Callable<Integer> {
                 err.println();
             }
             out.println("verify: " + result.verdict().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
-                    + ": " + result.manifests() + " link(s), " + result.objects() + " object(s)"
+                    + ": " + result.manifests() + " link(s), " + result.objects() + " object(s), "
+                    + result.checkpoints() + " checkpoint(s) (tree size " + result.ledgerSize() + ")"
                     + (againstDatabase ? ", " + result.daysAgainstDatabase() + " table-day(s) against the database"
                     : "") + "; " + result.tampered() + " tampered, " + result.rowsAdded() + " row(s) added since "
                     + "export, " + result.notes() + " note(s)" + (result.couldNotCheck() == null ? "" : "; could not check: " + result.couldNotCheck()));

@@ -28,20 +28,45 @@ import java.util.List;
  * @param keyColumns     the columns rows are ordered and identified by
  * @param previous       the manifest before this one in the chain (its key and the SHA-256 of its bytes, which its
  *                       link holds); null only for sequence 1
+ * @param ledger         the ledger's checkpoint that covers this part's rows, and how many of them it need not cover;
+ *                       absent (not written at all) when the database had no ledger yet
  */
 @JsonPropertyOrder({"format", "sequence", "table", "date", "through", "part", "exportedAt", "snapshot", "rows", "firstTimeStamp",
-        "lastTimeStamp", "rowsSha256", "columns", "keyColumns", "objects", "previous", "signingKey"})
+        "lastTimeStamp", "rowsSha256", "columns", "keyColumns", "objects", "previous", "signingKey", "ledger"})
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record Manifest(String format, long sequence, String table, String date, String through,
                        int part, String exportedAt,
                        String snapshot, long rows, String firstTimeStamp, String lastTimeStamp, String rowsSha256,
                        List<Column> columns, List<String> keyColumns, List<StoredObject> objects, Link previous,
-                       String signingKey) {
+                       String signingKey, @JsonInclude(JsonInclude.Include.NON_NULL) Ledger ledger) {
     public static final String FORMAT = "event-recorder-export/2";
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /** A manifest without a ledger: what the export writes where the database has none yet. */
+    public Manifest(String format, long sequence, String table, String date, String through, int part,
+                    String exportedAt, String snapshot, long rows, String firstTimeStamp, String lastTimeStamp,
+                    String rowsSha256, List<Column> columns, List<String> keyColumns, List<StoredObject> objects,
+                    Link previous, String signingKey) {
+        this(format, sequence, table, date, through, part, exportedAt, snapshot, rows, firstTimeStamp, lastTimeStamp,
+                rowsSha256, columns, keyColumns, objects, previous, signingKey, null);
+    }
+
     public record Column(String name, String type) {
+    }
+
+    /**
+     * The ledger's tie to this part (the auditor's guide, "The ledger and the export").
+     *
+     * @param sequence            the latest published checkpoint the export's snapshot could see: every row it
+     *                            covers on this day is in the day's exported parts
+     * @param size                its tree size
+     * @param root                its root, lower-case hex
+     * @param rowsBeforeLedger    this part's rows recorded before the ledger began (no leaf will ever cover them)
+     * @param rowsAfterCheckpoint this part's rows the checkpoint's snapshot could not see (a later one covers them)
+     */
+    @JsonPropertyOrder({"sequence", "size", "root", "rowsBeforeLedger", "rowsAfterCheckpoint"})
+    public record Ledger(long sequence, long size, String root, long rowsBeforeLedger, long rowsAfterCheckpoint) {
     }
 
     /** An object this part wrote: its key, its format ({@code parquet} or {@code csv.gz}), size and SHA-256. */
@@ -63,7 +88,7 @@ public record Manifest(String format, long sequence, String table, String date, 
     /** The same manifest at its place in the chain. */
     public Manifest placed(long place, Link before, String keyId) {
         return new Manifest(format, place, table, date, through, part, exportedAt, snapshot, rows, firstTimeStamp,
-                lastTimeStamp, rowsSha256, columns, keyColumns, objects, before, keyId);
+                lastTimeStamp, rowsSha256, columns, keyColumns, objects, before, keyId, ledger);
     }
 
     public byte[] toBytes() {

@@ -102,8 +102,12 @@ public final class Exporter {
                 }
             }
             try {
+                Optional<LedgerCoverage> ledger = LedgerCoverage.read(c, warning -> {
+                    LOG.warn(warning);
+                    report.warn(warning);
+                });
                 for (ExportedTable table : settings.tables()) {
-                    Run run = new Run(c, chain, runId, snapshot, now, remainingMillis, report);
+                    Run run = new Run(c, chain, runId, snapshot, ledger, now, remainingMillis, report);
                     exportTable(run, table, settledThrough);
                 }
             } catch (OutOfTime e) {
@@ -123,9 +127,12 @@ public final class Exporter {
         return report;
     }
 
-    /** What every part of one run shares: its transaction, chain, mark on its objects, snapshot and time. */
-    private record Run(Connection c, ManifestChain chain, String runId, String snapshot, Instant now,
-                       LongSupplier remaining, ExportReport report) {
+    /**
+     * What every part of one run shares: its transaction, chain, mark on its objects, snapshot, the ledger's
+     * checkpoint it sees, and time.
+     */
+    private record Run(Connection c, ManifestChain chain, String runId, String snapshot,
+                       Optional<LedgerCoverage> ledger, Instant now, LongSupplier remaining, ExportReport report) {
     }
 
     private void exportTable(Run run, ExportedTable table, LocalDate settledThrough)
@@ -273,9 +280,15 @@ public final class Exporter {
         try (TableRows rows = new TableRows(c, table, day, through);
              PartWriter writer = new PartWriter(s3, settings.bucket(), settings.layout(), table, day, part,
                      settings.csv(), run.runId(), rows.columns())) {
+            Optional<LedgerCoverage.Tally> tally = run.ledger().map(LedgerCoverage::tally);
             if (part == 0) {
                 RowDigest digest = writer.digest();
-                try (PrefetchedRows ahead = new PrefetchedRows(rows, digest::add)) {
+                // On the reader's thread, where rows.recordedXid() is the row's just read.
+                java.util.function.Consumer<Object[]> beside = tally.isEmpty() ? digest::add : row -> {
+                    digest.add(row);
+                    tally.get().count(rows.recordedXid());
+                };
+                try (PrefetchedRows ahead = new PrefetchedRows(rows, beside)) {
                     for (Object[] row = ahead.next(); row != null; row = ahead.next()) {
                         writer.writeDigested(row, ahead.dayMicros());
                         checkTime(writer.rows(), remaining, report, what);
@@ -288,6 +301,7 @@ public final class Exporter {
                         @Override
                         public void added(Object[] row, long dayMicros) throws IOException {
                             writer.write(row, dayMicros);
+                            tally.ifPresent(t -> t.count(rows.recordedXid()));
                             checkTime(writer.rows(), remaining, report, what);
                         }
 
@@ -321,7 +335,8 @@ public final class Exporter {
             Optional<Manifest> manifest = run.chain().append(new Manifest(Manifest.FORMAT, 0, table.name(),
                     day.toString(), through.toString(), part, run.now().toString(), run.snapshot(), written.rows(),
                     written.firstTimeStamp(), written.lastTimeStamp(), written.rowsSha256(),
-                    rows.columns().described(), table.keyColumns(), written.objects(), null, null));
+                    rows.columns().described(), table.keyColumns(), written.objects(), null, null,
+                    tally.map(LedgerCoverage.Tally::field).orElse(null)));
             long bytes = written.objects().stream().mapToLong(Manifest.StoredObject::size).sum();
             if (manifest.isEmpty()) {
                 LOG.info("{} was exported meanwhile by another run: this run's objects of it are left unlisted", what);

@@ -12,19 +12,23 @@ import java.util.List;
  * An exported table's columns as the database describes them (name, type, nullability), in the table's order, and
  * the key that orders and identifies its rows.
  *
- * @param sources each column's place in the query's result (1-based): the table's own columns less
- *                {@link ExportedTable#RECORDED_XID}, which says when a row was written, not what it holds
+ * @param sources          each column's place in the query's result (1-based): the table's own columns less
+ *                         {@link ExportedTable#RECORDED_XID}, which says when a row was written, not what it holds
+ * @param recordedXidSource the place of {@link ExportedTable#RECORDED_XID} in the query's result (0: none, as in rows
+ *                         read back from the export)
  */
 public record TableColumns(List<String> names, List<ColumnType> types, List<Boolean> nullable, int[] keyIndexes,
-                           int[] sources) {
+                           int[] sources, int recordedXidSource) {
     public static TableColumns of(ExportedTable table, ResultSetMetaData meta) throws SQLException {
         List<String> names = new ArrayList<>();
         List<ColumnType> types = new ArrayList<>();
         List<Boolean> nullable = new ArrayList<>();
         List<Integer> sources = new ArrayList<>();
+        int recordedXid = 0;
         // The last column is the day column the query adds (export_day_time), not one of the table's.
         for (int i = 1; i < meta.getColumnCount(); i++) {
             if (meta.getColumnName(i).equals(ExportedTable.RECORDED_XID)) {
+                recordedXid = i;
                 continue;
             }
             names.add(meta.getColumnName(i));
@@ -32,14 +36,36 @@ public record TableColumns(List<String> names, List<ColumnType> types, List<Bool
             nullable.add(meta.isNullable(i) != ResultSetMetaData.columnNoNulls);
             sources.add(i);
         }
-        int[] keys = table.keyColumns().stream().mapToInt(names::indexOf).toArray();
+        return new TableColumns(List.copyOf(names), List.copyOf(types), List.copyOf(nullable),
+                keyIndexes(table.name(), names, table.keyColumns()),
+                sources.stream().mapToInt(Integer::intValue).toArray(), recordedXid);
+    }
+
+    /**
+     * The columns a signed manifest describes, as rows read back from its Parquet objects carry them: how the ledger's
+     * leaves are compared with the exported rows without the database.
+     */
+    public static TableColumns of(Manifest manifest) {
+        List<String> names = new ArrayList<>();
+        List<ColumnType> types = new ArrayList<>();
+        List<Boolean> nullable = new ArrayList<>();
+        for (Manifest.Column column : manifest.columns()) {
+            names.add(column.name());
+            types.add(ColumnType.valueOf(column.type().toUpperCase(java.util.Locale.ROOT)));
+            nullable.add(true);
+        }
+        return new TableColumns(List.copyOf(names), List.copyOf(types), List.copyOf(nullable),
+                keyIndexes(manifest.table(), names, manifest.keyColumns()), new int[0], 0);
+    }
+
+    private static int[] keyIndexes(String table, List<String> names, List<String> keyColumns) {
+        int[] keys = keyColumns.stream().mapToInt(names::indexOf).toArray();
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] < 0) {
-                throw new IllegalStateException(table.name() + " has no column " + table.keyColumns().get(i));
+                throw new IllegalStateException(table + " has no column " + keyColumns.get(i));
             }
         }
-        return new TableColumns(List.copyOf(names), List.copyOf(types), List.copyOf(nullable), keys,
-                sources.stream().mapToInt(Integer::intValue).toArray());
+        return keys;
     }
 
     /** The PostgreSQL type of each key column, as a cast names it ({@code text}, {@code bigint}, {@code timestamp}). */

@@ -25,7 +25,9 @@ public final class TableRows implements AutoCloseable {
     private final int[] sources;
     private final int width;
     private final int dayColumn;
+    private final int recordedXidColumn;
     private LocalDateTime dayTime;
+    private Long recordedXid;
 
     public TableRows(Connection connection, ExportedTable table, LocalDate day) throws SQLException {
         this(connection, table, day, day);
@@ -60,6 +62,7 @@ public final class TableRows implements AutoCloseable {
         this.sources = columns.sources();
         this.width = types.size();
         this.dayColumn = rows.getMetaData().getColumnCount(); // export_day_time, last
+        this.recordedXidColumn = columns.recordedXidSource();
     }
 
     public TableColumns columns() {
@@ -76,7 +79,19 @@ public final class TableRows implements AutoCloseable {
             values[i] = read(sources[i], types.get(i));
         }
         dayTime = rows.getObject(dayColumn, LocalDateTime.class);
+        if (recordedXidColumn > 0) {
+            long xid = rows.getLong(recordedXidColumn);
+            recordedXid = rows.wasNull() ? null : xid;
+        }
         return values;
+    }
+
+    /**
+     * The {@link ExportedTable#RECORDED_XID} of the row {@link #next} returned last: the transaction that inserted
+     * it, or null for a row recorded before the column existed.
+     */
+    public Long recordedXid() {
+        return recordedXid;
     }
 
     /** The day column of the row {@link #next} returned last, in microseconds. */

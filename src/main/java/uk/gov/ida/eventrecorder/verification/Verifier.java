@@ -20,6 +20,7 @@ import uk.gov.ida.eventrecorder.export.ExportedTable;
 import uk.gov.ida.eventrecorder.export.Exporter;
 import uk.gov.ida.eventrecorder.export.RowComparison;
 import uk.gov.ida.eventrecorder.export.TableRows;
+import uk.gov.ida.eventrecorder.ledger.LedgerLayout;
 
 import javax.sql.DataSource;
 import java.io.IOException;
@@ -61,9 +62,14 @@ public final class Verifier {
         void finding(Finding finding);
     }
 
-    /** The outcome: the verdict and what was checked. */
+    /**
+     * The outcome: the verdict and what was checked.
+     *
+     * @param checkpoints the ledger's checkpoints that hold together, from sequence 0
+     * @param ledgerSize  the tree size of the last of them
+     */
     public record Result(Verdict verdict, int manifests, int objects, int daysAgainstDatabase, long tampered,
-                         long rowsAdded, long notes, String couldNotCheck) {
+                         long rowsAdded, long notes, String couldNotCheck, int checkpoints, long ledgerSize) {
     }
 
     private static final java.time.Duration LONG_READ = java.time.Duration.ofMinutes(15);
@@ -74,7 +80,12 @@ public final class Verifier {
     private final PublicKey publicKey;
     private final Optional<DataSource> database;
     private final OptionalLong expectedHead;
+    private final OptionalLong expectedLedgerSize;
     private final Set<String> badDays = new HashSet<>();
+    /** The ledger's checkpoint objects under the prefix, by the sequence their key names. */
+    private final TreeMap<Long, String> checkpointKeys = new TreeMap<>();
+    private final Map<String, Stored> stored = new HashMap<>();
+    private LedgerVerifier.Verified ledger = LedgerVerifier.Verified.none();
     private long tampered;
     private long added;
     private long notes;
@@ -87,7 +98,17 @@ public final class Verifier {
     /** @param expectedHead the chain's last place the export published (ExportChainHead): a chain ending before it is cut */
     public Verifier(S3Client s3, String bucket, ExportLayout layout, PublicKey publicKey,
                     Optional<DataSource> database, OptionalLong expectedHead) {
+        this(s3, bucket, layout, publicKey, database, expectedHead, OptionalLong.empty());
+    }
+
+    /**
+     * @param expectedLedgerSize the ledger's tree size published outside the bucket (LedgerTreeSize): a ledger that
+     *                           ends before it was cut short
+     */
+    public Verifier(S3Client s3, String bucket, ExportLayout layout, PublicKey publicKey,
+                    Optional<DataSource> database, OptionalLong expectedHead, OptionalLong expectedLedgerSize) {
         this.expectedHead = expectedHead;
+        this.expectedLedgerSize = expectedLedgerSize;
         this.s3 = s3;
         this.bucket = bucket;
         this.layout = layout;
@@ -100,13 +121,14 @@ public final class Verifier {
         int[] counts = new int[3];
         try {
             checkBucket(progress, good, counts);
+            checkLedger(progress, good);
             if (database.isPresent()) {
                 counts[2] = checkDatabase(progress, good);
             }
         } catch (NothingToVerify e) {
             progress.finding(new Finding(Finding.Kind.UNCHECKED, e.getMessage()));
             return new Result(tampered > 0 ? Verdict.TAMPERED : Verdict.COULD_NOT_CHECK, counts[0], counts[1],
-                    counts[2], tampered, added, notes, e.getMessage());
+                    counts[2], tampered, added, notes, e.getMessage(), ledger.checkpoints().size(), ledger.size());
         } catch (S3Exception | SQLException | IOException | UncheckedIOException | IllegalStateException e) {
             String why = e instanceof S3Exception s ? "S3 answered " + s.statusCode() + " "
                     + (s.awsErrorDetails() == null ? "" : s.awsErrorDetails().errorCode())
@@ -114,14 +136,15 @@ public final class Verifier {
                     : e.getClass().getSimpleName() + ": " + e.getMessage();
             progress.finding(new Finding(Finding.Kind.UNCHECKED, why));
             return new Result(tampered > 0 ? Verdict.TAMPERED : Verdict.COULD_NOT_CHECK, counts[0], counts[1],
-                    counts[2], tampered, added, notes, why);
+                    counts[2], tampered, added, notes, why, ledger.checkpoints().size(), ledger.size());
         } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
             String why = "S3 or KMS could not be reached (" + e.getClass().getSimpleName() + ")";
             progress.finding(new Finding(Finding.Kind.UNCHECKED, why));
-            return new Result(Verdict.COULD_NOT_CHECK, counts[0], counts[1], counts[2], tampered, added, notes, why);
+            return new Result(Verdict.COULD_NOT_CHECK, counts[0], counts[1], counts[2], tampered, added, notes, why,
+                    ledger.checkpoints().size(), ledger.size());
         }
         return new Result(tampered > 0 ? Verdict.TAMPERED : Verdict.INTACT, counts[0], counts[1], counts[2],
-                tampered, added, notes, null);
+                tampered, added, notes, null, ledger.checkpoints().size(), ledger.size());
     }
 
     private void tampered(Progress progress, String text) {
@@ -168,12 +191,15 @@ public final class Verifier {
             }
             objects.put(key, new Stored(oldest.versionId(), oldest.size()));
             layout.parseLinkKey(key).ifPresent(place -> links.put(place, key));
+            LedgerLayout.parseCheckpointKey(layout.prefix(), key).ifPresent(sequence -> checkpointKeys.put(sequence,
+                    key));
         });
-        if (links.isEmpty()) {
+        stored.putAll(objects);
+        if (links.isEmpty() && checkpointKeys.isEmpty()) {
             throw new NothingToVerify("nothing to verify under s3://" + bucket + "/" + layout.prefix()
                     + ": check --bucket and --prefix");
         }
-        Set<String> accounted = new HashSet<>();
+        Set<String> accounted = new HashSet<>(checkpointKeys.values());
         long expected = 1;
         Manifest.Link previous = null;
         int done = 0;
@@ -264,7 +290,7 @@ public final class Verifier {
             previous = new Manifest.Link(link.manifestKey(), link.manifestSha256());
         }
         progress.step("links", done, links.size());
-        long last = links.lastKey();
+        long last = links.isEmpty() ? 0 : links.lastKey();
         if (expectedHead.isPresent() && expectedHead.getAsLong() > last) {
             tampered(progress, "the chain ends at " + last + " but the export published " + expectedHead.getAsLong()
                     + ": links " + (last + 1) + ".." + expectedHead.getAsLong() + " are gone");
@@ -281,6 +307,34 @@ public final class Verifier {
                 tampered(progress, "object " + key + " is not the export's: no link of the chain accounts for it");
             }
         }
+    }
+
+    /**
+     * The ledger's checkpoints, then the tie between them and every intact manifest that names one. A manifest that
+     * names a checkpoint where the bucket holds no ledger is named by the tie.
+     */
+    private void checkLedger(Progress progress, List<Manifest> good) throws IOException {
+        LedgerVerifier.Findings findings = new LedgerVerifier.Findings() {
+            @Override
+            public void tampered(String text) {
+                Verifier.this.tampered(progress, text);
+            }
+
+            @Override
+            public void unchecked(String text) {
+                progress.finding(new Finding(Finding.Kind.UNCHECKED, text));
+            }
+
+            @Override
+            public void note(String text) {
+                Verifier.this.note(progress, text);
+            }
+        };
+        ledger = new LedgerVerifier(publicKey, findings).verify(checkpointKeys, key -> read(key, stored.get(key)),
+                expectedLedgerSize, (done, total) -> progress.step("checkpoints", done, total));
+        new LedgerTie(s3, bucket, ledger, findings).tie(good,
+                m -> layout.manifestKey(m.sequence(), ManifestChain.shortName(m.table()), m.day(), m.throughDay(),
+                        m.part()).key(), (done, total) -> progress.step("manifests against the ledger", done, total));
     }
 
     private void note(Progress progress, String text) {

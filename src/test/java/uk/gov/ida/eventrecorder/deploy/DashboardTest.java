@@ -166,7 +166,10 @@ class DashboardTest {
     private record Emitted(Set<Metric> metrics, Map<String, Set<String>> values) {
     }
 
-    /** What MetricsLog writes for batches with every outcome, from both queue handlers, read back as EMF. */
+    /**
+     * What MetricsLog writes for batches with every outcome, from both queue handlers, and for a ledger run, read back
+     * as EMF.
+     */
     private Emitted emitted() throws IOException {
         List<MessageOutcome> outcomes = new ArrayList<>();
         outcomes.add(MessageOutcome.recorded("m-r", "e-r"));
@@ -179,6 +182,7 @@ class DashboardTest {
             for (String function : List.of(MetricsLog.EVENT_SOURCE_FUNCTION, MetricsLog.DRAIN_FUNCTION)) {
                 new MetricsLog(namespace, function, print, INFO).batch(new BatchOutcome(outcomes), 12, 3, true);
             }
+            new MetricsLog(namespace, MetricsLog.LEDGER_FUNCTION, print, INFO).ledger(1, 40, 12, 0, 3, 85);
         }
         Set<Metric> metrics = new HashSet<>();
         Map<String, Set<String>> values = new HashMap<>();

@@ -34,7 +34,7 @@ class FunctionSecretsTest {
         }
         Set<String> dataKey = Set.of("ENCRYPTION_KEY", "DECRYPTION_KEY_BUCKET_NAME", "DECRYPTION_KEY_FILE_NAME");
         for (String function : new String[]{"ArchiveReplayFunction", "FraudUploadFunction",
-                "PartitionMaintenanceFunction", "ExportFunction"}) {
+                "PartitionMaintenanceFunction", "ExportFunction", "LedgerFunction"}) {
             Set<String> env = environment(template.functions().get(function));
             env.retainAll(dataKey);
             assertEquals(Set.of(), env, function + " does not hold the data key");
@@ -48,7 +48,8 @@ class FunctionSecretsTest {
                 "DrainEventsFunction", "EncryptedDatabasePassword",
                 "ArchiveReplayFunction", "ReplayEncryptedDatabasePassword",
                 "FraudUploadFunction", "FraudUploadEncryptedDatabasePassword",
-                "ExportFunction", "ExportEncryptedDatabasePassword");
+                "ExportFunction", "ExportEncryptedDatabasePassword",
+                "LedgerFunction", "LedgerEncryptedDatabasePassword");
         for (Map.Entry<String, String> e : passwords.entrySet()) {
             assertEquals(e.getValue(), template.functions().get(e.getKey()).path("Properties")
                     .path("Environment").path("Variables").path("ENCRYPTED_DATABASE_PASSWORD").path("Ref").asText(),
@@ -64,7 +65,8 @@ class FunctionSecretsTest {
                 "ArchiveReplayFunction", Set.of("database-password"),
                 "FraudUploadFunction", Set.of("database-password"),
                 "PartitionMaintenanceFunction", Set.of("owner-database-password"),
-                "ExportFunction", Set.of("database-password"));
+                "ExportFunction", Set.of("database-password"),
+                "LedgerFunction", Set.of("database-password"));
         for (Map.Entry<String, Set<String>> e : expected.entrySet()) {
             Set<String> purposes = new HashSet<>();
             int grants = 0;

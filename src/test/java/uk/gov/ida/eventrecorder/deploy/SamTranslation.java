@@ -198,6 +198,15 @@ final class SamTranslation {
                 JsonNode choice = node.get("Fn::If");
                 return decided(condition(choice.get(0).asText()) ? choice.get(1) : choice.get(2));
             }
+            if (node.isObject() && node.has("Fn::FindInMap") && node.size() == 1) {
+                JsonNode find = node.get("Fn::FindInMap");
+                JsonNode value = root.path("Mappings").path(decided(find.get(0)).asText())
+                        .path(decided(find.get(1)).asText()).path(decided(find.get(2)).asText());
+                if (value.isMissingNode()) {
+                    throw new AssertionError("the mappings hold no " + decided(find));
+                }
+                return value.isNumber() ? JSON.getNodeFactory().textNode(value.asText()) : value;
+            }
             if (node.isObject()) {
                 ObjectNode copy = JSON.createObjectNode();
                 node.fields().forEachRemaining(e -> {

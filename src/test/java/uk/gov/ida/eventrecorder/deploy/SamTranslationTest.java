@@ -63,6 +63,11 @@ class SamTranslationTest {
             "ExportBucketName", "kept-export", "ExportBucketExists", "true",
             "ExistingExportSigningKeyId", "kept-signing", "ExistingExportBucketKeyId", "kept-bucket"));
 
+    private static final String LEDGER_FUNCTION = uk.gov.ida.eventrecorder.metrics.MetricsLog.LEDGER_FUNCTION;
+    /** The ledger's objects under a prefix of the export's, to tell the prefix from the bucket's root. */
+    private static final Request PREFIXED = new Request(SamTranslation.TEMPLATE, Map.of(
+            "ExportBucketName", "export", "ExportPrefix", "events/"));
+
     private static Map<Request, Translated> translated;
 
     @BeforeAll
@@ -70,7 +75,7 @@ class SamTranslationTest {
         translated = SamTranslation.translate(List.of(EVENT_SOURCE, SCHEDULED_DRAIN, WITH_OPERATOR, LONGEST_VALUES,
                 DEPLOYED, DEPLOYED_AGAIN, NEW_DB_USER, NEW_LOG_LEVEL, BOUND_KMS, NEW_CODE, ZIP_EVERY_OPTION,
                 IMAGE_EVERY_OPTION,
-                ON_A_KEPT_BUCKET));
+                ON_A_KEPT_BUCKET, PREFIXED));
     }
 
     // Every trigger invokes the 'live' alias; SAM moves it only to a version it publishes, and publishes one only when
@@ -352,37 +357,57 @@ class SamTranslationTest {
     // aws:PrincipalArn is the role's ARN for its sessions:
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
     @Test
-    void onlyTheExportsRoleAndTheOperatorMayPutObjectsInTheExportBucket() {
+    void onlyTheExportsRoleTheLedgersRoleAndTheOperatorMayPutObjectsInTheExportBucket() {
         for (Translated stack : List.of(translated.get(EVENT_SOURCE), translated.get(WITH_OPERATOR))) {
             JsonNode policy = stack.decided(stack.resource("ExportBucketPolicy").path("Properties")
                     .path("PolicyDocument"));
+            String exported = object(stack, "_manifests/audit.audit_events/2026-12-07.json");
+            String checkpoint = object(stack, "_ledger/000000000001.json");
             for (String write : List.of("s3:PutObject", "s3:PutObjectAcl", "s3:PutObjectVersionAcl",
                     "s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:PutObjectRetention",
                     "s3:PutObjectLegalHold")) {
-                assertTrue(denied(policy, write, OTHER_ROLE), write + " by anyone else");
-                assertFalse(denied(policy, write, exportRole()), write + " by the export");
-                assertEquals(stack == translated.get(EVENT_SOURCE), denied(policy, write, OPERATOR),
-                        write + " by the operator, allowed only when ExportOperatorRoleArn names it");
+                for (String key : List.of(exported, checkpoint)) {
+                    assertTrue(denied(policy, write, OTHER_ROLE, key), write + " by anyone else: " + key);
+                    assertEquals(stack == translated.get(EVENT_SOURCE), denied(policy, write, OPERATOR, key),
+                            write + " by the operator, allowed only when ExportOperatorRoleArn names it: " + key);
+                }
+                assertFalse(denied(policy, write, exportRole(), exported), write + " by the export");
+                assertFalse(denied(policy, write, ledgerRole(), checkpoint), write + " of a checkpoint by the ledger");
+                // A role that can sign and write anywhere could put a checkpoint of its own, or a manifest.
+                assertTrue(denied(policy, write, exportRole(), checkpoint), write + " of a checkpoint by the export");
+                assertTrue(denied(policy, write, ledgerRole(), exported), write + " of an export by the ledger");
             }
             for (String action : List.of("s3:DeleteObject", "s3:DeleteObjectVersion")) {
-                assertTrue(denied(policy, action, exportRole()), action + ": nobody deletes");
+                for (String role : List.of(exportRole(), ledgerRole())) {
+                    assertTrue(denied(policy, action, role, exported), action + ": nobody deletes");
+                    assertTrue(denied(policy, action, role, checkpoint), action + ": nobody deletes");
+                }
             }
             assertTrue(policy.toString().contains("aws:SecureTransport"), "TLS only, still");
         }
     }
 
+    /** The ARN of an object under the export's prefix in the export bucket, as these values name it. */
+    private static String object(Translated stack, String key) {
+        return "arn:" + stack.parameters().get("AWS::Partition") + ":s3:::" + stack.parameters().get("ExportBucketName")
+                + "/" + stack.parameters().get("ExportPrefix") + key;
+    }
+
     // The key policy is the one policy every use of the key passes; without an explicit Deny any IAM policy in the
     // account could grant kms:Sign: https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
     @Test
-    void onlyTheExportsRoleAndTheOperatorMaySignAndTheAccountStillAdministersTheKey() {
+    void onlyTheExportsRoleTheLedgersRoleAndTheOperatorMaySignAndTheAccountStillAdministersTheKey() {
         for (Translated stack : List.of(translated.get(EVENT_SOURCE), translated.get(WITH_OPERATOR))) {
             JsonNode policy = stack.decided(stack.resource("ExportSigningKey").path("Properties").path("KeyPolicy"));
-            assertTrue(denied(policy, "kms:Sign", OTHER_ROLE), "kms:Sign by anyone else");
-            assertFalse(denied(policy, "kms:Sign", exportRole()), "kms:Sign by the export");
-            assertEquals(stack == translated.get(EVENT_SOURCE), denied(policy, "kms:Sign", OPERATOR), "the operator");
+            String key = "the signing key";
+            assertTrue(denied(policy, "kms:Sign", OTHER_ROLE, key), "kms:Sign by anyone else");
+            assertFalse(denied(policy, "kms:Sign", exportRole(), key), "kms:Sign by the export");
+            assertFalse(denied(policy, "kms:Sign", ledgerRole(), key), "kms:Sign by the ledger (its checkpoints)");
+            assertEquals(stack == translated.get(EVENT_SOURCE), denied(policy, "kms:Sign", OPERATOR, key),
+                    "the operator");
             for (String administration : List.of("kms:PutKeyPolicy", "kms:DescribeKey", "kms:GetPublicKey",
                     "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion", "kms:TagResource")) {
-                assertFalse(denied(policy, administration, OTHER_ROLE), administration + " is not locked out");
+                assertFalse(denied(policy, administration, OTHER_ROLE, key), administration + " is not locked out");
             }
             boolean accountAdministers = false;
             for (JsonNode s : policy.path("Statement")) {
@@ -410,7 +435,8 @@ class SamTranslationTest {
     void aScheduledRunThatFailedOrDidNotHappenAlarms() {
         Translated stack = translated.get(EVENT_SOURCE);
         Map<String, String> scheduled = Map.of("ExportFunction", "ExportFunctionDaily",
-                "PartitionMaintenanceFunction", "PartitionMaintenanceFunctionHourly");
+                "PartitionMaintenanceFunction", "PartitionMaintenanceFunctionHourly",
+                "LedgerFunction", "LedgerFunctionSchedule");
         scheduled.forEach((function, rule) -> {
             assertEquals("AWS::Events::Rule", stack.resource(rule).path("Type").asText());
             boolean alarmed = stack.resources("AWS::CloudWatch::Alarm").values().stream().anyMatch(alarm -> {
@@ -442,17 +468,212 @@ class SamTranslationTest {
         assertTrue(alarm.path("AlarmDescription").asText().contains("verify --against-database"));
     }
 
+    // EventBridge's rate expressions: "rate(1 minute)" for one, "rate(5 minutes)" for more.
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html
+    @Test
+    void theLedgerRunsOnARuleEveryIntervalAndIsToldThatIntervalInSeconds() {
+        List<String> intervals = allowed(translated.get(EVENT_SOURCE), "LedgerIntervalMinutes");
+        assertEquals("1", translated.get(EVENT_SOURCE).parameters().get("LedgerIntervalMinutes"), "every minute");
+        for (String minutes : intervals) {
+            Translated stack = withValue(translated.get(EVENT_SOURCE), "LedgerIntervalMinutes", minutes);
+            JsonNode rule = stack.resource("LedgerFunctionSchedule");
+            assertEquals("AWS::Events::Rule", rule.path("Type").asText());
+            assertEquals(minutes.equals("1") ? "rate(1 minute)" : "rate(" + minutes + " minutes)",
+                    stack.decided(rule.path("Properties").path("ScheduleExpression")).asText());
+            assertNotEquals("DISABLED", stack.decided(rule.path("Properties").path("State")).asText());
+            String alias = rule.path("Properties").path("Targets").get(0).path("Arn").path("Ref").asText();
+            assertEquals("LedgerFunction", stack.resource(alias).path("Properties").path("FunctionName").path("Ref")
+                    .asText(), "the rule invokes the ledger's live alias");
+
+            JsonNode ledger = stack.decided(stack.resource("LedgerFunction").path("Properties"));
+            assertEquals("uk.gov.ida.eventrecorder.lambda.LedgerHandler::handleRequest",
+                    ledger.path("Handler").asText());
+            int seconds = Integer.parseInt(minutes) * 60;
+            assertEquals(Integer.toString(seconds), ledger.path("Environment").path("Variables")
+                    .path("LEDGER_INTERVAL").asText(), minutes + " minute(s)");
+            assertTrue(ledger.path("Timeout").asInt() <= seconds, "a run ends before the next begins, mostly");
+        }
+        // The next scheduled run is the retry: Lambda's own retries would only add runs during an outage.
+        JsonNode invoke = translated.get(EVENT_SOURCE).resources("AWS::Lambda::EventInvokeConfig").values().stream()
+                .filter(c -> c.path("Properties").path("FunctionName").path("Ref").asText().equals("LedgerFunction"))
+                .findFirst().orElseThrow(() -> new AssertionError("the ledger has an invoke configuration"));
+        assertEquals(0, invoke.path("Properties").path("MaximumRetryAttempts").asInt(-1));
+    }
+
+    @Test
+    void theLedgerFindsTheExportsBucketPrefixAndKeyAndLogsInAsItsOwnRole() {
+        for (Translated stack : List.of(translated.get(PREFIXED), translated.get(ON_A_KEPT_BUCKET))) {
+            JsonNode ledger = stack.decided(stack.resource("LedgerFunction").path("Properties").path("Environment")
+                    .path("Variables"));
+            JsonNode export = stack.decided(stack.resource("ExportFunction").path("Properties").path("Environment")
+                    .path("Variables"));
+            for (String variable : List.of("EXPORT_BUCKET", "EXPORT_PREFIX", "EXPORT_SIGNING_KEY_ID",
+                    "METRICS_NAMESPACE")) {
+                assertEquals(export.path(variable), ledger.path(variable), variable);
+            }
+            assertEquals("event_recorder_ledger", ledger.path("DB_USER").asText());
+            assertTrue(stack.decided(stack.resource("LedgerFunctionRole")).toString()
+                    .contains(":dbuser:" + stack.parameters().get("DbResourceId") + "/event_recorder_ledger\""),
+                    "rds-db:connect as event_recorder_ledger");
+        }
+    }
+
+    @Test
+    void theLedgersRoleMaySignWithTheExportsKeyAndReadAndWriteOnlyUnderTheLedgerPrefix() {
+        for (Translated stack : List.of(translated.get(PREFIXED), translated.get(ON_A_KEPT_BUCKET))) {
+            List<JsonNode> allowed = allowStatements(stack, "LedgerFunctionRole");
+            String signingKey = stack.condition("CreateExportBucket") ? "ExportSigningKey.Arn" : KEPT_SIGNING_KEY;
+            String bucketKey = stack.condition("CreateExportBucket") ? "ExportBucketKey.Arn" : KEPT_BUCKET_KEY;
+            for (String action : List.of("kms:Sign", "kms:GetPublicKey")) {
+                assertEquals(Set.of(signingKey), resources(allowed, action), action);
+            }
+            for (String action : List.of("kms:GenerateDataKey", "kms:Decrypt")) {
+                assertTrue(resources(allowed, action).contains(bucketKey), action + " of the bucket's SSE-KMS key");
+            }
+            String bucket = "arn:aws-cn:s3:::" + stack.parameters().get("ExportBucketName");
+            String checkpoints = bucket + "/" + stack.parameters().get("ExportPrefix") + "_ledger/*";
+            for (String action : List.of("s3:PutObject", "s3:GetObject")) {
+                assertEquals(Set.of(checkpoints), resources(allowed, action), action);
+            }
+            // Listing the bucket, unconditioned: S3 answers a GET of a missing object (a checkpoint hidden by a delete
+            // marker) 404 only to a principal with s3:ListBucket on the request, 403 otherwise.
+            // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+            for (String action : List.of("s3:ListBucket", "s3:ListBucketVersions")) {
+                List<JsonNode> listing = allowed.stream().filter(s -> covers(s.path("Action"), action)).toList();
+                assertEquals(1, listing.size(), action);
+                assertEquals(bucket, listing.get(0).path("Resource").asText(), action);
+                assertFalse(listing.get(0).has("Condition"), action + ": a missing checkpoint reads as missing");
+            }
+            for (JsonNode s : allowed) {
+                s.path("Action").forEach(a -> assertFalse(a.asText().contains("*") || a.asText().contains("Delete")
+                        || a.asText().contains("Retention") || a.asText().contains("Bypass"), a.asText()));
+                assertFalse(s.path("Resource").toString().contains("\"*\""), s.toString());
+            }
+        }
+    }
+
+    /** The Allow statements of a role's own policies and of every policy that names it, with the conditions decided. */
+    private static List<JsonNode> allowStatements(Translated stack, String role) {
+        List<JsonNode> statements = new ArrayList<>();
+        stack.decided(stack.resource(role)).path("Properties").path("Policies")
+                .forEach(p -> p.path("PolicyDocument").path("Statement").forEach(statements::add));
+        for (String type : List.of("AWS::IAM::RolePolicy", "AWS::IAM::Policy")) {
+            stack.resources(type).values().forEach(policy -> {
+                JsonNode p = stack.decided(policy.path("Properties"));
+                if (p.path("RoleName").path("Ref").asText().equals(role)
+                        || p.path("Roles").toString().contains("\"" + role + "\"")) {
+                    p.path("PolicyDocument").path("Statement").forEach(statements::add);
+                }
+            });
+        }
+        return statements.stream().filter(s -> s.path("Effect").asText().equals("Allow")).toList();
+    }
+
+    /** Every resource the statements allow an action on, a GetAtt as "Resource.Attribute". */
+    private static Set<String> resources(List<JsonNode> statements, String action) {
+        Set<String> resources = new HashSet<>();
+        for (JsonNode s : statements) {
+            if (covers(s.path("Action"), action)) {
+                JsonNode listed = s.path("Resource");
+                (listed.isArray() ? listed : List.of(listed)).forEach(r -> resources.add(r.has("Fn::GetAtt")
+                        ? r.path("Fn::GetAtt").get(0).asText() + "." + r.path("Fn::GetAtt").get(1).asText()
+                        : r.asText()));
+            }
+        }
+        return resources;
+    }
+
+    @Test
+    void aCheckpointRunThatFoundTheLedgerInconsistentAlarmsWithWhatToDo() {
+        JsonNode alarm = translated.get(EVENT_SOURCE).resource("LedgerWarningsAlarm").path("Properties");
+        assertEquals("LedgerWarnings", alarm.path("MetricName").asText());
+        assertEquals("MetricsNamespace", alarm.path("Namespace").path("Ref").asText());
+        assertEquals("Function", alarm.path("Dimensions").get(0).path("Name").asText());
+        assertEquals(LEDGER_FUNCTION, alarm.path("Dimensions").get(0).path("Value").asText());
+        assertEquals(0, alarm.path("Threshold").asInt());
+        assertEquals("GreaterThanThreshold", alarm.path("ComparisonOperator").asText());
+        assertEquals("notBreaching", alarm.path("TreatMissingData").asText());
+        assertTrue(alarm.path("AlarmDescription").asText().contains("docs/operating.md"));
+    }
+
+    /**
+     * Events recorded and no checkpoint in a whole period, two periods running. A period is longer than an interval
+     * and a run, so events recorded late in one period are in a checkpoint of the next: only a ledger that stopped
+     * writing leaves two such periods in a row.
+     */
+    @Test
+    void eventsRecordedWithNoCheckpointForTwoPeriodsRunningAlarmsAtEveryInterval() {
+        Translated stack = translated.get(EVENT_SOURCE);
+        JsonNode alarm = stack.resource("LedgerStalledAlarm").path("Properties");
+        Set<String> watched = new HashSet<>();
+        List<JsonNode> returned = new ArrayList<>();
+        alarm.path("Metrics").forEach(m -> {
+            JsonNode metric = m.path("MetricStat").path("Metric");
+            if (m.has("MetricStat")) {
+                assertEquals("MetricsNamespace", metric.path("Namespace").path("Ref").asText());
+                assertEquals("Sum", m.path("MetricStat").path("Stat").asText());
+                watched.add(metric.path("MetricName").asText() + " " + metric.path("Dimensions").get(0).path("Value")
+                        .asText());
+            }
+            if (m.path("ReturnData").asBoolean(true)) {
+                returned.add(m);
+            }
+        });
+        assertEquals(Set.of("LedgerCheckpoints " + LEDGER_FUNCTION,
+                "EventsRecorded " + uk.gov.ida.eventrecorder.metrics.MetricsLog.EVENT_SOURCE_FUNCTION,
+                "EventsRecorded " + uk.gov.ida.eventrecorder.metrics.MetricsLog.DRAIN_FUNCTION), watched);
+        assertEquals(1, returned.size(), "one expression is the alarm's");
+        String expression = returned.get(0).path("Expression").asText();
+        alarm.path("Metrics").forEach(m -> assertTrue(m == returned.get(0) || expression.contains(m.path("Id")
+                .asText()), m.path("Id") + " in " + expression));
+        assertEquals(0, alarm.path("Threshold").asInt());
+        assertEquals("GreaterThanThreshold", alarm.path("ComparisonOperator").asText());
+        assertEquals(2, alarm.path("EvaluationPeriods").asInt());
+        assertEquals(2, alarm.path("DatapointsToAlarm").asInt());
+        for (String minutes : allowed(stack, "LedgerIntervalMinutes")) {
+            Translated every = withValue(stack, "LedgerIntervalMinutes", minutes);
+            int timeout = every.decided(every.resource("LedgerFunction").path("Properties")).path("Timeout").asInt();
+            alarm.path("Metrics").forEach(m -> {
+                if (m.has("MetricStat")) {
+                    int period = every.decided(m.path("MetricStat").path("Period")).asInt();
+                    assertTrue(period % 60 == 0 && period > Integer.parseInt(minutes) * 60 + timeout,
+                            "a period of " + period + " s at " + minutes + " minute(s)");
+                }
+            });
+        }
+    }
+
+    private static List<String> allowed(Translated stack, String parameter) {
+        List<String> values = new ArrayList<>();
+        stack.root().path("Parameters").path(parameter).path("AllowedValues").forEach(v -> values.add(v.asText()));
+        assertFalse(values.isEmpty(), parameter + " has allowed values");
+        return values;
+    }
+
+    /** The same translation, decided with another value of one parameter (one that changes no condition). */
+    private static Translated withValue(Translated stack, String parameter, String value) {
+        Map<String, String> parameters = new java.util.HashMap<>(stack.parameters());
+        parameters.put(parameter, value);
+        return new Translated(stack.root(), parameters);
+    }
+
     private static String exportRole() {
         return "ExportFunctionRole.Arn";
     }
 
+    private static String ledgerRole() {
+        return "LedgerFunctionRole.Arn";
+    }
+
     /**
-     * Whether a policy's Deny statements refuse an action to a principal. Only the condition this template's Denies
-     * use is read: ArnNotEquals aws:PrincipalArn, whose list names the role by GetAtt or an ARN given as a parameter.
+     * Whether a policy's Deny statements refuse an action on a resource (an ARN) to a principal. Only the conditions
+     * this template's Denies use are read: ArnNotEquals or ArnEquals aws:PrincipalArn, whose list names the role by
+     * GetAtt or an ARN given as a parameter; a statement with another condition (TLS only) is not about who asks.
      */
-    private static boolean denied(JsonNode policy, String action, String principal) {
+    private static boolean denied(JsonNode policy, String action, String principal, String resource) {
         for (JsonNode s : policy.path("Statement")) {
-            if (!s.path("Effect").asText().equals("Deny") || !covers(s.path("Action"), action)) {
+            if (!s.path("Effect").asText().equals("Deny") || !covers(s.path("Action"), action)
+                    || !appliesTo(s, resource)) {
                 continue;
             }
             JsonNode condition = s.path("Condition");
@@ -460,18 +681,34 @@ class SamTranslationTest {
                 return true;
             }
             JsonNode except = condition.path("ArnNotEquals").path("aws:PrincipalArn");
-            if (except.isMissingNode()) {
-                continue; // another condition (TLS only): not about who asks
-            }
-            Set<String> excepted = new HashSet<>();
-            (except.isArray() ? except : List.of(except)).forEach(e -> excepted.add(e.has("Fn::GetAtt")
-                    ? e.path("Fn::GetAtt").get(0).asText() + "." + e.path("Fn::GetAtt").get(1).asText()
-                    : e.asText()));
-            if (!excepted.contains(principal)) {
+            JsonNode only = condition.path("ArnEquals").path("aws:PrincipalArn");
+            if (!except.isMissingNode() && !principals(except).contains(principal)
+                    || !only.isMissingNode() && principals(only).contains(principal)) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static Set<String> principals(JsonNode listed) {
+        Set<String> principals = new HashSet<>();
+        (listed.isArray() ? listed : List.of(listed)).forEach(e -> principals.add(e.has("Fn::GetAtt")
+                ? e.path("Fn::GetAtt").get(0).asText() + "." + e.path("Fn::GetAtt").get(1).asText()
+                : e.asText()));
+        return principals;
+    }
+
+    /** Whether a statement's Resource (or NotResource) takes in the resource; "*" ends a pattern, as IAM reads it. */
+    private static boolean appliesTo(JsonNode statement, String resource) {
+        boolean not = statement.has("NotResource");
+        JsonNode patterns = not ? statement.get("NotResource") : statement.path("Resource");
+        boolean matched = false;
+        for (JsonNode pattern : patterns.isArray() ? patterns : List.of(patterns)) {
+            String p = pattern.asText();
+            matched |= p.equals("*") || p.equals(resource)
+                    || p.endsWith("*") && resource.startsWith(p.substring(0, p.length() - 1));
+        }
+        return matched != not;
     }
 
     private static boolean covers(JsonNode actions, String action) {

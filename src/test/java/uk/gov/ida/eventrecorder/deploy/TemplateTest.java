@@ -287,7 +287,8 @@ class TemplateTest {
     void eachFunctionLogsInAsItsOwnRoleAndMayConnectAsThatRoleOnly() {
         Map<String, String> roles = Map.of("RecordEventsFunction", "DbUser", "DrainEventsFunction", "DbUser",
                 "ArchiveReplayFunction", "ReplayDbUser", "FraudUploadFunction", "FraudUploadDbUser",
-                "PartitionMaintenanceFunction", "MaintenanceDbUser", "ExportFunction", "ExportDbUser");
+                "PartitionMaintenanceFunction", "MaintenanceDbUser", "ExportFunction", "ExportDbUser",
+                "LedgerFunction", "LedgerDbUser");
         for (Map.Entry<String, String> e : roles.entrySet()) {
             JsonNode function = template.functions().get(e.getKey()).path("Properties");
             assertEquals(e.getValue(), function.path("Environment").path("Variables").path("DB_USER").path("Ref")
@@ -301,8 +302,8 @@ class TemplateTest {
             assertEquals(List.of("arn:${AWS::Partition}:rds-db:${AWS::Region}:${AWS::AccountId}:dbuser:${DbResourceId}/${"
                     + e.getValue() + "}"), connects, e.getKey());
         }
-        assertEquals(6, roles.size(), "every function");
-        assertEquals(6, template.functions().size());
+        assertEquals(7, roles.size(), "every function");
+        assertEquals(7, template.functions().size());
     }
 
     @Test
@@ -368,33 +369,48 @@ class TemplateTest {
     }
 
     @Test
-    void onlyTheExportFunctionMayWriteTheExportBucketOrSignAndItMayDoNothingElse() {
-        Set<String> exportActions = new HashSet<>();
-        // kms:Sign is the export role's in a policy of its own (the key's policy names the role).
-        JsonNode signing = template.root.path("Resources").path("ExportSigningPolicy").path("Properties");
-        assertEquals("ExportFunctionRole", signing.path("RoleName").path("Ref").asText());
-        signing.path("PolicyDocument").path("Statement").forEach(s -> s.path("Action")
-                .forEach(a -> exportActions.add(a.asText())));
+    void onlyTheExportAndTheLedgerMayWriteTheExportBucketOrSignAndEachMayDoNothingElse() {
+        // kms:Sign is each one's in a policy of its own (the key's policy names their roles).
+        Map<String, String> signing = Map.of("ExportFunction", "ExportSigningPolicy", "LedgerFunction",
+                "LedgerSigningPolicy");
+        Map<String, Set<String>> expected = Map.of(
+                "ExportFunction", Set.of("kms:Decrypt", "rds-db:connect", "s3:GetObject", "s3:PutObject",
+                        "s3:AbortMultipartUpload", "s3:ListBucket", "s3:ListBucketVersions", "kms:Sign",
+                        "kms:GetPublicKey", "kms:GenerateDataKey"),
+                // Checkpoints are small single PUTs: no multipart upload to abort.
+                "LedgerFunction", Set.of("kms:Decrypt", "rds-db:connect", "s3:GetObject", "s3:PutObject",
+                        "s3:ListBucket", "s3:ListBucketVersions", "kms:Sign", "kms:GetPublicKey",
+                        "kms:GenerateDataKey"));
         for (Map.Entry<String, JsonNode> function : template.functions().entrySet()) {
-            boolean export = function.getKey().equals("ExportFunction");
+            String policyName = signing.get(function.getKey());
+            JsonNode own = policyName == null ? null
+                    : template.root.path("Resources").path(policyName).path("Properties");
+            if (own != null) {
+                assertEquals(function.getKey() + "Role", own.path("RoleName").path("Ref").asText(), policyName);
+            }
             String policies = function.getValue().path("Properties").path("Policies").toString()
-                    + (export ? signing.toString() : "");
+                    + (own == null ? "" : own.toString());
             for (String name : List.of("ExportBucket", "ExportSigningKey", "ExportBucketKey", "kms:Sign")) {
-                assertEquals(export, policies.contains(name), function.getKey() + " and " + name);
+                assertEquals(own != null, policies.contains(name), function.getKey() + " and " + name);
             }
-            if (export) {
-                function.getValue().path("Properties").path("Policies").forEach(p -> p.path("Statement").forEach(c -> {
-                    JsonNode s = c.has("Fn::If") ? c.get("Fn::If").get(1) : c;
-                    s.path("Action").forEach(a -> exportActions.add(a.asText()));
-                }));
+            if (own == null) {
+                continue;
             }
+            Set<String> actions = new HashSet<>();
+            own.path("PolicyDocument").path("Statement").forEach(s -> s.path("Action")
+                    .forEach(a -> actions.add(a.asText())));
+            function.getValue().path("Properties").path("Policies").forEach(p -> p.path("Statement").forEach(c -> {
+                JsonNode s = c.has("Fn::If") ? c.get("Fn::If").get(1) : c;
+                s.path("Action").forEach(a -> actions.add(a.asText()));
+            }));
+            assertEquals(expected.get(function.getKey()), actions, function.getKey());
         }
-        assertEquals(Set.of("kms:Decrypt", "rds-db:connect", "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
-                "s3:ListBucket", "s3:ListBucketVersions", "kms:Sign", "kms:GetPublicKey", "kms:GenerateDataKey"),
-                exportActions);
         String objects = "arn:${AWS::Partition}:s3:::${ExportBucketName}/${ExportPrefix}*";
         assertTrue(template.functions().get("ExportFunction").path("Properties").path("Policies").toString()
                 .contains(objects), "puts only under its prefix: " + objects);
+        String checkpoints = "arn:${AWS::Partition}:s3:::${ExportBucketName}/${ExportPrefix}_ledger/*";
+        assertTrue(template.functions().get("LedgerFunction").path("Properties").path("Policies").toString()
+                .contains(checkpoints), "puts only its checkpoints: " + checkpoints);
     }
 
     @Test

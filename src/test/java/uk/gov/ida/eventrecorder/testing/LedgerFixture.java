@@ -116,7 +116,11 @@ public final class LedgerFixture {
     /** One run; the clock moves a minute after it, as the schedule's would. */
     public LedgerReport run() {
         try {
-            return checkpointer().run();
+            LedgerReport report = checkpointer().run();
+            // The run's time, in the test's output (target/surefire-reports/*-output.txt)
+            System.out.printf("ledger run: %s, %d new leaves, tree %d, %d ms%n", report.outcome(),
+                    report.newLeaves(), report.treeSize(), report.millis());
+            return report;
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         } finally {

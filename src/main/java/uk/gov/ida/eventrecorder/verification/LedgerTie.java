@@ -1,0 +1,227 @@
+package uk.gov.ida.eventrecorder.verification;
+
+import software.amazon.awssdk.services.s3.S3Client;
+import uk.gov.ida.eventrecorder.digest.Manifest;
+import uk.gov.ida.eventrecorder.digest.RowDigest;
+import uk.gov.ida.eventrecorder.export.ExportedRows;
+import uk.gov.ida.eventrecorder.export.ExportedTable;
+import uk.gov.ida.eventrecorder.export.TableColumns;
+import uk.gov.ida.eventrecorder.ledger.Checkpoint;
+import uk.gov.ida.eventrecorder.ledger.LeafEntry;
+
+import java.io.IOException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The tie between the signed manifests and the verified ledger (the auditor's guide, "The ledger and the export").
+ * For each manifest that names a checkpoint: that checkpoint is the ledger's, with the size and root the manifest
+ * says; every row whose latest leaf within it is on one of the manifest's days is in the day's exported parts (this
+ * one and those before it), with the row hash of one of its leaves; and the part's rows that no leaf of the whole
+ * verified ledger holds are no more than the rows the manifest says were recorded before the ledger began or after
+ * its checkpoint. Row hashes are recomputed from the Parquet objects ({@link RowDigest#rowHash}).
+ */
+final class LedgerTie {
+    /** Keys named per manifest and kind of finding; beyond it a count. */
+    static final int KEYS_NAMED = 10;
+
+    private final S3Client s3;
+    private final String bucket;
+    private final LedgerVerifier.Verified ledger;
+    private final LedgerVerifier.Findings findings;
+
+    LedgerTie(S3Client s3, String bucket, LedgerVerifier.Verified ledger, LedgerVerifier.Findings findings) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.ledger = ledger;
+        this.findings = findings;
+    }
+
+    /** One part's rows as exported: key (canonical text) to row hash. */
+    private final Map<Long, Map<List<String>, byte[]>> partRows = new HashMap<>();
+
+    /**
+     * @param manifests every manifest the chain holds intact, in chain order
+     * @param keyOf     a manifest's key, as findings name it
+     */
+    void tie(List<Manifest> manifests, java.util.function.Function<Manifest, String> keyOf,
+            Progress progress) throws IOException {
+        Map<String, List<Manifest>> byTable = new LinkedHashMap<>();
+        for (Manifest m : manifests) {
+            byTable.computeIfAbsent(m.table(), t -> new ArrayList<>()).add(m);
+        }
+        int tied = 0;
+        int total = (int) manifests.stream().filter(m -> m.ledger() != null).count();
+        for (List<Manifest> table : byTable.values()) {
+            for (Manifest m : table) {
+                if (m.ledger() == null) {
+                    continue;
+                }
+                progress.step(tied++, total);
+                tie(m, table, keyOf.apply(m));
+            }
+            partRows.clear(); // one table's rows at a time
+        }
+        progress.step(tied, total);
+    }
+
+    /** Progress through the manifests that name a checkpoint. */
+    interface Progress {
+        void step(int done, int total);
+    }
+
+    private void tie(Manifest m, List<Manifest> table, String manifestKey) throws IOException {
+        Manifest.Ledger named = m.ledger();
+        Checkpoint checkpoint = ledger.checkpoints().get(named.sequence());
+        if (checkpoint == null) {
+            findings.tampered("manifest " + manifestKey + " names checkpoint " + named.sequence() + ", which the "
+                    + "verified ledger does not hold (it ends at " + (ledger.isEmpty() ? "none"
+                    : "checkpoint " + ledger.checkpoints().lastKey()) + "): its rows cannot be tied to the ledger");
+            return;
+        }
+        if (checkpoint.size() != named.size() || !HexFormat.of().formatHex(checkpoint.root()).equals(named.root())) {
+            findings.tampered("manifest " + manifestKey + " names checkpoint " + named.sequence() + " with size "
+                    + named.size() + " and another root than the ledger's (size " + checkpoint.size() + ")");
+            return;
+        }
+        ExportedTable exported = ExportedTable.named(m.table());
+        boolean changesUntilFinal = !exported.finalState().isEmpty();
+        List<String> missing = new ArrayList<>();
+        List<String> altered = new ArrayList<>();
+        for (Map.Entry<LocalDate, Set<List<String>>> day : ledger.days().getOrDefault(m.table(),
+                new java.util.TreeMap<>()).subMap(m.day(), true, m.throughDay(), true).entrySet()) {
+            String date = day.getKey().toString();
+            Map<List<String>, byte[]> rows = dayRows(m, table, day.getKey());
+            for (List<String> key : day.getValue()) {
+                List<LedgerVerifier.Leaf> leaves = ledger.leavesOf(m.table(), key);
+                LedgerVerifier.Leaf latest = latestBefore(leaves, named.size());
+                if (latest == null || !latest.day().equals(date) || latest.kind() == LeafEntry.Kind.REMOVED) {
+                    continue;
+                }
+                byte[] hash = rows.get(key);
+                if (hash == null) {
+                    missing.add(describe(m, key, latest, leaves, date));
+                } else if (!matchesALeaf(leaves, hash)) {
+                    altered.add(describe(m, key, latest, leaves, date));
+                }
+            }
+        }
+        String why = changesUntilFinal ? " (" + m.table() + " rows change until final: the ledger may hold one the "
+                + "export had not yet)" : "";
+        name(changesUntilFinal, missing, manifestKey, ": in the ledger at checkpoint " + named.sequence()
+                + " but in none of the day's exported parts: deleted before its export, or left out" + why);
+        name(changesUntilFinal, altered, manifestKey, ": exported with a row hash none of its leaves holds: altered "
+                + "before its export, or in it" + why);
+        long unmatched = 0;
+        List<String> unmatchedKeys = new ArrayList<>();
+        for (Map.Entry<List<String>, byte[]> row : rowsOf(m).entrySet()) {
+            if (!matchesALeaf(ledger.leavesOf(m.table(), row.getKey()), row.getValue())) {
+                if (unmatched++ < KEYS_NAMED) {
+                    unmatchedKeys.add(keyText(m, row.getKey()));
+                }
+            }
+        }
+        long allowed = named.rowsBeforeLedger() + named.rowsAfterCheckpoint();
+        if (unmatched > allowed) {
+            findings.tampered("manifest " + manifestKey + ": " + unmatched + " exported row(s) have no leaf in the "
+                    + "verified ledger, more than the " + allowed + " it says were recorded before the ledger began ("
+                    + named.rowsBeforeLedger() + ") or after checkpoint " + named.sequence() + " ("
+                    + named.rowsAfterCheckpoint() + "): rows the ledger never recorded (" + String.join(", ",
+                    unmatchedKeys) + (unmatched > KEYS_NAMED ? ", …" : "") + ")");
+        }
+    }
+
+    private void name(boolean asNote, List<String> keys, String manifestKey, String what) {
+        for (int i = 0; i < Math.min(keys.size(), KEYS_NAMED); i++) {
+            String text = "manifest " + manifestKey + ": " + keys.get(i) + what;
+            finding(asNote, text);
+        }
+        if (keys.size() > KEYS_NAMED) {
+            finding(asNote, "manifest " + manifestKey + ": and " + (keys.size() - KEYS_NAMED)
+                    + " more row(s) like these");
+        }
+    }
+
+    /** A finding on a table whose rows change until final is a note: the ledger may hold a state never exported. */
+    private void finding(boolean asNote, String text) {
+        if (asNote) {
+            findings.note(text);
+        } else {
+            findings.tampered(text);
+        }
+    }
+
+    private String describe(Manifest m, List<String> key, LedgerVerifier.Leaf latest,
+                            List<LedgerVerifier.Leaf> leaves, String date) {
+        LedgerVerifier.Leaf last = leaves.get(leaves.size() - 1);
+        return m.table() + " " + date + " " + keyText(m, key) + " (leaf " + latest.position()
+                + (last.position() > latest.position() ? "; its latest leaf, " + last.position() + ", is "
+                + last.kind().name() : "") + ")";
+    }
+
+    /** The key as findings name it: {@code event_id=…} (identifiers, never the row's content). */
+    private static String keyText(Manifest m, List<String> key) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < key.size(); i++) {
+            s.append(i == 0 ? "" : " ").append(m.keyColumns().get(i)).append('=').append(key.get(i));
+        }
+        return s.toString();
+    }
+
+    private static LedgerVerifier.Leaf latestBefore(List<LedgerVerifier.Leaf> leaves, long size) {
+        LedgerVerifier.Leaf latest = null;
+        for (LedgerVerifier.Leaf leaf : leaves) {
+            if (leaf.position() < size) {
+                latest = leaf;
+            }
+        }
+        return latest;
+    }
+
+    private static boolean matchesALeaf(List<LedgerVerifier.Leaf> leaves, byte[] hash) {
+        for (LedgerVerifier.Leaf leaf : leaves) {
+            if (leaf.kind() != LeafEntry.Kind.REMOVED && Arrays.equals(leaf.rowHash(), hash)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A day's exported rows up to this manifest's part: its own and the day's earlier parts. */
+    private Map<List<String>, byte[]> dayRows(Manifest m, List<Manifest> table, LocalDate day) throws IOException {
+        Map<List<String>, byte[]> rows = new HashMap<>();
+        for (Manifest part : table) {
+            if (!part.day().isAfter(day) && !part.throughDay().isBefore(day) && part.part() <= m.part()) {
+                rows.putAll(rowsOf(part));
+            }
+        }
+        return rows;
+    }
+
+    private Map<List<String>, byte[]> rowsOf(Manifest part) throws IOException {
+        Map<List<String>, byte[]> rows = partRows.get(part.sequence());
+        if (rows != null) {
+            return rows;
+        }
+        rows = new HashMap<>();
+        if (part.rows() > 0) {
+            TableColumns columns = TableColumns.of(part);
+            RowDigest digest = new RowDigest(columns.types());
+            try (ExportedRows exported = new ExportedRows(s3, bucket, List.of(part), columns)) {
+                while (exported.hasNext()) {
+                    Object[] row = exported.next();
+                    rows.put(columns.canonicalKey(row), digest.rowHash(row));
+                }
+            }
+        }
+        partRows.put(part.sequence(), rows);
+        return rows;
+    }
+}

@@ -1,0 +1,360 @@
+package uk.gov.ida.eventrecorder.verification;
+
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import uk.gov.ida.eventrecorder.digest.ExportLayout;
+import uk.gov.ida.eventrecorder.digest.Manifest;
+import uk.gov.ida.eventrecorder.digest.ManifestSigner;
+import uk.gov.ida.eventrecorder.digest.PublicKeys;
+import uk.gov.ida.eventrecorder.ledger.Checkpoint;
+import uk.gov.ida.eventrecorder.ledger.CheckpointObject;
+import uk.gov.ida.eventrecorder.ledger.Checkpointer;
+import uk.gov.ida.eventrecorder.ledger.LedgerLayout;
+import uk.gov.ida.eventrecorder.ledger.LedgerReport;
+import uk.gov.ida.eventrecorder.testing.ExportFixture;
+
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.security.spec.ECGenParameterSpec;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static uk.gov.ida.eventrecorder.testing.ExportFixture.DAY_1;
+import static uk.gov.ida.eventrecorder.testing.ExportFixture.RUN_AT;
+
+/**
+ * verify's check of the ledger under {@code _ledger/} and of its tie to the export, against the threats it exists
+ * for: each test does what an attacker could (in a plain bucket: past the lock; with the signing key where the threat
+ * needs it; in the database as its owner), and reads the finding verify names. The ledger is written by the real
+ * checkpoint run, the export by the real export, into moto's S3 with moto's KMS, from PostgreSQL.
+ */
+class LedgerVerifierTest {
+    private static final ExportLayout LAYOUT = new ExportLayout("");
+
+    record Outcome(Verifier.Result result, List<Finding> findings) {
+        List<String> texts(Finding.Kind kind) {
+            return findings.stream().filter(f -> f.kind() == kind).map(Finding::text).toList();
+        }
+
+        boolean names(Finding.Kind kind, String start) {
+            return texts(kind).stream().anyMatch(t -> t.startsWith(start));
+        }
+    }
+
+    // ---- the happy path
+
+    @Test
+    void aLedgerWithItsExportIsIntactAndEachManifestNamesTheCheckpointItsSnapshotSaw() {
+        ExportFixture f = ledgeredAndExported(true);
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        assertEquals(Verdict.INTACT, outcome.result().verdict(), outcome.findings().toString());
+        assertEquals(List.of(), outcome.findings());
+        assertEquals(2, outcome.result().checkpoints());
+        long leaves = outcome.result().ledgerSize();
+        assertTrue(leaves > 20, "every seeded row is a leaf: " + leaves);
+        for (Manifest m : f.manifests()) {
+            assertNotNull(m.ledger(), m.table() + " " + m.date());
+            assertEquals(1, m.ledger().sequence());
+            assertEquals(leaves, m.ledger().size());
+            assertEquals(0, m.ledger().rowsBeforeLedger());
+            assertEquals(0, m.ledger().rowsAfterCheckpoint());
+        }
+    }
+
+    @Test
+    void rowsRecordedBeforeGenesisOrAfterTheCheckpointAreCountedInTheManifestAndAreNoTampering() {
+        ExportFixture f = fixture(true);
+        f.seed(); // before the ledger began: no leaf will ever hold these
+        checkpoint(f);
+        f.db.admin("INSERT INTO audit.audit_events VALUES ('after-genesis', '" + DAY_1 + " 16:00:00', 'hub', NULL, "
+                + "'session_event', NULL)");
+        checkpoint(f);
+        f.db.admin("INSERT INTO audit.audit_events VALUES ('after-checkpoint', '" + DAY_1 + " 17:00:00', 'hub', NULL, "
+                + "'session_event', NULL)");
+        f.export(RUN_AT, false);
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        Manifest audit = f.manifests().stream().filter(m -> m.table().equals("audit.audit_events")
+                && m.date().equals(DAY_1.toString())).findFirst().orElseThrow();
+        assertEquals(new Manifest.Ledger(1, 1, audit.ledger().root(), 4, 1), audit.ledger());
+        assertEquals(Verdict.INTACT, outcome.result().verdict(), outcome.findings().toString());
+        checkpoint(f);
+        assertEquals(Verdict.INTACT, verify(f, OptionalLong.empty()).result().verdict(), "and once a leaf holds it");
+    }
+
+    @Test
+    void aLateRowsAddendumNamesTheLaterCheckpointAndTheDayOfTwoPartsIsIntact() {
+        ExportFixture f = ledgeredAndExported(true);
+        f.db.admin("INSERT INTO billing.billing_events VALUES ('" + DAY_1 + " 18:00:00', 'sess-9', 'pid-9', 'req-9', "
+                + "'idp-a', 'LEVEL_1', 'LEVEL_2', NULL, 'late-bill', NULL)");
+        checkpoint(f);
+        f.export(RUN_AT.plusSeconds(600), false);
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        Manifest addendum = f.manifests().stream().filter(m -> m.part() == 1).findFirst().orElseThrow();
+        assertEquals(2, addendum.ledger().sequence());
+        assertEquals(1, addendum.rows());
+        assertEquals(Verdict.INTACT, outcome.result().verdict(), outcome.findings().toString());
+        assertEquals(3, outcome.result().checkpoints());
+    }
+
+    // ---- the ledger's objects
+
+    @Test
+    void aForgedCheckpointSignedByAnotherKeyIsTampered() throws Exception {
+        ExportFixture f = ledgeredAndExported(false);
+        CheckpointObject last = object(f, 1);
+        Checkpoint forged = last.checkpoint().next(last.checkpoint().size(), last.checkpoint().root(),
+                Instant.parse("2026-12-02T00:00:00Z"));
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        Signature ecdsa = Signature.getInstance("SHA256withECDSA");
+        ecdsa.initSign(generator.generateKeyPair().getPrivate());
+        ecdsa.update(forged.signedBytes());
+        put(f, 2, CheckpointObject.signed(forged, f.keyId, ecdsa.sign(), List.of(), List.of()));
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        assertEquals(Verdict.TAMPERED, outcome.result().verdict());
+        assertEquals(List.of("checkpoint " + key(2) + " is not the export's key's: its signature is not the key's "
+                + "over its checkpoint text"), outcome.texts(Finding.Kind.TAMPERED));
+        assertEquals(2, outcome.result().checkpoints(), "the ledger is verified up to the forged one");
+    }
+
+    @Test
+    void aReplacedVersionOfACheckpointIsTamperedAndTheFirstVersionIsTheOneChecked() {
+        ExportFixture f = ledgeredAndExported(true);
+        byte[] replaced = object(f, 1).encode();
+        replaced[replaced.length - 3] ^= 1;
+        f.s3.putObject(r -> r.bucket(f.bucket).key(key(1)), RequestBody.fromBytes(replaced));
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        assertEquals(List.of(key(1) + " has 2 versions: replaced since the export wrote it (the first is checked)"),
+                outcome.texts(Finding.Kind.TAMPERED));
+    }
+
+    @Test
+    void aCheckpointHiddenByADeleteMarkerIsTampered() {
+        ExportFixture f = ledgeredAndExported(true);
+        f.s3.deleteObject(r -> r.bucket(f.bucket).key(key(1)));
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        assertEquals(Verdict.TAMPERED, outcome.result().verdict());
+        assertTrue(outcome.names(Finding.Kind.TAMPERED, key(1) + " is hidden by a delete marker at "),
+                outcome.findings().toString());
+        assertEquals(2, outcome.result().checkpoints(), "its locked version is read all the same");
+    }
+
+    @Test
+    void aGapInTheSequencesIsTamperedAndTheManifestsNamingALaterCheckpointCannotBeTied() {
+        ExportFixture f = ledgeredAndExported(false);
+        f.db.admin("INSERT INTO audit.audit_events VALUES ('late', '" + DAY_1 + " 15:00:00', 'hub', NULL, 'x', NULL)");
+        checkpoint(f);
+        f.s3.deleteObject(r -> r.bucket(f.bucket).key(key(1)));
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        assertTrue(outcome.texts(Finding.Kind.TAMPERED).contains("checkpoint 1 missing from the ledger (deleted, or "
+                + "never written) before " + key(2)), outcome.findings().toString());
+        assertTrue(outcome.names(Finding.Kind.UNCHECKED, "1 checkpoint(s) from " + key(2) + " on are not checked"),
+                outcome.findings().toString());
+        assertTrue(outcome.names(Finding.Kind.TAMPERED, "manifest " + manifestKey(f, "audit.audit_events")
+                + " names checkpoint 1, which the verified ledger does not hold"), outcome.findings().toString());
+    }
+
+    @Test
+    void aCheckpointWhosePreviousLineLiesIsTamperedEvenSignedByTheKey() {
+        ExportFixture f = ledgeredAndExported(false);
+        Checkpoint last = object(f, 1).checkpoint();
+        Checkpoint lying = new Checkpoint(2, last.size(), last.root(), last.size() - 1, last.root(),
+                Instant.parse("2026-12-02T00:00:00Z"));
+        byte[] signature = new ManifestSigner(f.kms, f.keyId).signStatement(lying.signedBytes());
+        put(f, 2, CheckpointObject.signed(lying, f.keyId, signature, List.of(), List.of(new byte[0])));
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        assertTrue(outcome.texts(Finding.Kind.TAMPERED).contains("checkpoint " + key(2) + "'s previous line (size "
+                + (last.size() - 1) + ") is not checkpoint 1's size " + last.size() + " and root: the ledger was "
+                + "forked or rewritten"), outcome.findings().toString());
+    }
+
+    @Test
+    void anEntryRemovedFromACheckpointObjectIsTamperedAndTheLedgerEndsBeforeIt() {
+        ExportFixture f = ledgeredAndExported(false);
+        CheckpointObject real = object(f, 1);
+        List<byte[]> fewer = new ArrayList<>(real.entries());
+        fewer.remove(3);
+        put(f, 1, new CheckpointObject(real.checkpoint(), real.keyId(), real.algorithm(), real.signature(),
+                real.consistency(), fewer));
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        long size = real.checkpoint().size();
+        assertTrue(outcome.texts(Finding.Kind.TAMPERED).contains("checkpoint " + key(1) + " holds " + (size - 1)
+                + " entries for the " + size + " leaves it adds (0 to " + size + "): entries removed or added"),
+                outcome.findings().toString());
+        assertEquals(1, outcome.result().checkpoints());
+    }
+
+    @Test
+    void aLedgerEndingBeforeTheSizeItPublishedIsACutTail() {
+        ExportFixture f = ledgeredAndExported(true);
+        long size = verify(f, OptionalLong.empty()).result().ledgerSize();
+
+        Outcome published = verify(f, OptionalLong.of(size));
+        Outcome beyond = verify(f, OptionalLong.of(size + 5));
+
+        assertEquals(Verdict.INTACT, published.result().verdict(), published.findings().toString());
+        assertEquals(List.of("the ledger's checkpoints end at tree size " + size + " but the ledger published "
+                + (size + 5) + ": its last checkpoints are gone"), beyond.texts(Finding.Kind.TAMPERED));
+    }
+
+    // ---- the tie between the export and the ledger
+
+    @Test
+    void aRowDeletedFromTheDatabaseAfterItsCheckpointIsALeafMissingFromTheExport() {
+        ExportFixture f = ledgered(false);
+        f.db.admin("DELETE FROM audit.audit_events WHERE event_id = 'ev-2-" + DAY_1 + "' AND time_stamp = '" + DAY_1
+                + " 00:00:00'");
+        f.export(RUN_AT, false);
+        checkpoint(f); // the ledger records the removal: the row was in a checkpoint all the same
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        assertEquals(Verdict.TAMPERED, outcome.result().verdict());
+        List<String> tampered = outcome.texts(Finding.Kind.TAMPERED);
+        assertEquals(1, tampered.size(), tampered.toString());
+        assertTrue(tampered.get(0).startsWith("manifest " + manifestKey(f, "audit.audit_events") + ": "
+                + "audit.audit_events " + DAY_1 + " event_id=ev-2-" + DAY_1 + " time_stamp=" + DAY_1
+                + "T00:00:00.000000Z (leaf "), tampered.get(0));
+        assertTrue(tampered.get(0).endsWith("is REMOVED): in the ledger at checkpoint 1 but in none of the day's "
+                + "exported parts: deleted before its export, or left out"), tampered.get(0));
+    }
+
+    @Test
+    void anExportedRowAlteredWithoutTheLedgerNoticingMatchesNoLeaf() {
+        ExportFixture f = ledgered(false);
+        // As the tables' owner, with the triggers off: no trigger notes the change, so no leaf records it.
+        f.db.admin("SET session_replication_role = replica; UPDATE billing.billing_events SET request_id = 'req-x' "
+                + "WHERE event_id = 'bill-" + DAY_1 + "'; SET session_replication_role = origin");
+        f.export(RUN_AT, false);
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        String manifest = manifestKey(f, "billing.billing_events");
+        List<String> tampered = outcome.texts(Finding.Kind.TAMPERED);
+        assertEquals(2, tampered.size(), tampered.toString());
+        assertTrue(tampered.get(0).startsWith("manifest " + manifest + ": billing.billing_events " + DAY_1
+                + " event_id=bill-" + DAY_1 + " (leaf "), tampered.get(0));
+        assertTrue(tampered.get(0).endsWith("): exported with a row hash none of its leaves holds: altered before its "
+                + "export, or in it"), tampered.get(0));
+        assertEquals("manifest " + manifest + ": 1 exported row(s) have no leaf in the verified ledger, more than the "
+                + "0 it says were recorded before the ledger began (0) or after checkpoint 1 (0): rows the ledger "
+                + "never recorded (event_id=bill-" + DAY_1 + ")", tampered.get(1));
+    }
+
+    @Test
+    void anExportedRowThatNoLeafCoversBeyondTheRowsTheManifestAllowsIsTampered() {
+        ExportFixture f = ledgered(false);
+        // A row slipped in with the id of a transaction the last checkpoint's snapshot had already seen: the ledger
+        // never looks for it, the export writes it.
+        f.db.admin("INSERT INTO billing.billing_events (time_stamp, session_id, hashed_persistent_id, request_id, "
+                + "idp_entity_id, minimum_level_of_assurance, provided_level_of_assurance, event_id, recorded_xid) "
+                + "SELECT '" + DAY_1 + " 19:00:00', 's', 'p', 'r', 'idp-a', 'LEVEL_1', 'LEVEL_2', 'slipped', "
+                + "recorded_xid FROM billing.billing_events WHERE event_id = 'bill-" + DAY_1 + "'");
+        f.export(RUN_AT, false);
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        assertEquals(List.of("manifest " + manifestKey(f, "billing.billing_events") + ": 1 exported row(s) have no "
+                + "leaf in the verified ledger, more than the 0 it says were recorded before the ledger began (0) or "
+                + "after checkpoint 1 (0): rows the ledger never recorded (event_id=slipped)"),
+                outcome.texts(Finding.Kind.TAMPERED));
+    }
+
+    // ---- helpers
+
+    /** A fixture whose database holds no ledger yet (the fixture empties it), and a bucket of its own. */
+    static ExportFixture fixture(boolean locked) {
+        return new ExportFixture(locked);
+    }
+
+    /** The genesis, the seeded rows, and the checkpoint that holds them (sequence 1). */
+    static ExportFixture ledgered(boolean locked) {
+        ExportFixture f = fixture(locked);
+        checkpoint(f);
+        f.seed();
+        assertEquals(1, checkpoint(f).sequence());
+        return f;
+    }
+
+    static ExportFixture ledgeredAndExported(boolean locked) {
+        ExportFixture f = ledgered(locked);
+        f.export(RUN_AT, false);
+        return f;
+    }
+
+    static LedgerReport checkpoint(ExportFixture f) {
+        try {
+            LedgerReport report = new Checkpointer(f.db.dataSource(), f.s3, new ManifestSigner(f.kms, f.keyId),
+                    new Checkpointer.Settings(f.bucket, "", Duration.ofMinutes(1)), Clock.systemUTC()).run();
+            assertFalse(report.outcome() == LedgerReport.Outcome.STOPPED, report.warnings().toString());
+            return report;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String key(long sequence) {
+        return LedgerLayout.checkpointKey("", sequence);
+    }
+
+    static CheckpointObject object(ExportFixture f, long sequence) {
+        return CheckpointObject.decode(f.s3.getObjectAsBytes(r -> r.bucket(f.bucket).key(key(sequence)))
+                .asByteArray());
+    }
+
+    static void put(ExportFixture f, long sequence, CheckpointObject object) {
+        f.s3.putObject(r -> r.bucket(f.bucket).key(key(sequence)), RequestBody.fromBytes(object.encode()));
+    }
+
+    /** The key of the table's day-1 part 0. */
+    static String manifestKey(ExportFixture f, String table) {
+        Manifest m = f.manifests().stream().filter(x -> x.table().equals(table) && x.date().equals(DAY_1.toString())
+                && x.part() == 0).findFirst().orElseThrow();
+        return LAYOUT.manifestKey(m.sequence(), table.substring(table.indexOf('.') + 1), m.day(), m.throughDay(),
+                m.part()).key();
+    }
+
+    static Outcome verify(ExportFixture f, OptionalLong expectedLedgerSize) {
+        List<Finding> findings = new ArrayList<>();
+        Verifier.Result result = new Verifier(f.s3, f.bucket, LAYOUT, PublicKeys.fromKms(f.kms, f.keyId),
+                Optional.empty(), OptionalLong.empty(), expectedLedgerSize).verify(new Verifier.Progress() {
+                    @Override
+                    public void step(String stage, int done, int total) {
+                    }
+
+                    @Override
+                    public void finding(Finding finding) {
+                        findings.add(finding);
+                    }
+                });
+        return new Outcome(result, findings);
+    }
+}
