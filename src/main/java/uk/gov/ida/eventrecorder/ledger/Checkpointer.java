@@ -148,7 +148,7 @@ public final class Checkpointer {
         try {
             appended = append(c, last, warnings);
         } catch (SQLException e) {
-            if ("23505".equals(e.getSQLState())) {
+            if (uniqueViolation(e)) {
                 LOG.info("another ledger run wrote checkpoint {} first (this run's lock was lost meanwhile): this "
                         + "run's is rolled back", last.map(s -> s.sequence() + 1).orElse(0L));
                 return new LedgerReport(LedgerReport.Outcome.OVERTAKEN, last.map(Stored::sequence).orElse(-1L),
@@ -498,6 +498,19 @@ public final class Checkpointer {
                 return rs.getBoolean(1);
             }
         }
+    }
+
+    /**
+     * Another run's row already holds a key this run's insert needs (SQLSTATE 23505), on the exception or, for a
+     * batch, on the one it chains (pgjdbc's BatchUpdateException carries the server's error as its next exception).
+     */
+    private static boolean uniqueViolation(SQLException e) {
+        for (SQLException each = e; each != null; each = each.getNextException()) {
+            if ("23505".equals(each.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The lock goes with its connection: one lost meanwhile (the run's database failed) has nothing to release. */
