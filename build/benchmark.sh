@@ -43,8 +43,9 @@
 # PostgreSQL (migration V11 applied at 10 million rows while a writer inserts: its rate and worst transaction before,
 # during and after), then, alternating with a database holding the genesis alone, checkpoint runs after 1,000 and
 # 10,000 new rows (ledger.new), their phases, EXPLAIN of the new-rows search, and idle runs (time, statements, round
-# trips); needs moto_server. About 2 hours and 55 GB of disk at 100 million on 2 cores (the generation: audit rows
-# 15-20 min, leaves and nodes about 1 hour, the leaves' row index 15-20 min); -Dexec.jvmArgs="-Dledger.database=NAME"
+# trips); needs moto_server. About 2 hours and 53 GB of disk at 100 million on 2 cores, 65 GB at the peak while the
+# leaves' row index is built (the generation, on a busy machine: audit rows 35 min, leaves and nodes 40 min, the row
+# index 13 min, the roots from the leaf hashes 5 min); -Dexec.jvmArgs="-Dledger.database=NAME"
 # keeps that database and resumes its generation where an earlier run stopped. The databases are dropped otherwise.
 # With --growth [rows]: insert rate and WAL per event into empty tables and tables holding [rows] (default 10 million)
 # historic rows, before and after the partitioning migrations (property growth.seconds per measurement, default 60; about
