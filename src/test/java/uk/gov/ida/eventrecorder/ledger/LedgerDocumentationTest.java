@@ -76,7 +76,7 @@ class LedgerDocumentationTest {
         }
         Checkpoint checkpoint = Checkpoint.genesis(Instant.parse("2026-12-07T04:00:00Z"))
                 .next(tree.size(), tree.root(), Instant.parse("2026-12-07T04:01:00.042Z"));
-        CheckpointObject signed = CheckpointObject.signed(checkpoint, "key-1",
+        CheckpointObject signed = CheckpointObject.signed(checkpoint, "1:1:", "key-1",
                 CheckpointTest.sign(pair, checkpoint.text()), List.of(), List.of());
         return List.of(EventProof.of(entries.get(0), 0, signed, tree), EventProof.of(entries.get(6), 6, signed, tree),
                 EventProof.of(entries.get(12), 12, signed, tree));

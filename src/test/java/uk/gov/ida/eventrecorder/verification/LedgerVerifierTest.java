@@ -125,7 +125,7 @@ class LedgerVerifierTest {
         Signature ecdsa = Signature.getInstance("SHA256withECDSA");
         ecdsa.initSign(generator.generateKeyPair().getPrivate());
         ecdsa.update(forged.signedBytes());
-        put(f, 2, CheckpointObject.signed(forged, f.keyId, ecdsa.sign(), List.of(), List.of()));
+        put(f, 2, CheckpointObject.signed(forged, "1:1:", f.keyId, ecdsa.sign(), List.of(), List.of()));
 
         Outcome outcome = verify(f, OptionalLong.empty());
 
@@ -185,7 +185,7 @@ class LedgerVerifierTest {
         Checkpoint lying = new Checkpoint(2, last.size(), last.root(), last.size() - 1, last.root(),
                 Instant.parse("2026-12-02T00:00:00Z"));
         byte[] signature = new ManifestSigner(f.kms, f.keyId).signStatement(lying.signedBytes());
-        put(f, 2, CheckpointObject.signed(lying, f.keyId, signature, List.of(), List.of(new byte[0])));
+        put(f, 2, CheckpointObject.signed(lying, "1:1:", f.keyId, signature, List.of(), List.of(new byte[0])));
 
         Outcome outcome = verify(f, OptionalLong.empty());
 
@@ -200,7 +200,7 @@ class LedgerVerifierTest {
         CheckpointObject real = object(f, 1);
         List<byte[]> fewer = new ArrayList<>(real.entries());
         fewer.remove(3);
-        put(f, 1, new CheckpointObject(real.checkpoint(), real.keyId(), real.algorithm(), real.signature(),
+        put(f, 1, new CheckpointObject(real.checkpoint(), real.snapshot(), real.keyId(), real.algorithm(), real.signature(),
                 real.consistency(), fewer));
 
         Outcome outcome = verify(f, OptionalLong.empty());
