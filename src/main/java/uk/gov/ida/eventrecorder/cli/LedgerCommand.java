@@ -39,6 +39,10 @@ final class LedgerCommand implements Runnable {
                 out.printf("ledger: %s, checkpoint %d, %d leaves (%d new), %d object(s) written, in %d ms%n",
                         report.outcome().name().toLowerCase(java.util.Locale.ROOT), report.sequence(),
                         report.treeSize(), report.newLeaves(), report.published(), report.millis());
+                if (report.lateRows() > 0) {
+                    out.printf("%d row(s) had waited more than two schedule intervals (late, not lost)%n",
+                            report.lateRows());
+                }
                 report.warnings().forEach(w -> out.println("warning: " + w));
                 return report.warnings().isEmpty() ? 0 : 1;
             }

@@ -61,7 +61,7 @@ public final class LedgerHandler implements RequestStreamHandler, AutoCloseable 
              Deadline.Scope within = Invocation.deadline(context).enter()) {
             report = dependencies.checkpointer().run();
             metrics.ledger(report.checkpoints(), report.treeSize(), report.newLeaves(), report.warnings().size(),
-                    report.millis());
+                    report.lateRows(), report.millis());
         } catch (SQLException e) {
             // The next scheduled run carries on from whatever this one committed.
             throw ReportedFailure.withoutContent(new DatabaseUnavailableException("the ledger's run failed on "

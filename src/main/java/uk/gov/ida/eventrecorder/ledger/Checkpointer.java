@@ -111,7 +111,7 @@ public final class Checkpointer {
         try (Connection lock = dataSource.getConnection()) {
             if (!advisoryLock(lock, "pg_try_advisory_lock")) {
                 LOG.info("another ledger run holds the lock: this one does nothing");
-                return new LedgerReport(LedgerReport.Outcome.BUSY, -1, 0, 0, 0, List.of(), millis(started));
+                return new LedgerReport(LedgerReport.Outcome.BUSY, -1, 0, 0, 0, List.of(), 0, millis(started));
             }
             try (Connection c = dataSource.getConnection()) {
                 return locked(c, started);
@@ -124,6 +124,7 @@ public final class Checkpointer {
     private LedgerReport locked(Connection c, long started) throws SQLException {
         int published = 0;
         List<String> warnings = new ArrayList<>();
+        long[] lateRows = new long[1];
         Optional<Stored> last;
         try {
             // 2. What an earlier run committed but did not write.
@@ -146,13 +147,13 @@ public final class Checkpointer {
         // 4. The new checkpoint.
         Appended appended;
         try {
-            appended = append(c, last, warnings);
+            appended = append(c, last, lateRows);
         } catch (SQLException e) {
             if ("23505".equals(e.getSQLState())) {
                 LOG.info("another ledger run wrote checkpoint {} first (this run's lock was lost meanwhile): this "
                         + "run's is rolled back", last.map(s -> s.sequence() + 1).orElse(0L));
                 return new LedgerReport(LedgerReport.Outcome.OVERTAKEN, last.map(Stored::sequence).orElse(-1L),
-                        last.map(Stored::size).orElse(0L), 0, published, warnings, millis(started));
+                        last.map(Stored::size).orElse(0L), 0, published, warnings, 0, millis(started));
             }
             throw e;
         } catch (StoredTree.Tampered e) {
@@ -162,7 +163,7 @@ public final class Checkpointer {
         }
         if (appended == null) {
             Stored l = last.orElseThrow();
-            return new LedgerReport(LedgerReport.Outcome.IDLE, l.sequence(), l.size(), 0, published, warnings,
+            return new LedgerReport(LedgerReport.Outcome.IDLE, l.sequence(), l.size(), 0, published, warnings, 0,
                     millis(started));
         }
         // 5. Its object.
@@ -175,20 +176,20 @@ public final class Checkpointer {
         LOG.info("ledger checkpoint {}: {} leaves, {} new", appended.stored().sequence(), appended.stored().size(),
                 appended.newLeaves());
         return new LedgerReport(LedgerReport.Outcome.CHECKPOINTED, appended.stored().sequence(),
-                appended.stored().size(), appended.newLeaves(), published, warnings, millis(started));
+                appended.stored().size(), appended.newLeaves(), published, warnings, lateRows[0], millis(started));
     }
 
     private static LedgerReport stopped(String why, int published, long started) {
         LOG.error("the ledger stopped: {}. No checkpoint is appended until this is resolved (docs/operating.md, "
                 + "\"LedgerWarnings\")", why);
-        return new LedgerReport(LedgerReport.Outcome.STOPPED, -1, 0, 0, published, List.of(why), millis(started));
+        return new LedgerReport(LedgerReport.Outcome.STOPPED, -1, 0, 0, published, List.of(why), 0, millis(started));
     }
 
     private record Appended(Stored stored, long newLeaves) {
     }
 
     /** Step 4: the new checkpoint, committed; null when there is nothing new. */
-    private Appended append(Connection c, Optional<Stored> last, List<String> warnings) throws SQLException {
+    private Appended append(Connection c, Optional<Stored> last, long[] lateRows) throws SQLException {
         c.setAutoCommit(false);
         c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
         try {
@@ -224,11 +225,12 @@ public final class Checkpointer {
                     return null;
                 }
                 if (stall.rows > 0) {
-                    String warning = stall.rows + " row(s) waited more than two schedule intervals ("
-                            + settings.interval().multipliedBy(2).toSeconds() + " s) for a checkpoint: the previous "
-                            + "was at " + previousTime + " (the schedule stalled, or runs failed)";
-                    LOG.warn("ledger: {}", warning);
-                    warnings.add(warning);
+                    // Late, not wrong: runs failed or did not happen (an outage), and this one commits what waited.
+                    // LedgerLateRows, apart from LedgerWarnings, whose alarm means the ledger's integrity.
+                    LOG.warn("ledger: {} row(s) waited more than two schedule intervals ({} s) for a checkpoint: the "
+                            + "previous was at {} (the schedule stalled, or runs failed)", stall.rows,
+                            settings.interval().multipliedBy(2).toSeconds(), previousTime);
+                    lateRows[0] = stall.rows;
                 }
                 tree.write();
                 checkpoint = previous.checkpoint().next(tree.size(), MerkleTree.root(tree.size(), tree), now);

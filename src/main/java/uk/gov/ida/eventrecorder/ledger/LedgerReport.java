@@ -13,12 +13,14 @@ import java.util.Map;
  * @param newLeaves   leaves the run's checkpoint added (0 unless {@link Outcome#CHECKPOINTED})
  * @param published   checkpoint objects the run wrote to the bucket (its own, and any an earlier run committed but did
  *                    not write)
- * @param warnings    what stopped the run, or what it found wrong while it went on (a stalled schedule): the
+ * @param warnings    what stopped the run (the ledger disagrees with itself or with the bucket): the
  *                    {@code LedgerWarnings} metric, in the ledger's own words, never a row's content
+ * @param lateRows    rows its checkpoint committed that waited more than two schedule intervals (runs failed or did not
+ *                    happen before it, as after any outage): the {@code LedgerLateRows} metric, never a warning
  * @param millis      the run's time
  */
 public record LedgerReport(Outcome outcome, long sequence, long treeSize, long newLeaves, int published,
-                           List<String> warnings, long millis) {
+                           List<String> warnings, long lateRows, long millis) {
     public enum Outcome {
         /** A checkpoint signed and committed (the genesis, the first run's, included). */
         CHECKPOINTED,
@@ -50,6 +52,7 @@ public record LedgerReport(Outcome outcome, long sequence, long treeSize, long n
         map.put("newLeaves", newLeaves);
         map.put("published", published);
         map.put("warnings", warnings);
+        map.put("lateRows", lateRows);
         map.put("millis", millis);
         return map;
     }

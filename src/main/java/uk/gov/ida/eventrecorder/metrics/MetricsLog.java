@@ -180,22 +180,27 @@ public final class MetricsLog {
      * One checkpoint run of the ledger: {@code LedgerCheckpoints} (checkpoints it signed and committed: 0 when idle),
      * {@code LedgerTreeSize} (the leaves in the tree after it), {@code LedgerNewLeaves}, {@code LedgerWarnings} (the
      * database's ledger and the bucket's disagree, a stored leaf or node changed, another writer's object where a
-     * checkpoint goes, or rows waited more than two schedule intervals: the template alarms on it) and
-     * {@code LedgerCheckpointMillis} (the run's time).
+     * checkpoint goes: the template alarms on it), {@code LedgerLateRows} (rows its checkpoint committed that waited
+     * more than two schedule intervals, as after any outage: late, not wrong) and {@code LedgerCheckpointMillis} (the
+     * run's time).
      */
-    public void ledger(int checkpoints, long treeSize, long newLeaves, int warnings, long millis) {
-        out().println(ledgerLine(System.currentTimeMillis(), checkpoints, treeSize, newLeaves, warnings, millis));
+    public void ledger(int checkpoints, long treeSize, long newLeaves, int warnings, long lateRows, long millis) {
+        out().println(ledgerLine(System.currentTimeMillis(), checkpoints, treeSize, newLeaves, warnings, lateRows,
+                millis));
     }
 
-    String ledgerLine(long timestamp, int checkpoints, long treeSize, long newLeaves, int warnings, long millis) {
+    String ledgerLine(long timestamp, int checkpoints, long treeSize, long newLeaves, int warnings, long lateRows,
+                      long millis) {
         return "{" + levelField + "\"_aws\":{\"Timestamp\":" + timestamp + ",\"CloudWatchMetrics\":[{\"Namespace\":\""
                 + escape(namespace) + "\",\"Dimensions\":[[\"Function\"]],\"Metrics\":["
                 + "{\"Name\":\"LedgerCheckpoints\",\"Unit\":\"Count\"},{\"Name\":\"LedgerTreeSize\",\"Unit\":\"Count\"},"
                 + "{\"Name\":\"LedgerNewLeaves\",\"Unit\":\"Count\"},{\"Name\":\"LedgerWarnings\",\"Unit\":\"Count\"},"
+                + "{\"Name\":\"LedgerLateRows\",\"Unit\":\"Count\"},"
                 + "{\"Name\":\"LedgerCheckpointMillis\",\"Unit\":\"Milliseconds\"}]}]},"
                 + "\"Function\":\"" + escape(function) + "\",\"LedgerCheckpoints\":" + checkpoints
                 + ",\"LedgerTreeSize\":" + treeSize + ",\"LedgerNewLeaves\":" + newLeaves
-                + ",\"LedgerWarnings\":" + warnings + ",\"LedgerCheckpointMillis\":" + millis + "}";
+                + ",\"LedgerWarnings\":" + warnings + ",\"LedgerLateRows\":" + lateRows
+                + ",\"LedgerCheckpointMillis\":" + millis + "}";
     }
 
     String partitionsLine(long timestamp, int created, long rowsInDefault) {

@@ -36,20 +36,12 @@ final class LedgerTie {
     private final String bucket;
     private final LedgerVerifier.Verified ledger;
     private final LedgerVerifier.Findings findings;
-    private final NoteSink notes;
 
-    /** Where a finding on a table whose rows change until final goes: it is no tampering. */
-    interface NoteSink {
-        void note(String text);
-    }
-
-    LedgerTie(S3Client s3, String bucket, LedgerVerifier.Verified ledger, LedgerVerifier.Findings findings,
-              NoteSink notes) {
+    LedgerTie(S3Client s3, String bucket, LedgerVerifier.Verified ledger, LedgerVerifier.Findings findings) {
         this.s3 = s3;
         this.bucket = bucket;
         this.ledger = ledger;
         this.findings = findings;
-        this.notes = notes;
     }
 
     /** One part's rows as exported: key (canonical text) to row hash. */
@@ -58,9 +50,8 @@ final class LedgerTie {
     /**
      * @param manifests every manifest the chain holds intact, in chain order
      * @param keyOf     a manifest's key, as findings name it
-     * @return how many manifests were tied to the ledger
      */
-    int tie(List<Manifest> manifests, java.util.function.Function<Manifest, String> keyOf,
+    void tie(List<Manifest> manifests, java.util.function.Function<Manifest, String> keyOf,
             Progress progress) throws IOException {
         Map<String, List<Manifest>> byTable = new LinkedHashMap<>();
         for (Manifest m : manifests) {
@@ -79,7 +70,6 @@ final class LedgerTie {
             partRows.clear(); // one table's rows at a time
         }
         progress.step(tied, total);
-        return tied;
     }
 
     /** Progress through the manifests that name a checkpoint. */
@@ -170,19 +160,20 @@ final class LedgerTie {
     private void name(boolean asNote, List<String> keys, String manifestKey, String what) {
         for (int i = 0; i < Math.min(keys.size(), KEYS_NAMED); i++) {
             String text = "manifest " + manifestKey + ": " + keys.get(i) + what;
-            if (asNote) {
-                notes.note(text);
-            } else {
-                findings.tampered(text);
-            }
+            finding(asNote, text);
         }
         if (keys.size() > KEYS_NAMED) {
-            String text = "manifest " + manifestKey + ": and " + (keys.size() - KEYS_NAMED) + " more row(s) like these";
-            if (asNote) {
-                notes.note(text);
-            } else {
-                findings.tampered(text);
-            }
+            finding(asNote, "manifest " + manifestKey + ": and " + (keys.size() - KEYS_NAMED)
+                    + " more row(s) like these");
+        }
+    }
+
+    /** A finding on a table whose rows change until final is a note: the ledger may hold a state never exported. */
+    private void finding(boolean asNote, String text) {
+        if (asNote) {
+            findings.note(text);
+        } else {
+            findings.tampered(text);
         }
     }
 

@@ -43,6 +43,8 @@ final class LedgerVerifier {
         void tampered(String text);
 
         void unchecked(String text);
+
+        void note(String text);
     }
 
     /** One leaf, as the tie needs it: where it is, what it says of its row. */

@@ -9,6 +9,7 @@ import uk.gov.ida.eventrecorder.ledger.LedgerFormatException;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,13 +47,17 @@ public final class ProofFile {
     /** The file's bytes for these proofs. */
     public static byte[] print(List<EventProof> proofs) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(proofs.isEmpty() ? "[".getBytes() : "[\n".getBytes());
+        out.write('[');
         for (int i = 0; i < proofs.size(); i++) {
+            out.write(i == 0 ? '\n' : ',');
+            if (i > 0) {
+                out.write('\n');
+            }
             byte[] line = proofs.get(i).encode();
             out.write(line, 0, line.length - 1); // without its newline
-            out.writeBytes(i + 1 < proofs.size() ? ",\n".getBytes() : "\n".getBytes());
         }
-        out.writeBytes("]\n".getBytes());
+        out.writeBytes(proofs.isEmpty() ? "]\n".getBytes(StandardCharsets.US_ASCII)
+                : "\n]\n".getBytes(StandardCharsets.US_ASCII));
         return out.toByteArray();
     }
 

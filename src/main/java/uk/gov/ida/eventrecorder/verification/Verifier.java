@@ -324,10 +324,15 @@ public final class Verifier {
             public void unchecked(String text) {
                 progress.finding(new Finding(Finding.Kind.UNCHECKED, text));
             }
+
+            @Override
+            public void note(String text) {
+                Verifier.this.note(progress, text);
+            }
         };
         ledger = new LedgerVerifier(publicKey, findings).verify(checkpointKeys, key -> read(key, stored.get(key)),
                 expectedLedgerSize, (done, total) -> progress.step("checkpoints", done, total));
-        new LedgerTie(s3, bucket, ledger, findings, text -> note(progress, text)).tie(good,
+        new LedgerTie(s3, bucket, ledger, findings).tie(good,
                 m -> layout.manifestKey(m.sequence(), ManifestChain.shortName(m.table()), m.day(), m.throughDay(),
                         m.part()).key(), (done, total) -> progress.step("manifests against the ledger", done, total));
     }

@@ -182,7 +182,7 @@ class DashboardTest {
             for (String function : List.of(MetricsLog.EVENT_SOURCE_FUNCTION, MetricsLog.DRAIN_FUNCTION)) {
                 new MetricsLog(namespace, function, print, INFO).batch(new BatchOutcome(outcomes), 12, 3, true);
             }
-            new MetricsLog(namespace, MetricsLog.LEDGER_FUNCTION, print, INFO).ledger(1, 40, 12, 0, 85);
+            new MetricsLog(namespace, MetricsLog.LEDGER_FUNCTION, print, INFO).ledger(1, 40, 12, 0, 3, 85);
         }
         Set<Metric> metrics = new HashSet<>();
         Map<String, Set<String>> values = new HashMap<>();

@@ -118,6 +118,45 @@ class ExportArtifactIT {
         assertTrue(cannot.output().contains("UNCHECKED "), cannot.output());
     }
 
+    @Test
+    void theOperatorProvesAnEventAndTheAuditorChecksTheProofsOfflineWithThePublicKeyAlone(
+            @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        ExportFixture f = new ExportFixture(true);
+        Map<String, String> env = environment(f);
+        assertEquals(0, run(env, "ledger", "checkpoint").exit(), "the genesis");
+        f.db.admin("INSERT INTO audit.audit_events VALUES ('evt-cli', '" + ExportFixture.DAY_1 + " 10:00:00', 'hub', "
+                        + "NULL, 'session_event', NULL)",
+                "INSERT INTO billing.billing_events VALUES ('" + ExportFixture.DAY_1 + " 10:00:00', 's', 'p', 'r', "
+                        + "'idp-a', 'LEVEL_1', 'LEVEL_2', NULL, 'evt-cli', NULL)");
+        Run waiting = run(env, "verify-event", "evt-cli");
+        assertEquals(1, waiting.exit(), waiting.output());
+        assertTrue(waiting.output().contains("verify-event: audit.audit_events event_id=evt-cli time_stamp="
+                + ExportFixture.DAY_1 + "T10:00:00.000000Z is not in the ledger yet: the next checkpoint adds it"),
+                waiting.output());
+        assertEquals(0, run(env, "ledger", "checkpoint").exit());
+
+        Run proved = run(env, "verify-event", "evt-cli");
+        Run unknown = run(env, "verify-event", "no-such-event");
+
+        assertEquals(0, proved.exit(), proved.output());
+        assertTrue(proved.output().contains("verify-event: 2 of the event's 2 row(s) proved"), proved.output());
+        assertEquals(2, unknown.exit(), unknown.output());
+        List<String> lines = proved.output().lines().toList();
+        Path proofs = dir.resolve("proofs.json");
+        java.nio.file.Files.writeString(proofs, String.join("\n", lines.subList(lines.indexOf("["),
+                lines.indexOf("]") + 1)) + "\n");
+        Path pem = dir.resolve("key.pem");
+        java.nio.file.Files.writeString(pem, uk.gov.ida.eventrecorder.digest.PublicKeys.toPem(
+                uk.gov.ida.eventrecorder.digest.PublicKeys.fromKms(f.kms, f.keyId)));
+        Run holds = run(Map.of(), "verify-proof", proofs.toString(), "--public-key", pem.toString());
+        assertEquals(0, holds.exit(), holds.output());
+        assertEquals(2, holds.output().lines().filter(l -> l.startsWith("holds: proof ")).count(), holds.output());
+        java.nio.file.Files.writeString(proofs, java.nio.file.Files.readString(proofs).replace("evt-cli", "evt-clj"));
+        Run fails = run(Map.of(), "verify-proof", proofs.toString(), "--public-key", pem.toString());
+        assertEquals(1, fails.exit(), fails.output());
+        assertTrue(fails.output().contains("FAILED: proof 1 "), fails.output());
+    }
+
     private static Map<String, String> environment(ExportFixture f) {
         Map<String, String> env = new HashMap<>();
         env.put("DB_CONNECTION_STRING", f.db.connectionString());

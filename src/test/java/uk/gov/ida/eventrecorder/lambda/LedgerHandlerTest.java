@@ -48,7 +48,8 @@ class LedgerHandlerTest {
             assertTrue(idle.startsWith("{\"outcome\":\"IDLE\",\"sequence\":1,"), idle);
             assertEquals(3, lines.size(), lines.toString());
             assertTrue(lines.get(1).contains("\"Function\":\"Ledger\",\"LedgerCheckpoints\":1,\"LedgerTreeSize\":2,"
-                    + "\"LedgerNewLeaves\":2,\"LedgerWarnings\":0,\"LedgerCheckpointMillis\":"), lines.get(1));
+                    + "\"LedgerNewLeaves\":2,\"LedgerWarnings\":0,\"LedgerLateRows\":0,\"LedgerCheckpointMillis\":"),
+                    lines.get(1));
             assertTrue(lines.get(2).contains("\"LedgerCheckpoints\":0,\"LedgerTreeSize\":2,\"LedgerNewLeaves\":0"),
                     lines.get(2));
             assertTrue(lines.get(1).contains("\"Namespace\":\"EventRecorderTest\""), lines.get(1));
