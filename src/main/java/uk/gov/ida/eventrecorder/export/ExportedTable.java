@@ -150,9 +150,31 @@ public record ExportedTable(String name, String parentJoin, String dayColumn, Li
      * {@link #changedDaysQuery}. The caller's own snapshot bounds the rest: a row it cannot see waits for the next.
      */
     public String recordedSinceQuery() {
+        return recordedSince("");
+    }
+
+    /**
+     * {@link #recordedSinceQuery}, of the transactions below a bound only: a third parameter, the bound (bigint). The
+     * ledger's run takes a long backlog a part at a time, each part the transactions below a bound.
+     */
+    public String recordedSinceBelowQuery() {
+        return recordedSince(" AND t." + RECORDED_XID + " < ?");
+    }
+
+    private String recordedSince(String below) {
         return "SELECT t.*, " + dayColumn + " AS export_day_time FROM " + name + " t " + parentJoin + " WHERE t."
                 + RECORDED_XID + " >= ? AND NOT pg_visible_in_snapshot(t." + RECORDED_XID
-                + "::text::xid8, ?::pg_snapshot) ORDER BY " + orderBy();
+                + "::text::xid8, ?::pg_snapshot)" + below + " ORDER BY " + orderBy();
+    }
+
+    /**
+     * The ids of the transactions that recorded the rows an earlier snapshot could not see, one per row, lowest
+     * first, at most a number: three parameters, that snapshot's xmin and text, and the number. How the ledger's run
+     * finds the bound below which a backlog's first part lies.
+     */
+    public String recordedXidsSinceQuery() {
+        return "SELECT t." + RECORDED_XID + " FROM " + name + " t WHERE t." + RECORDED_XID + " >= ? AND NOT "
+                + "pg_visible_in_snapshot(t." + RECORDED_XID + "::text::xid8, ?::pg_snapshot) ORDER BY 1 LIMIT ?";
     }
 
     /**
@@ -161,9 +183,18 @@ public record ExportedTable(String name, String parentJoin, String dayColumn, Li
      * its text. {@code keyTypes}: each key column's PostgreSQL type, to read the noted key back.
      */
     public String revisedSinceQuery(List<String> keyTypes) {
+        return revisedSince(keyTypes, CHANGED_SINCE);
+    }
+
+    /** {@link #revisedSinceQuery}, of the transactions below a bound only: a fourth parameter, the bound (bigint). */
+    public String revisedSinceBelowQuery(List<String> keyTypes) {
+        return revisedSince(keyTypes, CHANGED_SINCE + CHANGED_BELOW);
+    }
+
+    private String revisedSince(List<String> keyTypes, String changed) {
         return "SELECT t.*, " + dayColumn + " AS export_day_time FROM " + name + " t " + parentJoin + " WHERE ("
                 + keyColumns.stream().map(k -> "t." + k).collect(Collectors.joining(", ")) + ") IN (SELECT "
-                + notedKey(keyTypes) + " FROM ledger.row_changes c WHERE " + CHANGED_SINCE + ") ORDER BY " + orderBy();
+                + notedKey(keyTypes) + " FROM ledger.row_changes c WHERE " + changed + ") ORDER BY " + orderBy();
     }
 
     /**
@@ -172,13 +203,22 @@ public record ExportedTable(String name, String parentJoin, String dayColumn, Li
      * {@link #revisedSinceQuery}.
      */
     public String removedSinceQuery(List<String> keyTypes) {
+        return removedSince(keyTypes, CHANGED_SINCE);
+    }
+
+    /** {@link #removedSinceQuery}, of the transactions below a bound only: a fourth parameter, the bound (bigint). */
+    public String removedSinceBelowQuery(List<String> keyTypes) {
+        return removedSince(keyTypes, CHANGED_SINCE + CHANGED_BELOW);
+    }
+
+    private String removedSince(List<String> keyTypes, String changed) {
         StringBuilder same = new StringBuilder();
         for (int i = 0; i < keyColumns.size(); i++) {
             same.append(i == 0 ? "" : " AND ").append("r.").append(keyColumns.get(i)).append(" = (c.row_key ->> ")
                     .append(i).append(")::").append(keyTypes.get(i));
         }
         return "SELECT k.* FROM (SELECT DISTINCT ON (c.row_key) " + notedKey(keyTypes) + ", c.day_time "
-                + "FROM ledger.row_changes c WHERE " + CHANGED_SINCE + " AND NOT EXISTS (SELECT FROM " + name
+                + "FROM ledger.row_changes c WHERE " + changed + " AND NOT EXISTS (SELECT FROM " + name
                 + " r WHERE " + same + ") ORDER BY c.row_key, c.changed_xid DESC) k ORDER BY "
                 + java.util.stream.IntStream.range(0, keyColumns.size()).mapToObj(i -> "k.k" + i
                 + (textKeys.contains(keyColumns.get(i)) ? " COLLATE \"C\"" : "")).collect(Collectors.joining(", "));
@@ -186,6 +226,15 @@ public record ExportedTable(String name, String parentJoin, String dayColumn, Li
 
     private static final String CHANGED_SINCE = "c.table_name = ? AND c.changed_xid >= ? AND NOT "
             + "pg_visible_in_snapshot(c.changed_xid::text::xid8, ?::pg_snapshot)";
+    private static final String CHANGED_BELOW = " AND c.changed_xid < ?";
+
+    /**
+     * The ids of the transactions that noted the changes (V11, {@code ledger.row_changes}, every table's) an earlier
+     * snapshot could not see, one per noted key, lowest first, at most a number; parameters as
+     * {@link #recordedXidsSinceQuery}.
+     */
+    public static final String CHANGED_XIDS_SINCE = "SELECT changed_xid FROM ledger.row_changes WHERE changed_xid >= ? "
+            + "AND NOT pg_visible_in_snapshot(changed_xid::text::xid8, ?::pg_snapshot) ORDER BY 1 LIMIT ?";
 
     private String notedKey(List<String> keyTypes) {
         StringBuilder key = new StringBuilder();

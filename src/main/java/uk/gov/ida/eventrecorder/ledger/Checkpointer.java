@@ -55,11 +55,24 @@ public final class Checkpointer {
     public static final long LOCK = 0x4C45444745520001L;
 
     /**
+     * The rows (and noted changes) one checkpoint takes at most, give or take one transaction's: a backlog larger than
+     * this (after an outage) is committed in checkpoints of about this size, several a run, so that each fits well
+     * within the function's time and the database's statement timeout, and the backlog drains.
+     */
+    public static final int MAX_ROWS = 20_000;
+    /** A run that took a part of a backlog goes on to the next part while it has run less than this. */
+    static final long BACKLOG_MILLIS = 20_000;
+
+    /**
      * @param bucket   the export bucket
      * @param prefix   the export's folder in it: checkpoints go under {@code <prefix>_ledger/}
-     * @param interval how often the schedule runs: rows that waited more than two intervals are a warning
+     * @param interval how often the schedule runs: rows that waited more than two intervals are counted late
+     * @param maxRows  {@link #MAX_ROWS}, or fewer (tests)
      */
-    public record Settings(String bucket, String prefix, Duration interval) {
+    public record Settings(String bucket, String prefix, Duration interval, int maxRows) {
+        public Settings(String bucket, String prefix, Duration interval) {
+            this(bucket, prefix, interval, MAX_ROWS);
+        }
     }
 
     private final DataSource dataSource;
@@ -144,39 +157,59 @@ public final class Checkpointer {
         } catch (StoredTree.StoreFailure e) {
             throw e.sql();
         }
-        // 4. The new checkpoint.
-        Appended appended;
-        try {
-            appended = append(c, last, lateRows);
-        } catch (SQLException e) {
-            if ("23505".equals(e.getSQLState())) {
-                LOG.info("another ledger run wrote checkpoint {} first (this run's lock was lost meanwhile): this "
-                        + "run's is rolled back", last.map(s -> s.sequence() + 1).orElse(0L));
-                return new LedgerReport(LedgerReport.Outcome.OVERTAKEN, last.map(Stored::sequence).orElse(-1L),
-                        last.map(Stored::size).orElse(0L), 0, published, warnings, 0, millis(started));
+        // 4. The new checkpoint; a backlog larger than a checkpoint takes, a part at a time while the run has time.
+        Appended appended = null;
+        long newLeaves = 0;
+        Optional<Instant> waitedSince = last.map(l -> l.checkpoint().time());
+        while (true) {
+            Appended next = null;
+            try {
+                next = append(c, last, waitedSince, lateRows);
+            } catch (SQLException e) {
+                if ("23505".equals(e.getSQLState())) {
+                    Optional<Stored> l = last;
+                    LOG.info("another ledger run wrote checkpoint {} first (this run's lock was lost meanwhile): this "
+                            + "run's is rolled back", l.map(s -> s.sequence() + 1).orElse(0L));
+                    return new LedgerReport(LedgerReport.Outcome.OVERTAKEN, l.map(Stored::sequence).orElse(-1L),
+                            l.map(Stored::size).orElse(0L), newLeaves, published, warnings, lateRows[0],
+                            millis(started));
+                }
+                throw e;
+            } catch (StoredTree.Tampered e) {
+                return stopped(e.getMessage(), published, started);
+            } catch (StoredTree.StoreFailure e) {
+                throw e.sql();
             }
-            throw e;
-        } catch (StoredTree.Tampered e) {
-            return stopped(e.getMessage(), published, started);
-        } catch (StoredTree.StoreFailure e) {
-            throw e.sql();
+            if (next == null) {
+                break;
+            }
+            // 5. Its object.
+            try {
+                publish(c, next.stored());
+                published++;
+            } catch (Stop e) {
+                return stopped(e.getMessage(), published, started);
+            }
+            appended = next;
+            newLeaves += next.newLeaves();
+            last = Optional.of(next.stored());
+            LOG.info("ledger checkpoint {}: {} leaves, {} new{}", next.stored().sequence(), next.stored().size(),
+                    next.newLeaves(), next.part() ? " (a part of a backlog)" : "");
+            if (!next.part() || millis(started) >= BACKLOG_MILLIS) {
+                break;
+            }
         }
         if (appended == null) {
             Stored l = last.orElseThrow();
             return new LedgerReport(LedgerReport.Outcome.IDLE, l.sequence(), l.size(), 0, published, warnings, 0,
                     millis(started));
         }
-        // 5. Its object.
-        try {
-            publish(c, appended.stored());
-            published++;
-        } catch (Stop e) {
-            return stopped(e.getMessage(), published, started);
+        if (appended.part()) {
+            LOG.info("ledger: rows wait beyond checkpoint {}, a part of a backlog: the next run goes on",
+                    appended.stored().sequence());
         }
-        LOG.info("ledger checkpoint {}: {} leaves, {} new", appended.stored().sequence(), appended.stored().size(),
-                appended.newLeaves());
         return new LedgerReport(LedgerReport.Outcome.CHECKPOINTED, appended.stored().sequence(),
-                appended.stored().size(), appended.newLeaves(), published, warnings, lateRows[0], millis(started));
+                appended.stored().size(), newLeaves, published, warnings, lateRows[0], millis(started));
     }
 
     private static LedgerReport stopped(String why, int published, long started) {
@@ -185,11 +218,13 @@ public final class Checkpointer {
         return new LedgerReport(LedgerReport.Outcome.STOPPED, -1, 0, 0, published, List.of(why), 0, millis(started));
     }
 
-    private record Appended(Stored stored, long newLeaves) {
+    /** @param part the checkpoint took a backlog's first part: rows below a bound; more wait */
+    private record Appended(Stored stored, long newLeaves, boolean part) {
     }
 
     /** Step 4: the new checkpoint, committed; null when there is nothing new. */
-    private Appended append(Connection c, Optional<Stored> last, long[] lateRows) throws SQLException {
+    private Appended append(Connection c, Optional<Stored> last, Optional<Instant> waitedSince, long[] lateRows)
+            throws SQLException {
         c.setAutoCommit(false);
         c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
         try {
@@ -199,6 +234,8 @@ public final class Checkpointer {
             Checkpoint checkpoint;
             StoredTree tree;
             List<byte[]> consistency;
+            String stored = snapshot;
+            long below = Long.MAX_VALUE;
             if (last.isEmpty()) {
                 // The genesis: rows this snapshot sees are before the ledger (the export's chain proves them).
                 checkpoint = Checkpoint.genesis(now);
@@ -215,9 +252,15 @@ public final class Checkpointer {
                         xmin = Long.parseLong(rs.getString(1));
                     }
                 }
-                Instant previousTime = previous.checkpoint().time();
+                Instant previousTime = waitedSince.orElseGet(() -> previous.checkpoint().time());
                 Stall stall = new Stall(previousTime, now, settings.interval());
-                for (LeafEntry entry : entries(c, xmin, previous.snapshot(), stall)) {
+                below = bound(c, xmin, previous.snapshot(), settings.maxRows());
+                if (below != Long.MAX_VALUE) {
+                    // A backlog's first part: what the transactions below the bound wrote. The checkpoint's snapshot
+                    // is this one's seen through the bound, so that the next finds exactly the rest.
+                    stored = below(snapshot, below);
+                }
+                for (LeafEntry entry : entries(c, xmin, previous.snapshot(), below, stall)) {
                     tree.append(entry);
                 }
                 if (tree.size() == previous.size()) {
@@ -230,7 +273,7 @@ public final class Checkpointer {
                     LOG.warn("ledger: {} row(s) waited more than two schedule intervals ({} s) for a checkpoint: the "
                             + "previous was at {} (the schedule stalled, or runs failed)", stall.rows,
                             settings.interval().multipliedBy(2).toSeconds(), previousTime);
-                    lateRows[0] = stall.rows;
+                    lateRows[0] += stall.rows;
                 }
                 tree.write();
                 checkpoint = previous.checkpoint().next(tree.size(), MerkleTree.root(tree.size(), tree), now);
@@ -238,22 +281,22 @@ public final class Checkpointer {
             }
             // Signed inside the transaction: a KMS failure rolls back the leaves with it.
             byte[] signature = signer.signStatement(checkpoint.signedBytes());
-            Stored stored = new Stored(checkpoint.sequence(), checkpoint.size(), checkpoint.root(), snapshot,
+            Stored row = new Stored(checkpoint.sequence(), checkpoint.size(), checkpoint.root(), stored,
                     checkpoint.text(), signer.keyId(), signature, concat(consistency), false);
             try (PreparedStatement s = c.prepareStatement("INSERT INTO ledger.checkpoints (sequence, tree_size, root, "
                     + "snapshot, note, key_id, signature, consistency) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-                s.setLong(1, stored.sequence());
-                s.setLong(2, stored.size());
-                s.setBytes(3, stored.root());
-                s.setString(4, snapshot);
-                s.setString(5, stored.note());
-                s.setString(6, stored.keyId());
+                s.setLong(1, row.sequence());
+                s.setLong(2, row.size());
+                s.setBytes(3, row.root());
+                s.setString(4, stored);
+                s.setString(5, row.note());
+                s.setString(6, row.keyId());
                 s.setBytes(7, signature);
-                s.setBytes(8, stored.consistency());
+                s.setBytes(8, row.consistency());
                 s.executeUpdate();
             }
             c.commit();
-            return new Appended(stored, tree.size() - last.map(Stored::size).orElse(0L));
+            return new Appended(row, tree.size() - last.map(Stored::size).orElse(0L), below != Long.MAX_VALUE);
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly(c);
             throw e;
@@ -286,13 +329,14 @@ public final class Checkpointer {
      * table: RECORDED in key order, then REVISED (a changed row as it is now; not one recorded in this same checkpoint,
      * whose RECORDED entry already is the row as it is now), then REMOVED (a changed key no row has now).
      */
-    private static List<LeafEntry> entries(Connection c, long xmin, String snapshot, Stall stall)
+    private static List<LeafEntry> entries(Connection c, long xmin, String snapshot, long below, Stall stall)
             throws SQLException {
         List<LeafEntry> entries = new ArrayList<>();
         for (ExportedTable table : ExportedTable.ALL) {
             Set<List<String>> recorded = new HashSet<>();
             TableColumns columns;
-            try (TableRows rows = new TableRows(c, table, table.recordedSinceQuery(), xmin, snapshot)) {
+            try (TableRows rows = new TableRows(c, table, table.recordedSinceBelowQuery(), xmin, snapshot,
+                    below)) {
                 columns = rows.columns();
                 RowDigest digest = new RowDigest(columns.types());
                 for (Object[] row = rows.next(); row != null; row = rows.next()) {
@@ -304,8 +348,8 @@ public final class Checkpointer {
                 }
             }
             List<String> keyTypes = columns.keySqlTypes();
-            try (TableRows rows = new TableRows(c, table, table.revisedSinceQuery(keyTypes), table.name(), xmin,
-                    snapshot)) {
+            try (TableRows rows = new TableRows(c, table, table.revisedSinceBelowQuery(keyTypes), table.name(),
+                    xmin, snapshot, below)) {
                 RowDigest digest = new RowDigest(columns.types());
                 for (Object[] row = rows.next(); row != null; row = rows.next()) {
                     List<String> key = columns.canonicalKey(row);
@@ -315,10 +359,11 @@ public final class Checkpointer {
                     }
                 }
             }
-            try (PreparedStatement s = c.prepareStatement(table.removedSinceQuery(keyTypes))) {
+            try (PreparedStatement s = c.prepareStatement(table.removedSinceBelowQuery(keyTypes))) {
                 s.setString(1, table.name());
                 s.setLong(2, xmin);
                 s.setString(3, snapshot);
+                s.setLong(4, below);
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
                         List<String> key = new ArrayList<>();
@@ -339,6 +384,78 @@ public final class Checkpointer {
             }
         }
         return entries;
+    }
+
+    /**
+     * The bound below which a backlog's first part lies: the lowest transaction id such that the rows and noted
+     * changes of the transactions below it are more than {@code maxRows}, never below the previous snapshot's xmax
+     * (every transaction below it that the previous checkpoint did not take, one still in progress then, is in this
+     * part, so that the bound never goes back), and above at least one transaction's; {@link Long#MAX_VALUE} when
+     * everything new fits. A transaction is never split.
+     */
+    private static long bound(Connection c, long xmin, String previous, int maxRows) throws SQLException {
+        long floor = Long.parseLong(previous.split(":", -1)[1]);
+        List<Long> xids = new ArrayList<>();
+        List<String> queries = new ArrayList<>();
+        for (ExportedTable table : ExportedTable.ALL) {
+            queries.add(table.recordedXidsSinceQuery());
+        }
+        queries.add(ExportedTable.CHANGED_XIDS_SINCE);
+        for (String query : queries) {
+            try (PreparedStatement s = c.prepareStatement(query)) {
+                s.setLong(1, xmin);
+                s.setString(2, previous);
+                s.setInt(3, maxRows + 1);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        xids.add(rs.getLong(1));
+                    }
+                }
+            }
+        }
+        if (xids.size() <= maxRows) {
+            return Long.MAX_VALUE;
+        }
+        // Each list holds its table's lowest maxRows + 1: the count below any id is exact up to where it passes
+        // maxRows, which is as far as this looks.
+        xids.sort(null);
+        int taken = 0;
+        for (int i = 0; i < xids.size(); ) {
+            long xid = xids.get(i);
+            int j = i;
+            while (j < xids.size() && xids.get(j) == xid) {
+                j++;
+            }
+            if (xid >= floor && taken > 0 && taken + (j - i) > maxRows) {
+                return xid;
+            }
+            taken += j - i;
+            i = j;
+        }
+        return Long.MAX_VALUE;
+    }
+
+    /**
+     * A snapshot ({@code xmin:xmax:xip,…}) seen through a bound: it sees a transaction when the snapshot does and its
+     * id is below the bound ({@code pg_visible_in_snapshot}'s test: below xmin, or below xmax and not in xip).
+     */
+    static String below(String snapshot, long bound) {
+        String[] parts = snapshot.split(":", -1);
+        long xmin = Long.parseLong(parts[0]);
+        long xmax = Long.parseLong(parts[1]);
+        if (bound >= xmax) {
+            return snapshot;
+        }
+        long newMin = Math.min(xmin, bound);
+        StringBuilder xip = new StringBuilder();
+        if (!parts[2].isEmpty()) {
+            for (String x : parts[2].split(",")) {
+                if (Long.parseLong(x) < bound) {
+                    xip.append(xip.length() == 0 ? "" : ",").append(x);
+                }
+            }
+        }
+        return newMin + ":" + bound + ":" + xip;
     }
 
     /**

@@ -1,6 +1,7 @@
 package uk.gov.ida.eventrecorder.ledger;
 
 import org.junit.jupiter.api.Test;
+import uk.gov.ida.eventrecorder.digest.ManifestSigner;
 import uk.gov.ida.eventrecorder.event.AuditEvent;
 import uk.gov.ida.eventrecorder.testing.EventBuilder;
 import uk.gov.ida.eventrecorder.testing.LedgerFixture;
@@ -264,6 +265,57 @@ class CheckpointerTest {
         assertEquals(LedgerReport.Outcome.CHECKPOINTED, late.outcome());
         assertEquals(2, late.lateRows()); // the audit row and the billing row
         assertEquals(List.of(), late.warnings());
+    }
+
+    @Test
+    void aBacklogLargerThanACheckpointTakesIsCommittedInPartsEachRowExactlyOnceAndATransactionHeldOpenAcrossThemToo()
+            throws Exception {
+        // Given a run that takes at most 10 rows a checkpoint (the function's is Checkpointer.MAX_ROWS), the genesis,
+        // a transaction that inserted a row and stays open, and a backlog of six transactions of six rows each
+        Checkpointer bounded = new Checkpointer(ledger.db.dataSource(), ledger.s3,
+                new ManifestSigner(ledger.kms, ledger.keyId),
+                new Checkpointer.Settings(ledger.bucket, ledger.prefix, Duration.ofSeconds(60), 10), ledger.clock);
+        bounded.run();
+        try (Connection open = ledger.db.dataSource().getConnection()) {
+            open.setAutoCommit(false);
+            try (Statement s = open.createStatement()) {
+                s.execute("INSERT INTO billing.fraud_events (event_id, time_stamp, session_id, hashed_persistent_id, "
+                        + "request_id, entity_id, fraud_event_id, fraud_indicator, transaction_entity_id) VALUES "
+                        + "('held', '2026-12-07 03:59', 's', 'p', 'r', 'e', 'f', 'FI01', 't')");
+            }
+            for (int batch = 0; batch < 6; batch++) {
+                ledger.record(EventBuilder.billing(), EventBuilder.billing(), EventBuilder.billing());
+            }
+
+            // When a run meets the backlog
+            LedgerReport backlog = bounded.run();
+
+            // Then it commits it in checkpoints of at most 10 rows (a transaction is never split), all of it here
+            assertEquals(LedgerReport.Outcome.CHECKPOINTED, backlog.outcome());
+            assertEquals(36, backlog.newLeaves());
+            List<CheckpointObject> objects = ledger.objects();
+            assertTrue(objects.size() >= 4, objects.size() + " checkpoints");
+            for (CheckpointObject o : objects) {
+                assertTrue(o.entries().size() <= 10, o.entries().size() + " entries in " + o.checkpoint().sequence());
+            }
+            open.commit();
+        }
+        // And the row of the transaction that stayed open through every part is in the next, once; then nothing
+        LedgerReport held = bounded.run();
+        assertEquals(1, held.newLeaves());
+        assertEquals(LedgerReport.Outcome.IDLE, bounded.run().outcome());
+        List<LeafEntry> published = ledger.publishedEntries();
+        assertEquals(37, published.size());
+        assertEquals(37, published.stream().map(e -> e.table() + " " + e.key()).distinct().count());
+        assertEquals(List.of(), ledger.auditBucket());
+    }
+
+    @Test
+    void aSnapshotSeenThroughABoundSeesWhatItSawBelowTheBoundAndNothingAbove() {
+        assertEquals("100:110:100,105,108", Checkpointer.below("100:110:100,105,108", 110));
+        assertEquals("100:106:100,105", Checkpointer.below("100:110:100,105,108", 106));
+        assertEquals("90:90:", Checkpointer.below("100:110:100,105,108", 90));
+        assertEquals("100:101:100", Checkpointer.below("100:110:100,105,108", 101));
     }
 
     private static LeafEntry only(Map<String, LeafEntry> latest, String table) {
