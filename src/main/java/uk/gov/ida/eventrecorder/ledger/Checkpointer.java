@@ -166,7 +166,7 @@ public final class Checkpointer {
             try {
                 next = append(c, last, waitedSince, lateRows);
             } catch (SQLException e) {
-                if ("23505".equals(e.getSQLState())) {
+                if (uniqueViolation(e)) {
                     Optional<Stored> l = last;
                     LOG.info("another ledger run wrote checkpoint {} first (this run's lock was lost meanwhile): this "
                             + "run's is rolled back", l.map(s -> s.sequence() + 1).orElse(0L));
@@ -617,6 +617,19 @@ public final class Checkpointer {
                 return rs.getBoolean(1);
             }
         }
+    }
+
+    /**
+     * Another run's row already holds a key this run's insert needs (SQLSTATE 23505), on the exception or, for a
+     * batch, on the one it chains (pgjdbc's BatchUpdateException carries the server's error as its next exception).
+     */
+    private static boolean uniqueViolation(SQLException e) {
+        for (SQLException each = e; each != null; each = each.getNextException()) {
+            if ("23505".equals(each.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The lock goes with its connection: one lost meanwhile (the run's database failed) has nothing to release. */

@@ -82,8 +82,9 @@ final class LedgerTie {
         Checkpoint checkpoint = ledger.checkpoints().get(named.sequence());
         if (checkpoint == null) {
             findings.tampered("manifest " + manifestKey + " names checkpoint " + named.sequence() + ", which the "
-                    + "verified ledger does not hold (it ends at " + (ledger.isEmpty() ? "none"
-                    : "checkpoint " + ledger.checkpoints().lastKey()) + "): its rows cannot be tied to the ledger");
+                    + "verified ledger does not hold (" + (ledger.isEmpty() ? "it holds none"
+                    : "it ends at checkpoint " + ledger.checkpoints().lastKey()) + "): its rows cannot be tied to the "
+                    + "ledger");
             return;
         }
         if (checkpoint.size() != named.size() || !HexFormat.of().formatHex(checkpoint.root()).equals(named.root())) {

