@@ -19,7 +19,12 @@
 # With --fleet: cost per event: eight event-source containers of the artifact under the runtime client fed
 # 10-message batches by an emulated event source, a do-nothing fleet on the same source, and the database's ceiling
 # for the same rows; events/s, CPU-ms and log bytes an event, cost per million events (fleet.containers, default 8;
-# fleet.events, default 8000; fleet.javaOptions=… or fleet.before=<artifact> add a recorder fleet to compare).
+# fleet.events, default 8000; fleet.javaOptions=… or fleet.before=<artifact> add a recorder fleet to compare). With
+# them, the ledger's comparison: the recorder fleet again with the packaged export jar's LedgerHandler running
+# alongside (one warm container against moto's S3 and KMS, every fleet.ledgerIntervalMs, default 1000: the schedule's
+# minute shortened so that several checkpoints fall inside the timed events), its events/s ratio, CPU an event, the
+# checkpoint runs' own CPU and cost, and a check that every recorded row is in exactly one leaf (fleet.ledger=false
+# leaves it out).
 # With --replay: the archive replay figures (property replay.megabytes, default 1024: the large archive's size).
 # With --catch-up [rows]: partition catch-up beside a recorder writing this month's events at full rate, with [rows]
 # (default 5 million) in the default partition: the recorder's batch latency without a catch-up and during one, for
@@ -33,6 +38,14 @@
 # recorder: [base] audit rows at V8 (default 10 million), a writer's rate and worst transaction before, during and after
 # the migration, then history recorded with the column in the steps given (default 1 and 9 million) and at each size
 # EXPLAIN ANALYZE of the export's search after 1,000 late rows (10,000 at the last); about 12 minutes and 20 GB.
+# With --ledger [history]: what a checkpoint costs at [history] rows (default 100 million) against an empty ledger:
+# a database of narrow audit rows and as many leaves with their stored nodes and signed checkpoints, generated in
+# PostgreSQL (migration V11 applied at 10 million rows while a writer inserts: its rate and worst transaction before,
+# during and after), then, alternating with a database holding the genesis alone, checkpoint runs after 1,000 and
+# 10,000 new rows (ledger.new), their phases, EXPLAIN of the new-rows search, and idle runs (time, statements, round
+# trips); needs moto_server. About 2 hours and 55 GB of disk at 100 million on 2 cores (the generation: audit rows
+# 15-20 min, leaves and nodes about 1 hour, the leaves' row index 15-20 min); -Dexec.jvmArgs="-Dledger.database=NAME"
+# keeps that database and resumes its generation where an earlier run stopped. The databases are dropped otherwise.
 # With --growth [rows]: insert rate and WAL per event into empty tables and tables holding [rows] (default 10 million)
 # historic rows, before and after the partitioning migrations (property growth.seconds per measurement, default 60; about
 # 25 minutes and 25 GB of disk at 10 million rows).
@@ -47,11 +60,14 @@ jvm_options=$(sed -n 's/^ *JAVA_TOOL_OPTIONS: *//p' template.yaml | head -1)
 # The fresh JVMs run the packaged artifact: build it when missing or older than the code, so a figure is never taken
 # on yesterday's build.
 package_if_missing() {
-  local jar=target/event-recorder-lambda.jar
-  if [ ! -f "$jar" ] || [ -n "$(find src/main pom.xml -newer "$jar" -print -quit)" ]; then
-    say "packaging the artifact the fresh JVMs run"
-    build/package.sh >/dev/null
-  fi
+  local jar
+  for jar in target/event-recorder-lambda.jar target/event-recorder-export.jar; do
+    if [ ! -f "$jar" ] || [ -n "$(find src/main pom.xml -newer "$jar" -print -quit)" ]; then
+      say "packaging the artifacts the fresh JVMs run"
+      build/package.sh >/dev/null
+      return
+    fi
+  done
 }
 run() {
   mvn -B -ntp -q exec:exec -Dexec.mainClass="$1" "${@:2}"
@@ -94,6 +110,12 @@ case "${1:-}" in
     while [ -n "${1:-}" ] && [ "${1#-}" = "$1" ]; do sizes="$sizes $1"; shift; done
     say "the export's search for late rows at two sizes of history, and migrations V9 and V10 beside a writer"
     run uk.gov.ida.eventrecorder.bench.LateRowsBenchmark -Dexec.appArgs="${sizes# }" "$@" ;;
+  --ledger)
+    shift
+    history=100000000
+    if [ -n "${1:-}" ] && [ "${1#-}" = "$1" ]; then history=$1; shift; fi
+    say "the ledger's checkpoint at $history rows of history against an empty ledger, and migration V11 beside a writer"
+    run uk.gov.ida.eventrecorder.bench.LedgerBenchmark -Dexec.appArgs="$history" "$@" ;;
   --growth)
     shift
     rows=10000000

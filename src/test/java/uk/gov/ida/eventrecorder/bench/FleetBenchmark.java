@@ -43,6 +43,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>the <b>database's ceiling</b>: as many plain JDBC clients, warmed, outside any handler's JVM, writing the same
  *   rows in the recorder's statement shape (its repository: unnest arrays, one transaction per 10 events).</li>
  * </ul>
+ * With {@code fleet.ledger} (default true) the recorder fleet runs a second time with the ledger's checkpoint function
+ * alongside ({@link LedgerAlongside}: the packaged export artifact's {@code LedgerHandler} under the runtime client,
+ * every {@code fleet.ledgerIntervalMs}), for its events/s ratio, the runs' own CPU and what the ledger costs; the run
+ * then ends by also checking that every recorded row is in exactly one leaf.
  * Each fleet is warmed with {@code fleet.warmup} events (default 8,000: a thousand a container) before
  * {@code fleet.events} (default 8,000) of the producers' mix are timed; {@code fleet.rounds} (default 2) rounds of
  * every fleet, the last counted. Printed: events/s and ratios; CPU-ms per event of the functions (their processes'
@@ -61,7 +65,7 @@ public final class FleetBenchmark {
 
     /** What one fleet did over its timed events. */
     record Fleet(String name, int events, long millis, long cpuMillis, long compilerMillis, long logBytes,
-                 int loggedEvents, long billedMillis, int invocations, Cpu.Use machine) {
+                 int loggedEvents, long billedMillis, int invocations, Cpu.Use machine, LedgerAlongside.Use ledger) {
         double perSecond() {
             return events * 1000.0 / millis;
         }
@@ -86,6 +90,11 @@ public final class FleetBenchmark {
         Path artifact = Path.of(System.getProperty("artifact.path", "target/event-recorder-lambda.jar"));
         RecorderFixture fixture = new RecorderFixture();
         fixture.database.truncateAll();
+        // The ledger's comparison: the same recorder fleet with the checkpoint function running alongside. Its
+        // genesis first, so that every row the run records is one the ledger must take.
+        LedgerAlongside ledger = Boolean.parseBoolean(System.getProperty("fleet.ledger", "true"))
+                ? LedgerAlongside.start(Path.of(System.getProperty("fleet.ledgerArtifact",
+                "target/event-recorder-export.jar")), fixture.processEnvironment()) : null;
         List<String> recorded = new ArrayList<>();
         List<Fleet> fleets = new ArrayList<>();
         Map<String, String> templateOptions = fixture.processEnvironment();
@@ -109,6 +118,10 @@ public final class FleetBenchmark {
                         containers, warmup, events, fixture, sqs, queue, new ArrayList<>()));
                 fleets.add(0, fleet("recorder fleet", artifact, RECORDER, templateOptions, containers, warmup, events,
                         fixture, sqs, queue, recorded));
+                if (ledger != null) {
+                    fleets.add(1, fleet("recorder fleet, ledger checkpoints alongside", artifact, RECORDER,
+                            templateOptions, containers, warmup, events, fixture, sqs, queue, recorded, ledger));
+                }
                 String options = System.getProperty("fleet.javaOptions");
                 if (options != null) {
                     Map<String, String> env = fixture.processEnvironment();
@@ -132,6 +145,9 @@ public final class FleetBenchmark {
         }
         Fleet ceiling = ceiling(fixture, containers, warmup, events, recorded);
         report(fleets, ceiling, containers);
+        if (ledger != null) {
+            ledgerReport(fleets, fixture, ledger);
+        }
         long distinct = (Long) fixture.tables.query("SELECT count(DISTINCT event_id) AS n FROM audit.audit_events")
                 .get(0).get("n");
         if (distinct != recorded.size() || fixture.tables.count("audit.audit_events") != recorded.size()) {
@@ -139,12 +155,23 @@ public final class FleetBenchmark {
                     + " distinct in " + fixture.tables.count("audit.audit_events") + " rows");
         }
         System.out.println("every event recorded exactly once (" + recorded.size() + ")");
+        if (ledger != null) {
+            ledger.checkEveryRowInOneLeaf(fixture.tables);
+            ledger.close();
+        }
         System.exit(0);
     }
 
     private static Fleet fleet(String name, Path artifact, String handler, Map<String, String> env, int containers,
                                int warmup, int events, RecorderFixture fixture, SqsClient sqs, TestQueue queue,
                                List<String> recorded) throws Exception {
+        return fleet(name, artifact, handler, env, containers, warmup, events, fixture, sqs, queue, recorded, null);
+    }
+
+    /** As above; with {@code ledger}, its schedule runs through the warm-up and the timed events. */
+    private static Fleet fleet(String name, Path artifact, String handler, Map<String, String> env, int containers,
+                               int warmup, int events, RecorderFixture fixture, SqsClient sqs, TestQueue queue,
+                               List<String> recorded, LedgerAlongside ledger) throws Exception {
         List<LambdaRuntime> functions = new ArrayList<>();
         ExecutorService pollers = Executors.newFixedThreadPool(containers);
         try {
@@ -154,6 +181,14 @@ public final class FleetBenchmark {
                         handler.equals(NOTHING) ? List.of(DoNothingHandler.class) : List.of()));
             }
             functions.forEach(LambdaRuntime::initMillis);
+            // The ledger's figures cover this fleet's events, warm-up and timed: every run from the first after the
+            // other fleets' rows are taken to the last, which takes the last of this fleet's.
+            LedgerAlongside.Use ledgerMark = null;
+            if (ledger != null) {
+                ledger.catchUp();
+                ledgerMark = ledger.mark();
+                ledger.resume();
+            }
             send(fixture, sqs, queue, warmup, recorded);
             drain(functions, pollers, sqs, queue, warmup, new long[1]);
             send(fixture, sqs, queue, events, recorded);
@@ -165,12 +200,18 @@ public final class FleetBenchmark {
             EMPTY_RECEIVES.set(0);
             int invocations = drain(functions, pollers, sqs, queue, events, billed);
             long millis = (System.nanoTime() - started) / 1_000_000;
+            LedgerAlongside.Use ledgerUse = null;
+            if (ledger != null) {
+                ledger.pause();
+                ledger.catchUp();
+                ledgerUse = ledger.since(ledgerMark);
+            }
             Fleet fleet = new Fleet(name, events, millis,
                     functions.stream().mapToLong(LambdaRuntime::cpuMillis).sum() - cpu,
                     functions.stream().mapToLong(LambdaRuntime::compilerCpuMillis).sum() - compiler,
                     // Everything the functions wrote, init and warm-up included, over every event they were given.
                     functions.stream().mapToLong(LambdaRuntime::logBytes).sum(), warmup + events, billed[0],
-                    invocations, mark.since());
+                    invocations, mark.since(), ledgerUse);
             System.out.printf("%s: %,d events in %,d ms; %d empty receives%n", name, events, millis,
                     EMPTY_RECEIVES.getAndSet(0));
             return fleet;
@@ -299,7 +340,8 @@ public final class FleetBenchmark {
                 long millis = (System.nanoTime() - started) / 1_000_000;
                 writers.shutdown();
                 if (round == 1) {
-                    return new Fleet("database ceiling", events, millis, 0, 0, 0, 1, 0, events / 10, mark.since());
+                    return new Fleet("database ceiling", events, millis, 0, 0, 0, 1, 0, events / 10, mark.since(),
+                            null);
                 }
             }
         }
@@ -343,6 +385,58 @@ public final class FleetBenchmark {
         System.out.printf("warm function CPU an event, recorder against the floor: %.3f / %.3f ms = %.2f× (the goal: "
                 + "at most 3×)%n", recorder.cpuPerEvent(), nothing.cpuPerEvent(),
                 recorder.cpuPerEvent() / nothing.cpuPerEvent());
+    }
+
+    /**
+     * The ledger's comparison (docs/performance.md, "The ledger"): the recorder fleet with the checkpoint runs
+     * alongside against the one without, and what the runs cost: their own CPU, Lambda GB-seconds at the ledger
+     * function's memory, PUTs and Signs (one each a checkpoint), the database's and the bucket's bytes a leaf.
+     */
+    private static void ledgerReport(List<Fleet> fleets, RecorderFixture fixture, LedgerAlongside ledger) {
+        Fleet without = fleets.get(0);
+        Fleet with = fleets.stream().filter(f -> f.ledger() != null).findFirst().orElseThrow();
+        LedgerAlongside.Use use = with.ledger();
+        System.out.printf("%nledger: events/s with the checkpoint runs alongside %,.0f, without %,.0f: %.2f× (the goal: "
+                + "at least 0.95×)%n", with.perSecond(), without.perSecond(), with.perSecond() / without.perSecond());
+        System.out.printf("ledger: recorder function CPU an event with %.3f ms, without %.3f ms; machine busy %.0f %% "
+                + "/ %.0f %%%n", with.cpuPerEvent(), without.cpuPerEvent(), with.machine().busyPercent(),
+                without.machine().busyPercent());
+        int events = with.loggedEvents(); // the fleet's warm-up and timed events: what the runs took
+        System.out.printf("ledger: over the fleet's %,d events (warm-up and timed), %d runs every %d ms (%d checkpoints, "
+                + "%d found nothing new, %d found another run holding the lock), %,d new leaves (%.2f an event); the "
+                + "runs' own CPU %d ms (%.3f ms an event, %.1f ms a run), billed %d ms (%.1f ms a run, worst %d ms)%n",
+                events, use.runs(), Long.getLong("fleet.ledgerIntervalMs", 1000), use.checkpoints(),
+                use.runs() - use.checkpoints() - use.busy(), use.busy(), use.leaves(),
+                (double) use.leaves() / events, use.cpuMillis(), (double) use.cpuMillis() / events,
+                (double) use.cpuMillis() / Math.max(1, use.runs()), use.billedMillis(),
+                (double) use.billedMillis() / Math.max(1, use.runs()), use.worstMillis());
+        int memory = LedgerAlongside.memoryMb();
+        double perMillion = 1_000_000.0 / events;
+        double gbSeconds = use.billedMillis() / 1000.0 * memory / 1024.0 * perMillion;
+        double lambda = gbSeconds * LedgerAlongside.LAMBDA_GB_SECOND + use.runs() * perMillion
+                * LedgerAlongside.LAMBDA_REQUEST;
+        double puts = use.checkpoints() * perMillion;
+        double dbBytes = LedgerAlongside.databaseBytesPerLeaf(fixture.tables);
+        double leavesPerEvent = (double) use.leaves() / events;
+        System.out.printf("ledger cost a million events at this run's interval: Lambda %.2f GB-s at %d MB ($%.5f with "
+                        + "%,.0f requests), %,.0f PUTs ($%.5f), %,.0f KMS Signs ($%.5f): $%.5f in all, against $0.179 a "
+                        + "million recorded events (the goal: under a tenth, $0.0179)%n", gbSeconds, memory, lambda,
+                use.runs() * perMillion, puts, puts * LedgerAlongside.S3_PUT, puts,
+                puts * LedgerAlongside.KMS_SIGN,
+                lambda + puts * (LedgerAlongside.S3_PUT + LedgerAlongside.KMS_SIGN));
+        System.out.printf("ledger cost a million events at the schedule's minute, where a busy minute's PUT and Sign "
+                        + "are at most 1,440 a day whatever the rate: Lambda for the leaves' work %.2f GB-s ($%.5f, "
+                        + "the runs' billed time a leaf, %.3f ms, times %.2f leaves an event)%n",
+                use.billedMillis() / 1000.0 * memory / 1024.0 * perMillion, use.billedMillis() / 1000.0 * memory
+                        / 1024.0 * perMillion * LedgerAlongside.LAMBDA_GB_SECOND,
+                (double) use.billedMillis() / Math.max(1, use.leaves()), leavesPerEvent);
+        long leaves = LedgerAlongside.leafCount(fixture.tables);
+        double s3Bytes = (double) ledger.objectBytes() / leaves;
+        System.out.printf("ledger storage a million leaves: the database %.0f MB (leaves, their index, nodes, "
+                        + "checkpoints, as the runs wrote them: %.0f bytes a leaf), $%.4f a month at $%.3f a GB-month; "
+                        + "the bucket's checkpoint objects %.0f MB, $%.4f a month at $%.3f%n", dbBytes, dbBytes,
+                dbBytes / 1000 * LedgerAlongside.DB_GB_MONTH, LedgerAlongside.DB_GB_MONTH, s3Bytes,
+                s3Bytes / 1000 * LedgerAlongside.S3_GB_MONTH, LedgerAlongside.S3_GB_MONTH);
     }
 
     private static String cost(Fleet f) {

@@ -158,11 +158,11 @@ public final class LateRowsBenchmark {
         }
     }
 
-    private interface Work {
+    interface Work {
         void run() throws Exception;
     }
 
-    private record Writer(long transactions, double perSecond, double p50Millis, double p99Millis, double maxMillis) {
+    record Writer(long transactions, double perSecond, double p50Millis, double p99Millis, double maxMillis) {
         @Override
         public String toString() {
             return String.format("%,d transactions of 10 events, %,.0f events/s, p50 %.2f ms, p99 %.2f ms, "
@@ -171,7 +171,7 @@ public final class LateRowsBenchmark {
     }
 
     /** 10-event transactions into this month, for {@link #WRITER_SECONDS} or while {@code work} runs. */
-    private static Writer writer(HikariDataSource db, String what, Work work) throws Exception {
+    static Writer writer(HikariDataSource db, String what, Work work) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         List<Long> nanos = Collections.synchronizedList(new ArrayList<>());
         Exception[] failed = new Exception[1];
