@@ -114,7 +114,7 @@ public final class EventProofs {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                LeafEntry entry = new LeafEntry(LeafEntry.Kind.values()[rs.getShort(2)], table, rs.getString(3), key,
+                LeafEntry entry = new LeafEntry(LeafEntry.Kind.of(rs.getShort(2)), table, rs.getString(3), key,
                         rs.getBytes(4));
                 return Optional.of(new StoredLeaf(rs.getLong(1), entry, rs.getBytes(5)));
             }

@@ -86,7 +86,7 @@ class LedgerDocumentationTest {
         }
         Checkpoint checkpoint = Checkpoint.genesis(Instant.parse("2026-12-07T04:00:00Z"))
                 .next(tree.size(), tree.root(), Instant.parse("2026-12-07T04:01:00.042Z"));
-        CheckpointObject signed = CheckpointObject.signed(checkpoint, "key-1",
+        CheckpointObject signed = CheckpointObject.signed(checkpoint, "1:1:", "key-1",
                 CheckpointTest.sign(pair, checkpoint.text()), List.of(), List.of());
         EventProof last = EventProof.of(entries.get(7), 7, signed, tree);
         EventProof negative = new EventProof(last.table(), last.key(), last.day(), last.entry(), -1, last.leafHash(),

@@ -37,7 +37,7 @@ class VerifyProofKindTest {
         tree.append(removed.leafHash());
         Checkpoint checkpoint = Checkpoint.genesis(Instant.parse("2026-12-07T04:00:00Z"))
                 .next(tree.size(), tree.root(), Instant.parse("2026-12-07T04:01:00Z"));
-        CheckpointObject signed = CheckpointObject.signed(checkpoint, "key-1",
+        CheckpointObject signed = CheckpointObject.signed(checkpoint, "1:1:", "key-1",
                 CheckpointTest.sign(pair, checkpoint.text()), List.of(), List.of());
         Path proofs = dir.resolve("proofs.json");
         Files.write(proofs, ProofFile.print(List.of(EventProof.of(recorded, 0, signed, tree),
