@@ -6,6 +6,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import uk.gov.ida.eventrecorder.digest.PublicKeys;
 import uk.gov.ida.eventrecorder.ledger.EventProof;
+import uk.gov.ida.eventrecorder.ledger.LeafEntry;
 import uk.gov.ida.eventrecorder.verification.ProofFile;
 import uk.gov.ida.eventrecorder.verification.Verdict;
 
@@ -60,7 +61,10 @@ final class VerifyProofCommand implements Callable<Integer> {
             String what = "proof " + checked.number() + (p == null ? "" : " (" + p.table() + " " + p.key() + ", day "
                     + p.day() + ")");
             if (checked.holds()) {
-                out.println("holds: " + what + ": leaf " + p.leafIndex() + " is in checkpoint "
+                // A REMOVED leaf's proof holds too: its line must not read as the proof of a row that exists.
+                LeafEntry.Kind kind = LeafEntry.decode(p.entry()).kind();
+                out.println("holds: " + what + ": leaf " + p.leafIndex() + " (" + kind.name()
+                        + (kind == LeafEntry.Kind.REMOVED ? ": the row was deleted" : "") + ") is in checkpoint "
                         + p.checkpoint().sequence() + " (tree size " + p.checkpoint().size() + ", root "
                         + HexFormat.of().formatHex(p.checkpoint().root()) + ", " + p.checkpoint().time()
                         + "), signed by the key (" + p.keyId() + ")");

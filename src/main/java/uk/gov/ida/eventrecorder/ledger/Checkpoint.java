@@ -66,7 +66,9 @@ public record Checkpoint(long sequence, long size, byte[] root, long previousSiz
 
     /** The checkpoint after this one. */
     public Checkpoint next(long newSize, byte[] newRoot, Instant newTime) {
-        return new Checkpoint(sequence + 1, newSize, newRoot, size, root, newTime);
+        // The run's clock may step back (a new container, a clock corrected): a checkpoint is never dated before the
+        // one it extends, so that the times of a ledger read in order never go backwards.
+        return new Checkpoint(sequence + 1, newSize, newRoot, size, root, newTime.isBefore(time) ? time : newTime);
     }
 
     @Override

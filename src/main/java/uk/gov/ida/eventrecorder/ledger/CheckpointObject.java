@@ -9,31 +9,43 @@ import java.util.List;
  * consistency proof from the previous checkpoint, and the entries of the leaves it adds, so that anyone holding the
  * bucket can rebuild the whole tree and check every step without the database.
  * <pre>
- * {"format":"event-recorder-ledger/1","checkpoint":"...","keyId":"...","algorithm":"ECDSA_SHA_256",
+ * {"format":"event-recorder-ledger/1","checkpoint":"...","snapshot":"xmin:xmax:xip","keyId":"...",
+ *  "algorithm":"ECDSA_SHA_256",
  *  "signature":"&lt;base64 DER&gt;","consistency":["&lt;hex&gt;",...],"entries":["&lt;base64&gt;",...]}
  * </pre>
  *
+ * @param snapshot    the database snapshot ({@code pg_snapshot} text) whose rows this checkpoint covers: the next
+ *                    checkpoint takes the rows it cannot see. It is here so that the run's byte-for-byte check of the
+ *                    last checkpoint against the bucket covers it: a snapshot moved in the database would otherwise let
+ *                    the rows committed in between go unrecorded
  * @param consistency {@link MerkleTree#consistencyProof} from the previous size to this size
  * @param entries     the entries of leaves [previous size, size), in order
  */
-public record CheckpointObject(Checkpoint checkpoint, String keyId, String algorithm, byte[] signature,
+public record CheckpointObject(Checkpoint checkpoint, String snapshot, String keyId, String algorithm, byte[] signature,
                                List<byte[]> consistency, List<byte[]> entries) {
-    private static final List<String> FIELDS = List.of("format", "checkpoint", "keyId", "algorithm", "signature",
+    private static final List<String> FIELDS = List.of("format", "checkpoint", "snapshot", "keyId", "algorithm", "signature",
             "consistency", "entries");
 
+    /** PostgreSQL's {@code pg_snapshot} text form: xmin, xmax and the transactions in progress. */
+    private static final java.util.regex.Pattern SNAPSHOT = java.util.regex.Pattern.compile("[0-9]{1,19}:[0-9]{1,19}:"
+            + "([0-9]{1,19}(,[0-9]{1,19})*)?");
+
     public CheckpointObject {
-        if (checkpoint == null || keyId == null || algorithm == null || signature == null || consistency == null
+        if (checkpoint == null || snapshot == null || keyId == null || algorithm == null || signature == null || consistency == null
                 || entries == null) {
             throw new LedgerFormatException("a checkpoint object has every field");
+        }
+        if (!SNAPSHOT.matcher(snapshot).matches()) {
+            throw new LedgerFormatException("a checkpoint object's snapshot is a pg_snapshot, xmin:xmax:xip");
         }
         signature = signature.clone();
         consistency = copy(consistency);
         entries = copy(entries);
     }
 
-    public static CheckpointObject signed(Checkpoint checkpoint, String keyId, byte[] signature,
+    public static CheckpointObject signed(Checkpoint checkpoint, String snapshot, String keyId, byte[] signature,
                                           List<byte[]> consistency, List<byte[]> entries) {
-        return new CheckpointObject(checkpoint, keyId, ManifestSignature.ALGORITHM, signature, consistency, entries);
+        return new CheckpointObject(checkpoint, snapshot, keyId, ManifestSignature.ALGORITHM, signature, consistency, entries);
     }
 
     @Override
@@ -46,6 +58,7 @@ public record CheckpointObject(Checkpoint checkpoint, String keyId, String algor
         return new LedgerJson.Writer()
                 .string("format", Checkpoint.FORMAT)
                 .string("checkpoint", checkpoint.text())
+                .string("snapshot", snapshot)
                 .string("keyId", keyId)
                 .string("algorithm", algorithm)
                 .string("signature", LedgerJson.base64(signature))
@@ -58,7 +71,7 @@ public record CheckpointObject(Checkpoint checkpoint, String keyId, String algor
     public static CheckpointObject decode(byte[] bytes) {
         LedgerJson.Reader in = new LedgerJson.Reader(bytes, "checkpoint object", FIELDS);
         in.constant("format", Checkpoint.FORMAT);
-        return new CheckpointObject(in.checkpoint("checkpoint"), in.string("keyId"), in.string("algorithm"),
+        return new CheckpointObject(in.checkpoint("checkpoint"), in.string("snapshot"), in.string("keyId"), in.string("algorithm"),
                 in.base64("signature"), in.hashes("consistency"), in.base64s("entries"));
     }
 

@@ -587,7 +587,7 @@ public final class Checkpointer {
             proof.get(hash);
             consistency.add(hash);
         }
-        return CheckpointObject.signed(checkpoint, stored.keyId(), stored.signature(), consistency, entries).encode();
+        return CheckpointObject.signed(checkpoint, stored.snapshot(), stored.keyId(), stored.signature(), consistency, entries).encode();
     }
 
     private static List<Stored> stored(Connection c, String where) throws SQLException {

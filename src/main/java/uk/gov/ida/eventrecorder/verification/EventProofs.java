@@ -114,7 +114,7 @@ public final class EventProofs {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                LeafEntry entry = new LeafEntry(LeafEntry.Kind.values()[rs.getShort(2)], table, rs.getString(3), key,
+                LeafEntry entry = new LeafEntry(LeafEntry.Kind.of(rs.getShort(2)), table, rs.getString(3), key,
                         rs.getBytes(4));
                 return Optional.of(new StoredLeaf(rs.getLong(1), entry, rs.getBytes(5)));
             }
@@ -122,13 +122,14 @@ public final class EventProofs {
     }
 
     private static Optional<CheckpointObject> newestPublished(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT note, key_id, signature FROM ledger.checkpoints "
+        try (PreparedStatement s = c.prepareStatement("SELECT note, snapshot, key_id, signature FROM "
+                + "ledger.checkpoints "
                 + "WHERE published_at IS NOT NULL ORDER BY sequence DESC LIMIT 1"); ResultSet rs = s.executeQuery()) {
             if (!rs.next()) {
                 return Optional.empty();
             }
             return Optional.of(CheckpointObject.signed(Checkpoint.parse(rs.getString(1)), rs.getString(2),
-                    rs.getBytes(3), List.of(), List.of()));
+                    rs.getString(3), rs.getBytes(4), List.of(), List.of()));
         }
     }
 

@@ -96,6 +96,8 @@ final class LedgerTie {
         boolean changesUntilFinal = !exported.finalState().isEmpty();
         List<String> missing = new ArrayList<>();
         List<String> altered = new ArrayList<>();
+        List<String> deleted = new ArrayList<>();
+        List<String> revisedRows = new ArrayList<>();
         for (Map.Entry<LocalDate, Set<List<String>>> day : ledger.days().getOrDefault(m.table(),
                 new java.util.TreeMap<>()).subMap(m.day(), true, m.throughDay(), true).entrySet()) {
             String date = day.getKey().toString();
@@ -103,10 +105,24 @@ final class LedgerTie {
             for (List<String> key : day.getValue()) {
                 List<LedgerVerifier.Leaf> leaves = ledger.leavesOf(m.table(), key);
                 LedgerVerifier.Leaf latest = latestBefore(leaves, named.size());
-                if (latest == null || !latest.day().equals(date) || latest.kind() == LeafEntry.Kind.REMOVED) {
+                if (latest == null || !latest.day().equals(date)) {
                     continue;
                 }
                 byte[] hash = rows.get(key);
+                if (latest.kind() == LeafEntry.Kind.REMOVED) {
+                    // No function's role may DELETE from an exported table: a REMOVED leaf is the ledger noting a
+                    // deletion, which it must not launder into "not expected in the export".
+                    if (hash == null) {
+                        deleted.add(changed(m, key, leaves, latest));
+                    }
+                    continue;
+                }
+                LedgerVerifier.Leaf revised = changesUntilFinal ? null : revisedToAnotherRow(leaves, named.size());
+                if (revised != null) {
+                    // Nor UPDATE a row of a table whose rows are final when recorded: a REVISED leaf with another row
+                    // hash records an alteration, however faithfully the export then writes the altered row.
+                    revisedRows.add(changed(m, key, leaves, revised));
+                }
                 if (hash == null) {
                     missing.add(describe(m, key, latest, leaves, date));
                 } else if (!matchesALeaf(leaves, hash)) {
@@ -120,6 +136,9 @@ final class LedgerTie {
                 + " but in none of the day's exported parts: deleted before its export, or left out" + why);
         name(changesUntilFinal, altered, manifestKey, ": exported with a row hash none of its leaves holds: altered "
                 + "before its export, or in it" + why);
+        name(false, deleted, manifestKey, ": recorded by the ledger, then deleted before its export");
+        name(false, revisedRows, manifestKey, ": recorded by the ledger, then altered (a REVISED leaf with another row "
+                + "hash): no function's role may change a row of this table");
         long unmatched = 0;
         List<String> unmatchedKeys = new ArrayList<>();
         for (Map.Entry<List<String>, byte[]> row : rowsOf(m).entrySet()) {
@@ -174,6 +193,37 @@ final class LedgerTie {
             s.append(i == 0 ? "" : " ").append(m.keyColumns().get(i)).append('=').append(key.get(i));
         }
         return s.toString();
+    }
+
+    /** The key's leaves before {@code changed}, and that leaf with its kind: what a deletion or alteration undid. */
+    private String changed(Manifest m, List<String> key, List<LedgerVerifier.Leaf> leaves,
+                           LedgerVerifier.Leaf changed) {
+        StringBuilder before = new StringBuilder();
+        for (LedgerVerifier.Leaf leaf : leaves) {
+            if (leaf.position() < changed.position()) {
+                before.append(before.length() == 0 ? "leaf " : ", ").append(leaf.position());
+            }
+        }
+        return m.table() + " " + changed.day() + " " + keyText(m, key) + " (" + before
+                + (before.length() == 0 ? "" : "; ") + "leaf " + changed.position() + " is " + changed.kind().name()
+                + ")";
+    }
+
+    /** The first REVISED leaf before {@code size} whose row hash is not that of the key's leaf before it. */
+    private static LedgerVerifier.Leaf revisedToAnotherRow(List<LedgerVerifier.Leaf> leaves, long size) {
+        LedgerVerifier.Leaf previous = null;
+        for (LedgerVerifier.Leaf leaf : leaves) {
+            if (leaf.position() >= size) {
+                break;
+            }
+            if (leaf.kind() == LeafEntry.Kind.REVISED && previous != null
+                    && previous.kind() != LeafEntry.Kind.REMOVED && !Arrays.equals(previous.rowHash(),
+                    leaf.rowHash())) {
+                return leaf;
+            }
+            previous = leaf;
+        }
+        return null;
     }
 
     private static LedgerVerifier.Leaf latestBefore(List<LedgerVerifier.Leaf> leaves, long size) {

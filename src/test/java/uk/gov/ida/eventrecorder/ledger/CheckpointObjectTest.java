@@ -28,7 +28,7 @@ class CheckpointObjectTest {
         }
         Checkpoint checkpoint = Checkpoint.genesis(Instant.parse("2026-12-07T04:00:00Z"))
                 .next(tree.size(), tree.root(), Instant.parse("2026-12-07T04:01:00.5Z"));
-        return CheckpointObject.signed(checkpoint, "arn:aws:kms:eu-west-2:111122223333:key/abc",
+        return CheckpointObject.signed(checkpoint, "748:750:748", "arn:aws:kms:eu-west-2:111122223333:key/abc",
                 CheckpointTest.sign(pair, checkpoint.text()), MerkleTree.consistencyProof(0, 3, tree), entries);
     }
 
@@ -38,6 +38,7 @@ class CheckpointObjectTest {
         String json = new String(object.encode(), StandardCharsets.UTF_8);
         String expected = "{\"format\":\"event-recorder-ledger/1\","
                 + "\"checkpoint\":\"" + object.checkpoint().text().replace("\n", "\\n") + "\","
+                + "\"snapshot\":\"748:750:748\","
                 + "\"keyId\":\"arn:aws:kms:eu-west-2:111122223333:key/abc\",\"algorithm\":\"ECDSA_SHA_256\","
                 + "\"signature\":\"" + Base64.getEncoder().encodeToString(object.signature()) + "\","
                 + "\"consistency\":[],"
@@ -62,6 +63,7 @@ class CheckpointObjectTest {
         assertRejected(json.replace("\"format\":\"event-recorder-ledger/1\"", "\"format\":\"event-recorder-ledger/2\""),
                 "\"format\" is not \"event-recorder-ledger/1\"");
         assertRejected(json.replace(",\"consistency\":[]", ""), "has no \"consistency\"");
+        assertRejected(json.replace("\"748:750:748\"", "\"748:750:x\""), "snapshot is a pg_snapshot");
         assertRejected(json.replace("{", "{\"extra\":1,"), "a field its format does not define");
         assertRejected(json.replace("{", "{\"keyId\":\"x\","), "not one well-formed JSON object");
         assertRejected(json + "{}", "not one well-formed JSON object");

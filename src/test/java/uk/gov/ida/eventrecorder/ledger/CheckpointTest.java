@@ -57,6 +57,15 @@ class CheckpointTest {
     }
 
     @Test
+    void aClockThatSteppedBackNeverDatesACheckpointBeforeTheOneItExtends() {
+        Checkpoint previous = checkpoint();
+        Checkpoint next = previous.next(9, MerkleTree.emptyRoot(), previous.time().minusSeconds(300));
+        assertEquals(previous.time(), next.time());
+        Instant later = previous.time().plusSeconds(60);
+        assertEquals(later, previous.next(9, MerkleTree.emptyRoot(), later).time());
+    }
+
+    @Test
     void parseRejectsExtraMissingAndReorderedLines() {
         assertRejected(TEXT + "note hello\n", "6 lines, not 7");
         assertRejected(TEXT.replace("size 8\n", ""), "6 lines, not 5");

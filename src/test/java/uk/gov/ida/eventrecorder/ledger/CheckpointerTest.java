@@ -252,6 +252,30 @@ class CheckpointerTest {
     }
 
     @Test
+    void aCheckpointsSnapshotMovedInTheDatabaseStopsTheLedgerRatherThanLetTheRowsBetweenGoUnrecorded() {
+        ledger.run();
+        ledger.record(EventBuilder.billing());
+        ledger.run();
+        int objects = ledger.objects().size();
+        // A row committed after the last checkpoint, then the owner moves that checkpoint's snapshot past it: were
+        // the next run to trust the stored snapshot, the row would be visible in it and never become a leaf.
+        ledger.record(EventBuilder.otherSession());
+        String last = "sequence = (SELECT max(sequence) FROM ledger.checkpoints)";
+        String snapshot = (String) ledger.tables.query("SELECT snapshot FROM ledger.checkpoints WHERE " + last).get(0)
+                .get("snapshot");
+        ledger.db.admin("UPDATE ledger.checkpoints SET snapshot = pg_current_snapshot()::text WHERE " + last);
+
+        LedgerReport moved = ledger.run();
+        assertEquals(LedgerReport.Outcome.STOPPED, moved.outcome(), moved.toString());
+        assertEquals(objects, ledger.objects().size());
+
+        ledger.db.admin("UPDATE ledger.checkpoints SET snapshot = '" + snapshot + "' WHERE " + last);
+        LedgerReport mended = ledger.run();
+        assertEquals(LedgerReport.Outcome.CHECKPOINTED, mended.outcome());
+        assertEquals(1, mended.newLeaves());
+    }
+
+    @Test
     void rowsThatWaitedMoreThanTwoIntervalsAreCountedLateAndCheckpointedWithoutAnIntegrityWarning() {
         ledger.run();
         // Given a row dated after the last checkpoint, and the next run ten minutes later (the schedule stalled)

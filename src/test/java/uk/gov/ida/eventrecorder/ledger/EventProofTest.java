@@ -30,7 +30,7 @@ class EventProofTest {
         }
         Checkpoint checkpoint = Checkpoint.genesis(Instant.parse("2026-12-07T04:00:00Z"))
                 .next(tree.size(), tree.root(), Instant.parse("2026-12-07T04:01:00Z"));
-        signed = CheckpointObject.signed(checkpoint, "key-1", CheckpointTest.sign(pair, checkpoint.text()),
+        signed = CheckpointObject.signed(checkpoint, "1:1:", "key-1", CheckpointTest.sign(pair, checkpoint.text()),
                 MerkleTree.consistencyProof(0, tree.size(), tree), entries.stream().map(LeafEntry::encode).toList());
     }
 

@@ -65,6 +65,39 @@ class LedgerDocumentationTest {
                 wrongLeaf.check(pair.getPublic()), "the code finds what the guide's check finds");
     }
 
+    @Test
+    void theGuidesProofCheckRefusesANegativeLeafIndexAsTheCodeDoes() throws Exception {
+        Requirement.require(available("python3", "--version") && available("openssl", "version"),
+                "python3 and openssl, to run the auditor's guide's proof check");
+        Path script = dir.resolve("check_proof.py");
+        Files.writeString(script, block());
+        KeyPair pair = CheckpointTest.p256();
+        Path pem = dir.resolve("public.pem");
+        Files.writeString(pem, PublicKeys.toPem(pair.getPublic()));
+        // In a tree of 8 leaves, leaf 7's path read with index -1 (all bits set, as 7 is in three bits) still leads
+        // to the root: a check that lets a negative index through proves a leaf at a position no tree has.
+        TreeBuilder tree = new TreeBuilder();
+        List<LeafEntry> entries = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            LeafEntry entry = new LeafEntry(LeafEntry.Kind.RECORDED, "audit.audit_events", "2026-12-07",
+                    List.of("event-" + i, "2026-12-07T10:00:00.000000Z"), Rfc9162.sha256(new byte[]{(byte) i}));
+            entries.add(entry);
+            tree.append(entry.leafHash());
+        }
+        Checkpoint checkpoint = Checkpoint.genesis(Instant.parse("2026-12-07T04:00:00Z"))
+                .next(tree.size(), tree.root(), Instant.parse("2026-12-07T04:01:00.042Z"));
+        CheckpointObject signed = CheckpointObject.signed(checkpoint, "1:1:", "key-1",
+                CheckpointTest.sign(pair, checkpoint.text()), List.of(), List.of());
+        EventProof last = EventProof.of(entries.get(7), 7, signed, tree);
+        EventProof negative = new EventProof(last.table(), last.key(), last.day(), last.entry(), -1, last.leafHash(),
+                last.inclusion(), last.checkpoint(), last.keyId(), last.algorithm(), last.signature());
+
+        assertEquals(List.of("proof 0 (audit.audit_events, leaf 7): holds",
+                "proof 1 (audit.audit_events, leaf -1): fails: inclusion"), run(script, List.of(last, negative), pem));
+        assertEquals(List.of("inclusion: the path from leaf -1 does not lead to the checkpoint's root at size 8"),
+                negative.check(pair.getPublic()), "the code refuses it too");
+    }
+
     private static List<EventProof> proofs(KeyPair pair) throws GeneralSecurityException {
         TreeBuilder tree = new TreeBuilder();
         List<LeafEntry> entries = new ArrayList<>();
@@ -76,7 +109,7 @@ class LedgerDocumentationTest {
         }
         Checkpoint checkpoint = Checkpoint.genesis(Instant.parse("2026-12-07T04:00:00Z"))
                 .next(tree.size(), tree.root(), Instant.parse("2026-12-07T04:01:00.042Z"));
-        CheckpointObject signed = CheckpointObject.signed(checkpoint, "key-1",
+        CheckpointObject signed = CheckpointObject.signed(checkpoint, "1:1:", "key-1",
                 CheckpointTest.sign(pair, checkpoint.text()), List.of(), List.of());
         return List.of(EventProof.of(entries.get(0), 0, signed, tree), EventProof.of(entries.get(6), 6, signed, tree),
                 EventProof.of(entries.get(12), 12, signed, tree));

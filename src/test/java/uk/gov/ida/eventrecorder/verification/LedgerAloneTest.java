@@ -82,7 +82,7 @@ class LedgerAloneTest {
         Signature ecdsa = Signature.getInstance("SHA256withECDSA");
         ecdsa.initSign(key.getPrivate());
         ecdsa.update(checkpoint.signedBytes());
-        byte[] object = CheckpointObject.signed(checkpoint, "test-key", ecdsa.sign(), consistency, entries).encode();
+        byte[] object = CheckpointObject.signed(checkpoint, "1:1:", "test-key", ecdsa.sign(), consistency, entries).encode();
         s3.putObject(r -> r.bucket(bucket).key(LedgerLayout.checkpointKey("", checkpoint.sequence())),
                 RequestBody.fromBytes(object));
     }

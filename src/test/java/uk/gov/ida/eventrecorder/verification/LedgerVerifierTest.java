@@ -125,7 +125,7 @@ class LedgerVerifierTest {
         Signature ecdsa = Signature.getInstance("SHA256withECDSA");
         ecdsa.initSign(generator.generateKeyPair().getPrivate());
         ecdsa.update(forged.signedBytes());
-        put(f, 2, CheckpointObject.signed(forged, f.keyId, ecdsa.sign(), List.of(), List.of()));
+        put(f, 2, CheckpointObject.signed(forged, "1:1:", f.keyId, ecdsa.sign(), List.of(), List.of()));
 
         Outcome outcome = verify(f, OptionalLong.empty());
 
@@ -185,7 +185,7 @@ class LedgerVerifierTest {
         Checkpoint lying = new Checkpoint(2, last.size(), last.root(), last.size() - 1, last.root(),
                 Instant.parse("2026-12-02T00:00:00Z"));
         byte[] signature = new ManifestSigner(f.kms, f.keyId).signStatement(lying.signedBytes());
-        put(f, 2, CheckpointObject.signed(lying, f.keyId, signature, List.of(), List.of(new byte[0])));
+        put(f, 2, CheckpointObject.signed(lying, "1:1:", f.keyId, signature, List.of(), List.of(new byte[0])));
 
         Outcome outcome = verify(f, OptionalLong.empty());
 
@@ -200,7 +200,7 @@ class LedgerVerifierTest {
         CheckpointObject real = object(f, 1);
         List<byte[]> fewer = new ArrayList<>(real.entries());
         fewer.remove(3);
-        put(f, 1, new CheckpointObject(real.checkpoint(), real.keyId(), real.algorithm(), real.signature(),
+        put(f, 1, new CheckpointObject(real.checkpoint(), real.snapshot(), real.keyId(), real.algorithm(), real.signature(),
                 real.consistency(), fewer));
 
         Outcome outcome = verify(f, OptionalLong.empty());
@@ -245,6 +245,48 @@ class LedgerVerifierTest {
                 + "T00:00:00.000000Z (leaf "), tampered.get(0));
         assertTrue(tampered.get(0).endsWith("is REMOVED): in the ledger at checkpoint 1 but in none of the day's "
                 + "exported parts: deleted before its export, or left out"), tampered.get(0));
+    }
+
+    @Test
+    void aRowDeletedBeforeItsExportIsADeletionEvenWhenTheCheckpointTheExportNamesHoldsItsRemovedLeaf() {
+        ExportFixture f = ledgered(false);
+        // As the tables' owner (no function's role may DELETE): the ledger notes the removal within a minute, so the
+        // day's export, hours later, names a checkpoint whose latest leaf for the key is REMOVED.
+        f.db.admin("DELETE FROM audit.audit_events WHERE event_id = 'ev-2-" + DAY_1 + "' AND time_stamp = '" + DAY_1
+                + " 00:00:00'");
+        checkpoint(f);
+        f.export(RUN_AT, false);
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        assertEquals(Verdict.TAMPERED, outcome.result().verdict(), outcome.findings().toString());
+        List<String> tampered = outcome.texts(Finding.Kind.TAMPERED);
+        assertEquals(1, tampered.size(), tampered.toString());
+        assertTrue(tampered.get(0).startsWith("manifest " + manifestKey(f, "audit.audit_events") + ": "
+                + "audit.audit_events " + DAY_1 + " event_id=ev-2-" + DAY_1 + " time_stamp=" + DAY_1
+                + "T00:00:00.000000Z (leaf "), tampered.get(0));
+        assertTrue(tampered.get(0).endsWith("is REMOVED): recorded by the ledger, then deleted before its export"),
+                tampered.get(0));
+    }
+
+    @Test
+    void aRowAlteredBeforeItsExportIsAnAlterationEvenWhenARevisedLeafHoldsTheAlteredRow() {
+        ExportFixture f = ledgered(false);
+        // As the tables' owner, triggers on (no function's role may UPDATE a billing row): the ledger adds a REVISED
+        // leaf with the altered row, which the export then writes.
+        f.db.admin("UPDATE billing.billing_events SET request_id = 'req-x' WHERE event_id = 'bill-" + DAY_1 + "'");
+        checkpoint(f);
+        f.export(RUN_AT, false);
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        assertEquals(Verdict.TAMPERED, outcome.result().verdict(), outcome.findings().toString());
+        List<String> tampered = outcome.texts(Finding.Kind.TAMPERED);
+        assertEquals(1, tampered.size(), tampered.toString());
+        assertTrue(tampered.get(0).startsWith("manifest " + manifestKey(f, "billing.billing_events") + ": "
+                + "billing.billing_events " + DAY_1 + " event_id=bill-" + DAY_1 + " (leaf "), tampered.get(0));
+        assertTrue(tampered.get(0).endsWith("is REVISED): recorded by the ledger, then altered (a REVISED leaf with "
+                + "another row hash): no function's role may change a row of this table"), tampered.get(0));
     }
 
     @Test
