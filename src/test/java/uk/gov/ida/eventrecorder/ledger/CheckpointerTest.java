@@ -252,6 +252,19 @@ class CheckpointerTest {
     }
 
     @Test
+    void aNodeBeyondTheLastCheckpointStopsTheLedgerSinceNoCheckpointSignedIt() {
+        ledger.run();
+        ledger.record(EventBuilder.billing());
+        ledger.run();
+        ledger.db.admin("INSERT INTO ledger.nodes (level, idx, hash) VALUES (4, 1000, sha256('\\x00'))");
+        LedgerReport beyond = ledger.run();
+        assertEquals(LedgerReport.Outcome.STOPPED, beyond.outcome(), beyond.toString());
+        assertTrue(beyond.warnings().get(0).contains("which no checkpoint signed"), beyond.warnings().toString());
+        ledger.db.admin("DELETE FROM ledger.nodes WHERE level = 4 AND idx = 1000");
+        assertEquals(LedgerReport.Outcome.IDLE, ledger.run().outcome());
+    }
+
+    @Test
     void aCheckpointsSnapshotMovedInTheDatabaseStopsTheLedgerRatherThanLetTheRowsBetweenGoUnrecorded() {
         ledger.run();
         ledger.record(EventBuilder.billing());
