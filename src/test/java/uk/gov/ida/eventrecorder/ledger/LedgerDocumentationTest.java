@@ -76,19 +76,7 @@ class LedgerDocumentationTest {
         Files.writeString(pem, PublicKeys.toPem(pair.getPublic()));
         // In a tree of 8 leaves, leaf 7's path read with index -1 (all bits set, as 7 is in three bits) still leads
         // to the root: a check that lets a negative index through proves a leaf at a position no tree has.
-        TreeBuilder tree = new TreeBuilder();
-        List<LeafEntry> entries = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            LeafEntry entry = new LeafEntry(LeafEntry.Kind.RECORDED, "audit.audit_events", "2026-12-07",
-                    List.of("event-" + i, "2026-12-07T10:00:00.000000Z"), Rfc9162.sha256(new byte[]{(byte) i}));
-            entries.add(entry);
-            tree.append(entry.leafHash());
-        }
-        Checkpoint checkpoint = Checkpoint.genesis(Instant.parse("2026-12-07T04:00:00Z"))
-                .next(tree.size(), tree.root(), Instant.parse("2026-12-07T04:01:00.042Z"));
-        CheckpointObject signed = CheckpointObject.signed(checkpoint, "1:1:", "key-1",
-                CheckpointTest.sign(pair, checkpoint.text()), List.of(), List.of());
-        EventProof last = EventProof.of(entries.get(7), 7, signed, tree);
+        EventProof last = proofs(pair, 8, "event-", 7).get(0);
         EventProof negative = new EventProof(last.table(), last.key(), last.day(), last.entry(), -1, last.leafHash(),
                 last.inclusion(), last.checkpoint(), last.keyId(), last.algorithm(), last.signature());
 
@@ -99,11 +87,17 @@ class LedgerDocumentationTest {
     }
 
     private static List<EventProof> proofs(KeyPair pair) throws GeneralSecurityException {
+        return proofs(pair, 13, "événement-", 0, 6, 12);
+    }
+
+    /** A signed tree of {@code leaves} audit rows keyed {@code idPrefix + i}, and the proofs of the leaves asked. */
+    private static List<EventProof> proofs(KeyPair pair, int leaves, String idPrefix, int... proved)
+            throws GeneralSecurityException {
         TreeBuilder tree = new TreeBuilder();
         List<LeafEntry> entries = new ArrayList<>();
-        for (int i = 0; i < 13; i++) {
+        for (int i = 0; i < leaves; i++) {
             LeafEntry entry = new LeafEntry(LeafEntry.Kind.RECORDED, "audit.audit_events", "2026-12-07",
-                    List.of("événement-" + i, "2026-12-07T10:00:00.000000Z"), Rfc9162.sha256(new byte[]{(byte) i}));
+                    List.of(idPrefix + i, "2026-12-07T10:00:00.000000Z"), Rfc9162.sha256(new byte[]{(byte) i}));
             entries.add(entry);
             tree.append(entry.leafHash());
         }
@@ -111,8 +105,11 @@ class LedgerDocumentationTest {
                 .next(tree.size(), tree.root(), Instant.parse("2026-12-07T04:01:00.042Z"));
         CheckpointObject signed = CheckpointObject.signed(checkpoint, "1:1:", "key-1",
                 CheckpointTest.sign(pair, checkpoint.text()), List.of(), List.of());
-        return List.of(EventProof.of(entries.get(0), 0, signed, tree), EventProof.of(entries.get(6), 6, signed, tree),
-                EventProof.of(entries.get(12), 12, signed, tree));
+        List<EventProof> proofs = new ArrayList<>();
+        for (int index : proved) {
+            proofs.add(EventProof.of(entries.get(index), index, signed, tree));
+        }
+        return proofs;
     }
 
     /** The proofs as {@code verify event} prints them: a JSON array of the objects. */
