@@ -13,6 +13,7 @@ import uk.gov.ida.eventrecorder.ledger.MerkleTree;
 import uk.gov.ida.eventrecorder.store.SchemaMigrations;
 import uk.gov.ida.eventrecorder.testing.Moto;
 import uk.gov.ida.eventrecorder.testing.TestDatabase;
+import uk.gov.ida.eventrecorder.verification.EventProofs;
 
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -144,6 +145,8 @@ public final class LedgerBenchmark {
                         String.format("%,d-row history", history));
                 idle(smallRun, smallPhases, LedgerHistory.named(admin, empty), s3, signer, bucket, "small/",
                         "empty history");
+                proveEvents(big, String.format("%,d-row history", history));
+                proveEvents(small, "empty history");
                 check(big, history, "the history database");
                 check(small, 0, "the empty ledger's database");
             } finally {
@@ -155,6 +158,30 @@ public final class LedgerBenchmark {
         }
         System.out.printf("RESULT the whole run took %.0f s%n", seconds(started));
         System.exit(0);
+    }
+
+    /**
+     * verify-event's lookup ({@link EventProofs}) for five events written in this run, each a row whose leaf is found
+     * among its checkpoint's positions, not through an index of the leaves by row: the time of each, the first
+     * after the others' warm-up as much as its own.
+     */
+    static void proveEvents(HikariDataSource db, String label) throws SQLException {
+        List<String> events = LedgerHistory.query(db, "SELECT a.event_id FROM audit.audit_events a WHERE "
+                + WRITTEN_AFTER + " ORDER BY random() LIMIT 5");
+        List<String> times = new ArrayList<>();
+        int proved = 0;
+        for (String event : events) {
+            try (Connection c = db.getConnection()) {
+                c.setAutoCommit(false);
+                long t = System.nanoTime();
+                EventProofs.Outcome outcome = EventProofs.prove(c, event);
+                times.add(String.format("%.1f", (System.nanoTime() - t) / 1e6));
+                proved += outcome.proofs().size();
+                c.rollback();
+            }
+        }
+        System.out.printf("RESULT verify-event's proofs at %s: %d of %d events' rows proved, ms each: %s%n", label,
+                proved, events.size(), String.join(", ", times));
     }
 
     /** Generates (or finishes generating) the history, measuring V11 beside a writer on the way. */
@@ -196,6 +223,8 @@ public final class LedgerBenchmark {
         System.out.println("RESULT (during: " + during + ")");
         System.out.println("RESULT V11's own transaction, as Flyway timed it: " + LedgerHistory.query(db,
                 "SELECT execution_time || ' ms' FROM flyway_schema_history WHERE version = '11'"));
+        System.out.println("RESULT V12 (CONCURRENTLY, no transaction), as Flyway timed it: " + LedgerHistory.query(db,
+                "SELECT execution_time || ' ms' FROM flyway_schema_history WHERE version = '12'"));
         // The writer's rows are not part of the history: it is generated row for row.
         LedgerHistory.execute(db, "DELETE FROM audit.audit_events WHERE time_stamp > now() - interval '30 days' "
                 + "AND event_id NOT LIKE 'h%'");
@@ -329,7 +358,7 @@ public final class LedgerBenchmark {
     /**
      * {@code n} audit rows of this moment, 10 to a transaction, as the recorder writes them. Their ids fall anywhere
      * among the history's ({@code h} and a number, then a UUID; the history's have no dash), so that their leaves'
-     * keys go anywhere in the leaves' row index, as the recorder's random event ids do, not all at its end.
+     * keys go anywhere in the audit table's primary key, as the recorder's random event ids do, not all at its end.
      */
     static void insert(HikariDataSource db, int n) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(

@@ -57,11 +57,13 @@ class LedgerMigrationOnlineTest {
                             + "idp_data.idp_fraud_event_contraindicators SELECT id, 'C', 1 FROM e");
                 }
 
-                // When V11 is applied meanwhile
+                // When V11 is applied meanwhile, and V12 after it (its index changes CONCURRENTLY: they wait for
+                // no lock the writer holds, and for no snapshot, since a READ COMMITTED writer between statements
+                // holds none)
                 flyway(db, "latest").migrate();
 
-                // Then it is applied, and the writer commits
-                assertEquals(11, ((Number) tables.query("SELECT max(version::int) AS v FROM flyway_schema_history")
+                // Then both are applied, and the writer commits
+                assertEquals(12, ((Number) tables.query("SELECT max(version::int) AS v FROM flyway_schema_history")
                         .get(0).get("v")).intValue());
                 writer.commit();
             }

@@ -147,6 +147,53 @@ class EventProofsTest {
                 + "export chain proves it, no leaf will")), outcome.unproved().toString());
     }
 
+    @Test
+    void aRowAlteredAfterItsCheckpointIsProvedByItsRevisedLeafNotItsFirst() throws Exception {
+        ExportFixture f = withEvent();
+        f.db.admin("UPDATE audit.audit_events SET details = '{\"a\": 2}' WHERE event_id = '" + EVENT + "'");
+        checkpoint(f);
+        checkpoint(f);
+
+        EventProofs.Outcome outcome = prove(f, EVENT);
+
+        assertEquals(List.of(), outcome.unproved(), "the row as it is now is its latest leaf's");
+        JsonNode audit = JSON.readTree(ProofFile.print(outcome.proofs())).get(0);
+        assertEquals("audit.audit_events", audit.get("table").asText());
+        byte[] entry = Base64.getDecoder().decode(audit.get("entry").asText());
+        assertEquals(1, entry[1], "kind 1, REVISED: the leaf the change made");
+        assertEquals(2, Long.parseLong(audit.get("checkpoint").asText().split("\n")[1].substring("sequence "
+                .length())), "the checkpoint that took the change");
+    }
+
+    @Test
+    void aRowWhoseLeafTheDatabasesLedgerLostIsSaidToBeChangedNotToBeWaitingForACheckpoint() throws Exception {
+        ExportFixture f = withEvent();
+        // The leaf's hashes stay, so the other rows' paths still lead to the root; the row's own leaf is gone.
+        f.db.admin("UPDATE ledger.leaves SET row_key = ARRAY['another'] WHERE table_name = 'billing.billing_events'");
+
+        EventProofs.Outcome outcome = prove(f, EVENT);
+
+        assertEquals(2, outcome.proofs().size(), "the audit and fraud rows still prove");
+        assertEquals(List.of("billing.billing_events event_id=" + EVENT + " was committed before checkpoint 1, which "
+                + "took it, but none of that checkpoint's leaves is this row's: the database's ledger was changed "
+                + "(run verify on the bucket)"), outcome.unproved());
+    }
+
+    @Test
+    void theLedgersLeavesCarryNoIndexButTheirPositionSoThatEachLeafIsAnAppend() throws Exception {
+        ExportFixture f = withEvent();
+
+        List<String> indexes = new ArrayList<>();
+        try (Connection c = f.db.dataSource().getConnection(); var rs = c.createStatement().executeQuery("SELECT "
+                + "indexname FROM pg_indexes WHERE schemaname = 'ledger' AND tablename = 'leaves' ORDER BY 1")) {
+            while (rs.next()) {
+                indexes.add(rs.getString(1));
+            }
+        }
+
+        assertEquals(List.of("leaves_pkey"), indexes);
+    }
+
     // ---- the independent checker: the auditor's guide, written out
 
     /** What fails of one proof, checked with the JDK's SHA-256 and ECDSA and nothing of the project's. */
