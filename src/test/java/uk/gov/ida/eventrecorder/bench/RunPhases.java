@@ -93,10 +93,26 @@ final class RunPhases {
         });
     }
 
+    /**
+     * When the run unwrapped its connection for a COPY (the leaves: {@code StoredTree}), what the copy took: the
+     * driver's {@code CopyManager} is a class, not an interface, so it is timed from the unwrap to the run's next
+     * call on the connection (the nodes' insert, which follows the copy at once).
+     */
+    private long unwrappedAt;
+
     private Connection connection(Connection connection) {
         return proxy(Connection.class, connection, (target, method, args) -> {
+            if (unwrappedAt != 0) {
+                add(STORE, System.nanoTime() - unwrappedAt);
+                unwrappedAt = 0;
+            }
             if (method.getName().equals("commit")) {
                 return timed(COMMIT, target, method, args);
+            }
+            if (method.getName().equals("unwrap")) {
+                Object unwrapped = invoke(target, method, args);
+                unwrappedAt = System.nanoTime();
+                return unwrapped;
             }
             Object result = invoke(target, method, args);
             if (result instanceof java.sql.PreparedStatement p && args != null && args[0] instanceof String sql) {
