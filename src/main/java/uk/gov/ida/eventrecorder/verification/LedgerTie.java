@@ -10,7 +10,10 @@ import uk.gov.ida.eventrecorder.ledger.Checkpoint;
 import uk.gov.ida.eventrecorder.ledger.LeafEntry;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -19,29 +22,68 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The tie between the signed manifests and the verified ledger (the auditor's guide, "The ledger and the export").
  * For each manifest that names a checkpoint: that checkpoint is the ledger's, with the size and root the manifest
- * says; every row whose latest leaf within it is on one of the manifest's days is in the day's exported parts (this
- * one and those before it), with the row hash of one of its leaves; and the part's rows that no leaf of the whole
- * verified ledger holds are no more than the rows the manifest says were recorded before the ledger began or after
- * its checkpoint. Row hashes are recomputed from the Parquet objects ({@link RowDigest#rowHash}).
+ * says; no later checkpoint was made and in the bucket {@link #PUBLICATION_MARGIN} before the manifest's
+ * {@code exportedAt} (the export would have seen it: its rows are tied to the newest such one instead); every row
+ * whose latest leaf within the checkpoint tied to is on one of the manifest's days is in the day's exported parts
+ * (this one and those before it), with the row hash of one of its leaves; and the part's rows that no leaf of the
+ * whole verified ledger holds are no more than the rows the manifest says were recorded before the ledger began or
+ * after its checkpoint. Row hashes are recomputed from the Parquet objects ({@link RowDigest#rowHash}).
  */
 final class LedgerTie {
     /** Keys named per manifest and kind of finding; beyond it a count. */
     static final int KEYS_NAMED = 10;
 
+    /**
+     * A checkpoint made and written to the bucket this long before a manifest's {@code exportedAt} is one its export
+     * saw published. The export reads {@code exportedAt}, then takes its snapshot, and names the newest checkpoint
+     * marked published in it. A checkpoint run reads a checkpoint's time, commits it, writes its object, then marks it
+     * published. Stopped before the write, it leaves the write to a later run, and the object's late date says so (a
+     * note, not tampering). Stopped between the write and the mark, it leaves the mark to the next run, which marks it
+     * first thing: within the run (the function's timeout, 1 minute), an interval (10 minutes at most, the longest
+     * LedgerIntervalMinutes allows) and the next run's start (within its 1 minute) of the write, 12 minutes in all;
+     * and 3 more for the clocks of S3 (which dates the object), the checkpoint run and the export (a command-line
+     * export's host too). What the margin leaves open: a manifest naming a checkpoint made within it of the export
+     * leaves untied the rows recorded, deleted or altered since; a day is exported hours after it ends
+     * (EXPORT_SETTLE_HOURS, 2 by default), so only its late rows are.
+     */
+    static final Duration PUBLICATION_MARGIN = Duration.ofMinutes(15);
+
     private final S3Client s3;
     private final String bucket;
     private final LedgerVerifier.Verified ledger;
     private final LedgerVerifier.Findings findings;
+    private final Function<Long, Instant> written;
+    /** The verified checkpoints by when they were made (their signed time). */
+    private final CheckpointTimeline made;
+    /** By when they were both made and in the bucket: the later of the two. */
+    private final CheckpointTimeline published;
 
-    LedgerTie(S3Client s3, String bucket, LedgerVerifier.Verified ledger, LedgerVerifier.Findings findings) {
+    /**
+     * @param written when each checkpoint's object was written to the bucket, by sequence: S3's LastModified of the
+     *                version the ledger wrote, which no writer chooses
+     */
+    LedgerTie(S3Client s3, String bucket, LedgerVerifier.Verified ledger, LedgerVerifier.Findings findings,
+              Function<Long, Instant> written) {
         this.s3 = s3;
         this.bucket = bucket;
         this.ledger = ledger;
         this.findings = findings;
+        this.written = written;
+        Instant[] madeAt = new Instant[ledger.checkpoints().size()];
+        Instant[] publishedAt = new Instant[madeAt.length];
+        for (Checkpoint c : ledger.checkpoints().values()) {
+            int s = (int) c.sequence();
+            madeAt[s] = c.time();
+            Instant object = written.apply(c.sequence());
+            publishedAt[s] = object.isAfter(c.time()) ? object : c.time();
+        }
+        this.made = new CheckpointTimeline(madeAt);
+        this.published = new CheckpointTimeline(publishedAt);
     }
 
     /** One part's rows as exported: key (canonical text) to row hash. */
@@ -51,7 +93,7 @@ final class LedgerTie {
      * @param manifests every manifest the chain holds intact, in chain order
      * @param keyOf     a manifest's key, as findings name it
      */
-    void tie(List<Manifest> manifests, java.util.function.Function<Manifest, String> keyOf,
+    void tie(List<Manifest> manifests, Function<Manifest, String> keyOf,
             Progress progress) throws IOException {
         Map<String, List<Manifest>> byTable = new LinkedHashMap<>();
         for (Manifest m : manifests) {
@@ -92,6 +134,7 @@ final class LedgerTie {
                     + named.size() + " and another root than the ledger's (size " + checkpoint.size() + ")");
             return;
         }
+        Checkpoint tiedTo = seen(m, checkpoint, manifestKey);
         ExportedTable exported = ExportedTable.named(m.table());
         boolean changesUntilFinal = !exported.finalState().isEmpty();
         List<String> missing = new ArrayList<>();
@@ -104,7 +147,7 @@ final class LedgerTie {
             Map<List<String>, byte[]> rows = dayRows(m, table, day.getKey());
             for (List<String> key : day.getValue()) {
                 List<LedgerVerifier.Leaf> leaves = ledger.leavesOf(m.table(), key);
-                LedgerVerifier.Leaf latest = latestBefore(leaves, named.size());
+                LedgerVerifier.Leaf latest = latestBefore(leaves, tiedTo.size());
                 if (latest == null || !latest.day().equals(date)) {
                     continue;
                 }
@@ -117,7 +160,7 @@ final class LedgerTie {
                     }
                     continue;
                 }
-                LedgerVerifier.Leaf revised = changesUntilFinal ? null : revisedToAnotherRow(leaves, named.size());
+                LedgerVerifier.Leaf revised = changesUntilFinal ? null : revisedToAnotherRow(leaves, tiedTo.size());
                 if (revised != null) {
                     // Nor UPDATE a row of a table whose rows are final when recorded: a REVISED leaf with another row
                     // hash records an alteration, however faithfully the export then writes the altered row.
@@ -132,7 +175,7 @@ final class LedgerTie {
         }
         String why = changesUntilFinal ? " (" + m.table() + " rows change until final: the ledger may hold one the "
                 + "export had not yet)" : "";
-        name(changesUntilFinal, missing, manifestKey, ": in the ledger at checkpoint " + named.sequence()
+        name(changesUntilFinal, missing, manifestKey, ": in the ledger at checkpoint " + tiedTo.sequence()
                 + " but in none of the day's exported parts: deleted before its export, or left out" + why);
         name(changesUntilFinal, altered, manifestKey, ": exported with a row hash none of its leaves holds: altered "
                 + "before its export, or in it" + why);
@@ -156,6 +199,45 @@ final class LedgerTie {
                     + named.rowsAfterCheckpoint() + "): rows the ledger never recorded (" + String.join(", ",
                     unmatchedKeys) + (unmatched > KEYS_NAMED ? ", …" : "") + ")");
         }
+    }
+
+    /**
+     * The checkpoint the manifest's rows are tied to: the one it names, unless a later one was made and in the bucket
+     * {@link #PUBLICATION_MARGIN} before its export, which the export saw; then the newest such one, and the manifest
+     * is tampered. Naming an older checkpoint would leave every row recorded, deleted or altered after it untied,
+     * however many rows the manifest then says were recorded after it.
+     */
+    private Checkpoint seen(Manifest m, Checkpoint named, String manifestKey) {
+        Instant exportedAt;
+        try {
+            exportedAt = Instant.parse(String.valueOf(m.exportedAt()));
+        } catch (DateTimeParseException e) {
+            findings.tampered("manifest " + manifestKey + "'s exportedAt is not an instant as the export writes it: "
+                    + "whether its export could see a later checkpoint than checkpoint " + named.sequence()
+                    + " cannot be checked");
+            return named;
+        }
+        Instant before = exportedAt.minus(PUBLICATION_MARGIN);
+        String margin = "more than " + PUBLICATION_MARGIN.toMinutes() + " minutes before that export";
+        String names = "manifest " + manifestKey + ", exported at " + exportedAt + ", names checkpoint "
+                + named.sequence() + " (made at " + named.time() + ")";
+        long seen = published.newestBefore(before);
+        if (seen > named.sequence()) {
+            Checkpoint later = ledger.checkpoints().get(seen);
+            findings.tampered(names + ", but checkpoint " + seen + " was made at " + later.time() + " and written to "
+                    + "the bucket at " + written.apply(seen) + ", " + margin + ": the export could see it, yet named "
+                    + "an older one, under which rows recorded, deleted or altered since go unchecked (its rows are "
+                    + "tied to checkpoint " + seen + " here)");
+            return later;
+        }
+        long madeBefore = made.newestBefore(before);
+        if (madeBefore > named.sequence()) {
+            findings.note(names + "; checkpoint " + madeBefore + " was made at " + ledger.checkpoints().get(madeBefore)
+                    .time() + ", " + margin + ", but written to the bucket only at " + written.apply(madeBefore)
+                    + ": its run stopped before writing it, and the export could not see it yet (or this bucket is a "
+                    + "copy, whose objects bear the copy's times)");
+        }
+        return named;
     }
 
     private void name(boolean asNote, List<String> keys, String manifestKey, String what) {

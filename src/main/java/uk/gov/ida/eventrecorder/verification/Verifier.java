@@ -30,6 +30,7 @@ import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -152,8 +153,11 @@ public final class Verifier {
         progress.finding(new Finding(Finding.Kind.TAMPERED, text));
     }
 
-    /** One stored version of a key: the one the export wrote (the oldest: it writes each key once). */
-    private record Stored(String versionId, long size) {
+    /**
+     * One stored version of a key: the one the export wrote (the oldest: it writes each key once), and when S3 says it
+     * was written.
+     */
+    private record Stored(String versionId, long size, Instant written) {
     }
 
     /** Nothing under the prefix to verify: a wrong bucket or prefix, not an intact export. */
@@ -189,7 +193,7 @@ public final class Verifier {
                 tampered(progress, key + " has " + all.size() + " versions: replaced since the export wrote it "
                         + "(the first is checked)");
             }
-            objects.put(key, new Stored(oldest.versionId(), oldest.size()));
+            objects.put(key, new Stored(oldest.versionId(), oldest.size(), oldest.lastModified()));
             layout.parseLinkKey(key).ifPresent(place -> links.put(place, key));
             LedgerLayout.parseCheckpointKey(layout.prefix(), key).ifPresent(sequence -> checkpointKeys.put(sequence,
                     key));
@@ -332,9 +336,10 @@ public final class Verifier {
         };
         ledger = new LedgerVerifier(publicKey, findings).verify(checkpointKeys, key -> read(key, stored.get(key)),
                 expectedLedgerSize, (done, total) -> progress.step("checkpoints", done, total));
-        new LedgerTie(s3, bucket, ledger, findings).tie(good,
-                m -> layout.manifestKey(m.sequence(), ManifestChain.shortName(m.table()), m.day(), m.throughDay(),
-                        m.part()).key(), (done, total) -> progress.step("manifests against the ledger", done, total));
+        new LedgerTie(s3, bucket, ledger, findings, sequence -> stored.get(checkpointKeys.get(sequence)).written())
+                .tie(good, m -> layout.manifestKey(m.sequence(), ManifestChain.shortName(m.table()), m.day(),
+                        m.throughDay(), m.part()).key(), (done, total) -> progress.step("manifests against the ledger",
+                        done, total));
     }
 
     private void note(Progress progress, String text) {

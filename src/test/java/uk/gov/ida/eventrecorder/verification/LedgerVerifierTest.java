@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import uk.gov.ida.eventrecorder.digest.ExportLayout;
 import uk.gov.ida.eventrecorder.digest.Manifest;
+import uk.gov.ida.eventrecorder.digest.ManifestChain;
 import uk.gov.ida.eventrecorder.digest.ManifestSigner;
 import uk.gov.ida.eventrecorder.digest.PublicKeys;
 import uk.gov.ida.eventrecorder.ledger.Checkpoint;
@@ -13,6 +14,8 @@ import uk.gov.ida.eventrecorder.ledger.LedgerLayout;
 import uk.gov.ida.eventrecorder.ledger.LedgerReport;
 import uk.gov.ida.eventrecorder.testing.ExportFixture;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
@@ -20,7 +23,10 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -330,6 +336,119 @@ class LedgerVerifierTest {
                 outcome.texts(Finding.Kind.TAMPERED));
     }
 
+    // ---- the checkpoint a manifest names, against the later ones its export could see
+
+    @Test
+    void aManifestNamingACheckpointOlderThanOneMadeAndWrittenWellBeforeItsExportIsTamperedAndTiedToThatOne() {
+        // Given checkpoint 2, made two hours before the export and written to the bucket now (more than the margin
+        // before it too), holding two rows of day 1 recorded after checkpoint 1
+        Instant exportedAt = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
+        ExportFixture f = twoCheckpoints(exportedAt.minus(Duration.ofHours(3)), exportedAt.minus(Duration.ofHours(2)),
+                "ev-kept", "ev-gone");
+        // When one of them is deleted (as the tables' owner) and the export names checkpoint 1, counting the other
+        // as recorded after it: what an export shown only checkpoint 1 writes, or whoever holds the key signs
+        f.db.admin("DELETE FROM audit.audit_events WHERE event_id = 'ev-gone'");
+        exportSeeing(f, 1, exportedAt);
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        // Then each manifest of that export is tampered, and day 1's rows tied to checkpoint 2 lack the deleted one
+        assertEquals(Verdict.TAMPERED, outcome.result().verdict(), outcome.findings().toString());
+        Manifest day1 = f.manifests().stream().filter(m -> m.date().equals(DAY_1.toString())).findFirst()
+                .orElseThrow();
+        assertEquals(List.of(1L, 0L, 1L), List.of(day1.ledger().sequence(), day1.ledger().rowsBeforeLedger(),
+                day1.ledger().rowsAfterCheckpoint()));
+        List<String> tampered = outcome.texts(Finding.Kind.TAMPERED);
+        String key = manifestKey(f, "audit.audit_events");
+        assertEquals("manifest " + key + ", exported at " + exportedAt + ", names checkpoint 1 (made at "
+                + object(f, 1).checkpoint().time() + "), but checkpoint 2 was made at "
+                + object(f, 2).checkpoint().time() + " and written to the bucket at " + written(f, 2) + ", more than "
+                + "15 minutes before that export: the export could see it, yet named an older one, under which rows "
+                + "recorded, deleted or altered since go unchecked (its rows are tied to checkpoint 2 here)",
+                tampered.get(0));
+        String gone = tampered.stream().filter(t -> t.contains("event_id=ev-gone")).findFirst().orElseThrow();
+        assertTrue(gone.startsWith("manifest " + key + ": audit.audit_events " + DAY_1 + " event_id=ev-gone "
+                + "time_stamp=" + DAY_1 + "T16:00:00.000000Z (leaf "), gone);
+        assertTrue(gone.endsWith("): in the ledger at checkpoint 2 but in none of the day's exported parts: deleted "
+                + "before its export, or left out"), gone);
+        long manifests = f.manifests().size();
+        assertEquals(manifests + 1, tampered.size(), "each manifest named once, and the deleted row: " + tampered);
+    }
+
+    @Test
+    void aManifestNamingTheNewestCheckpointMadeBeforeItsExportLessTheMarginIsIntact() {
+        // Given checkpoint 2 made a second less than the margin before the export, which names checkpoint 1
+        Instant exportedAt = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
+        ExportFixture f = twoCheckpoints(exportedAt.minus(Duration.ofHours(2)),
+                exportedAt.minus(LedgerTie.PUBLICATION_MARGIN).plusSeconds(1), "ev-2");
+        exportSeeing(f, 1, exportedAt);
+        // and a late row's addendum, an hour later, that names checkpoint 3, the newest made before it, with
+        // checkpoint 4 made after it
+        audit(f, "ev-3");
+        checkpoint(f, exportedAt.plus(Duration.ofMinutes(30)));
+        exportSeeing(f, 3, exportedAt.plus(Duration.ofHours(1)));
+        audit(f, "ev-4");
+        checkpoint(f, exportedAt.plus(Duration.ofHours(2)));
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        assertEquals(List.of(1L, 3L), f.manifests().stream().filter(m -> m.date().equals(DAY_1.toString()))
+                .map(m -> m.ledger().sequence()).toList());
+        assertEquals(Verdict.INTACT, outcome.result().verdict(), outcome.findings().toString());
+        assertEquals(List.of(), outcome.findings());
+    }
+
+    @Test
+    void aCheckpointMadeBeforeTheMarginButWrittenToTheBucketWithinItIsANoteNotTampering() {
+        // Given checkpoint 2 made an hour before the export but written to the bucket within the margin of it: what
+        // a run leaves when it stops between committing a checkpoint and writing it, and a later run writes it
+        Instant exportedAt = Instant.now().plus(Duration.ofMinutes(1)).truncatedTo(ChronoUnit.SECONDS);
+        ExportFixture f = twoCheckpoints(exportedAt.minus(Duration.ofHours(2)), exportedAt.minus(Duration.ofHours(1)),
+                "ev-2");
+        // When the export, which could not see it, names checkpoint 1
+        exportSeeing(f, 1, exportedAt);
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        // Then the manifest is intact, and the note says why the export could not see checkpoint 2
+        assertEquals(Verdict.INTACT, outcome.result().verdict(), outcome.findings().toString());
+        assertEquals("manifest " + manifestKey(f, "audit.audit_events") + ", exported at " + exportedAt
+                + ", names checkpoint 1 (made at " + object(f, 1).checkpoint().time() + "); checkpoint 2 was made at "
+                + object(f, 2).checkpoint().time() + ", more than 15 minutes before that export, but written to the "
+                + "bucket only at " + written(f, 2) + ": its run stopped before writing it, and the export could not "
+                + "see it yet (or this bucket is a copy, whose objects bear the copy's times)",
+                outcome.texts(Finding.Kind.NOTE).get(0));
+        assertEquals(f.manifests().size(), outcome.texts(Finding.Kind.NOTE).size(), outcome.findings().toString());
+    }
+
+    @Test
+    void aManifestWhoseExportedAtIsNoInstantIsTamperedForItCannotBeCheckedAgainstLaterCheckpoints() {
+        // Given a ledger of the genesis alone, and a manifest naming it signed with the key by hand
+        ExportFixture f = fixture(false);
+        checkpoint(f);
+        Checkpoint genesis = object(f, 0).checkpoint();
+        ManifestChain.load(f.s3, f.bucket, LAYOUT, new ManifestSigner(f.kms, f.keyId)).append(new Manifest(
+                Manifest.FORMAT, 0, "audit.audit_events", DAY_1.toString(), DAY_1.toString(), 0, "yesterday",
+                "1:1:", 0, null, null, "", List.of(), List.of("event_id", "time_stamp"), List.of(), null, null,
+                new Manifest.Ledger(0, 0, HexFormat.of().formatHex(genesis.root()), 0, 0)));
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        assertEquals(List.of("manifest " + manifestKey(f, "audit.audit_events") + "'s exportedAt is not an instant "
+                + "as the export writes it: whether its export could see a later checkpoint than checkpoint 0 "
+                + "cannot be checked"), outcome.texts(Finding.Kind.TAMPERED));
+    }
+
+    @Test
+    void theAuditorsGuideStatesTheMarginVerifyAllows() throws Exception {
+        String guide = Files.readString(Path.of("docs", "export-and-verification.md")).replaceAll("\\s+", " ");
+
+        long minutes = LedgerTie.PUBLICATION_MARGIN.toMinutes();
+        assertTrue(guide.contains("more than " + minutes + " minutes before the manifest's `exportedAt`")
+                && guide.contains("### Why " + minutes + " minutes"), "docs/export-and-verification.md, \"The ledger "
+                + "and the export\"");
+    }
+
     // ---- helpers
 
     /** A fixture whose database holds no ledger yet (the fixture empties it), and a bucket of its own. */
@@ -361,6 +480,57 @@ class LedgerVerifierTest {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The genesis and checkpoint 1, made at {@code first}, holding day 1's row ev-1; then checkpoint 2, made at
+     * {@code second}, holding the rows {@code after} recorded since. Each is written to the bucket now.
+     */
+    static ExportFixture twoCheckpoints(Instant first, Instant second, String... after) {
+        ExportFixture f = fixture(false);
+        checkpoint(f, first);
+        audit(f, "ev-1");
+        checkpoint(f, first);
+        for (String eventId : after) {
+            audit(f, eventId);
+        }
+        checkpoint(f, second);
+        return f;
+    }
+
+    /** A checkpoint run whose clock says {@code at}: the time the checkpoint it makes is signed with. */
+    static LedgerReport checkpoint(ExportFixture f, Instant at) {
+        try {
+            LedgerReport report = new Checkpointer(f.db.dataSource(), f.s3, new ManifestSigner(f.kms, f.keyId),
+                    new Checkpointer.Settings(f.bucket, "", Duration.ofMinutes(1)), Clock.fixed(at, ZoneOffset.UTC))
+                    .run();
+            assertEquals(LedgerReport.Outcome.CHECKPOINTED, report.outcome(), report.warnings().toString());
+            return report;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * An export run at {@code at} whose snapshot sees checkpoints up to {@code last} published and no later one, as
+     * when the later ones' runs had not yet written them (their mark is lifted for the run, then put back).
+     */
+    static void exportSeeing(ExportFixture f, long last, Instant at) {
+        f.db.admin("UPDATE ledger.checkpoints SET published_at = NULL WHERE sequence > " + last);
+        f.export(at, false);
+        f.db.admin("UPDATE ledger.checkpoints SET published_at = now() WHERE published_at IS NULL");
+    }
+
+    /** An audit row of day 1 recorded as the recorder records it. */
+    static void audit(ExportFixture f, String eventId) {
+        f.db.admin("INSERT INTO audit.audit_events VALUES ('" + eventId + "', '" + DAY_1 + " 16:00:00', 'hub', NULL, "
+                + "'session_event', NULL)");
+    }
+
+    /** When the checkpoint's object was written to the bucket, as S3 lists its version. */
+    static Instant written(ExportFixture f, long sequence) {
+        return f.s3.listObjectVersions(r -> r.bucket(f.bucket).prefix(key(sequence))).versions().get(0)
+                .lastModified();
     }
 
     static String key(long sequence) {
