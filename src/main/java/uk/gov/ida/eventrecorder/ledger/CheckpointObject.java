@@ -63,7 +63,7 @@ public record CheckpointObject(Checkpoint checkpoint, String snapshot, String ke
                 .string("algorithm", algorithm)
                 .string("signature", LedgerJson.base64(signature))
                 .strings("consistency", LedgerJson.hex(consistency))
-                .strings("entries", LedgerJson.base64(entries))
+                .base64s("entries", entries)
                 .finish();
     }
 

@@ -60,6 +60,25 @@ final class LedgerJson {
             return this;
         }
 
+        /**
+         * As {@link #strings} of the values in base64, written straight in: base64's alphabet ({@code A-Za-z0-9+/=})
+         * has nothing JSON escapes, so the bytes are the same without the escaper's scan of every character (a
+         * checkpoint's entries are most of its object).
+         */
+        Writer base64s(String name, List<byte[]> values) {
+            name(name);
+            out.append('[');
+            java.util.Base64.Encoder encoder = java.util.Base64.getEncoder();
+            for (int i = 0; i < values.size(); i++) {
+                if (i > 0) {
+                    out.append(',');
+                }
+                out.append('"').append(encoder.encodeToString(values.get(i))).append('"');
+            }
+            out.append(']');
+            return this;
+        }
+
         byte[] finish() {
             return out.append("}\n").toString().getBytes(StandardCharsets.UTF_8);
         }

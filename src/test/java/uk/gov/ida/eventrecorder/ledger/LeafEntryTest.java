@@ -24,6 +24,48 @@ class LeafEntryTest {
     }
 
     @Test
+    void aKeyOutsideTheBasicPlaneIsItsUtf8AndAnUnpairedSurrogateIsRefusedNotReplaced() {
+        LeafEntry paired = new LeafEntry(LeafEntry.Kind.RECORDED, "audit.audit_events", "2026-12-07",
+                List.of("caf\u00e9 \uD83D\uDE00"), ROW_HASH);
+        byte[] key = "caf\u00e9 \uD83D\uDE00".getBytes(StandardCharsets.UTF_8);
+        assertEquals(10, key.length, "four bytes for the emoji, two for the accent, one each for the rest");
+        byte[] encoded = paired.encode();
+        assertArrayEquals(key, Arrays.copyOfRange(encoded, encoded.length - 32 - key.length, encoded.length - 32));
+
+        for (String unpaired : List.of("a\uD83D", "\uDE00b", "x\uDE00\uD83Dy")) {
+            LeafEntry entry = new LeafEntry(LeafEntry.Kind.RECORDED, "audit.audit_events", "2026-12-07",
+                    List.of("event-1", unpaired), ROW_HASH);
+            LedgerFormatException refused = assertThrows(LedgerFormatException.class, entry::encode);
+            assertEquals("leaf entry's key column 1 has an unpaired surrogate: no UTF-8 for it", refused.getMessage());
+        }
+    }
+
+    @Test
+    void anEntryTakesOnlyASchemaQualifiedLowerCaseTableAndAnIsoDay() {
+        for (String table : List.of("audit.audit_events", "idp_data.upload_session_validation_failures", "_._")) {
+            assertEquals(table, entry(table, "2026-12-07").table());
+        }
+        for (String table : List.of("audit", ".audit_events", "audit.", "Audit.events", "a.b.c", "a-b.c", "a.b ",
+                "au dit.x", "a.\u00e9")) {
+            assertEquals("a leaf entry's table is schema.table in lower case",
+                    assertThrows(LedgerFormatException.class, () -> entry(table, "2026-12-07")).getMessage(), table);
+        }
+        for (String day : List.of("2026-12-07", "0001-01-01", "+12026-01-01", "-0044-03-15", "12026-01-01", "infinity",
+                "-infinity")) {
+            assertEquals(day, entry("audit.audit_events", day).day());
+        }
+        for (String day : List.of("2026-1-07", "2026/12/07", "2026-12-7", "26-12-07", "2026-12-07T00:00", "2026-12-0x",
+                "\u0662\u0660\u0662\u0666-12-07", "Infinity", "")) {
+            assertEquals("a leaf entry's day is an ISO date, infinity or -infinity",
+                    assertThrows(LedgerFormatException.class, () -> entry("audit.audit_events", day)).getMessage(), day);
+        }
+    }
+
+    private static LeafEntry entry(String table, String day) {
+        return new LeafEntry(LeafEntry.Kind.RECORDED, table, day, List.of("event-1"), ROW_HASH);
+    }
+
+    @Test
     void anEntrysBytesAreTheDocumentedLayoutByteForByte() {
         ByteArrayOutputStream expected = new ByteArrayOutputStream();
         expected.write(0x01);
