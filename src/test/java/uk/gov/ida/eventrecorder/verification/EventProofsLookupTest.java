@@ -1,0 +1,164 @@
+package uk.gov.ida.eventrecorder.verification;
+
+import org.junit.jupiter.api.Test;
+import uk.gov.ida.eventrecorder.testing.ExportFixture;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static uk.gov.ida.eventrecorder.testing.ExportFixture.DAY_1;
+import static uk.gov.ida.eventrecorder.verification.LedgerVerifierTest.checkpoint;
+import static uk.gov.ida.eventrecorder.verification.LedgerVerifierTest.fixture;
+
+/**
+ * How verify-event finds a row's leaf without an index of the leaves by row: from the row's recorded_xid, the changes
+ * noted under its key, and the checkpoints' snapshots, none of which a checkpoint signs. What it must still say when
+ * those are honest but unusual, and when someone with the database owner's rights has changed them.
+ */
+class EventProofsLookupTest {
+    private static final String EVENT = "evt-lookup-1";
+    private static final String BEFORE_LEDGER = " was recorded before the ledger began: the export chain proves it, "
+            + "no leaf will";
+
+    @Test
+    void aRowFromBeforeTheLedgerIsNotCalledAChangedLedgerBecauseASiblingRowOfItsEventWasUpdatedLater() {
+        // Given two audit rows of one event, both recorded before the genesis
+        ExportFixture f = fixture(false);
+        f.seed();
+        checkpoint(f);
+        // When one of them is updated (honestly, noted) and the next checkpoint takes the change
+        f.db.admin("UPDATE audit.audit_events SET details = '{\"b\": 1}' WHERE event_id = 'ev-2-" + DAY_1 + "' "
+                + "AND time_stamp = '" + DAY_1 + " 00:00:00'");
+        checkpoint(f);
+
+        EventProofs.Outcome outcome = prove(f, "ev-2-" + DAY_1);
+
+        // Then the updated row is proved by its REVISED leaf, and the other is before the ledger, not tampering
+        assertEquals(1, outcome.proofs().size());
+        assertEquals(List.of("audit.audit_events event_id=ev-2-" + DAY_1 + " time_stamp=" + DAY_1
+                + "T23:59:59.999999Z" + BEFORE_LEDGER), outcome.unproved());
+    }
+
+    @Test
+    void aRowWithNoRecordedXidOnADatabaseWhoseLedgerHasNotBegunIsSaidToWaitAndDoesNotBlameMissingCheckpoints() {
+        // Given a row recorded before V9 gave rows their transaction, and no ledger run yet (no genesis)
+        ExportFixture f = fixture(false);
+        f.db.admin("INSERT INTO audit.audit_events (event_id, time_stamp, originating_service, event_type, "
+                + "recorded_xid) VALUES ('" + EVENT + "', '" + DAY_1 + " 10:00', 'hub', 'session_event', NULL)");
+
+        // Then verify-event says why it cannot prove it, rather than throwing "rows removed from ledger.checkpoints"
+        EventProofs.Outcome outcome = assertDoesNotThrow(() -> prove(f, EVENT));
+        assertEquals(1, outcome.unproved().size());
+    }
+
+    @Test
+    void aRowPutBackToItsFirstVersionAfterItsChangesNoteWasDeletedIsNotProvedAsItsLatestLeaf() {
+        // Given an event whose billing row was changed, honestly, and whose change the ledger took (a REVISED leaf)
+        ExportFixture f = withEvent();
+        f.db.admin("UPDATE billing.billing_events SET transaction_entity_id = 'rp-b' WHERE event_id = '" + EVENT + "'");
+        checkpoint(f);
+        // When the database's owner deletes the note of that change and puts the row back, unnoted
+        f.db.admin("DELETE FROM ledger.row_changes WHERE table_name = 'billing.billing_events'",
+                "SET session_replication_role = replica",
+                "UPDATE billing.billing_events SET transaction_entity_id = 'rp-a' WHERE event_id = '" + EVENT + "'",
+                "RESET session_replication_role");
+
+        EventProofs.Outcome outcome = prove(f, EVENT);
+
+        // Then the billing row is not proved clean by its superseded RECORDED leaf: its latest leaf is the REVISED one
+        assertFalse(outcome.unproved().isEmpty(), "every row said proved, the billing row by leaf "
+                + outcome.proofs().get(1).leafIndex() + ", not its latest");
+    }
+
+    @Test
+    void aCheckpointThatTookARowsChangeButHoldsNoLeafOfItIsSaidToBeAChangedLedgerEvenWhenAnEarlierLeafMatches() {
+        // Given an event whose billing row was changed, honestly, and whose change the ledger took (a REVISED leaf)
+        ExportFixture f = withEvent();
+        f.db.admin("UPDATE billing.billing_events SET transaction_entity_id = 'rp-b' WHERE event_id = '" + EVENT + "'");
+        checkpoint(f);
+        // When the database's owner re-keys that REVISED leaf (its hashes stay, so every root still holds) and puts
+        // the row back, unnoted
+        f.db.admin("UPDATE ledger.leaves SET row_key = ARRAY['another'] WHERE table_name = 'billing.billing_events' "
+                        + "AND kind = 1",
+                "SET session_replication_role = replica",
+                "UPDATE billing.billing_events SET transaction_entity_id = 'rp-a' WHERE event_id = '" + EVENT + "'",
+                "RESET session_replication_role");
+
+        EventProofs.Outcome outcome = prove(f, EVENT);
+
+        // Then, as docs/design.md says ("A checkpoint that took the row's transaction but holds no leaf of the row
+        // is a changed ledger, and is said so"), it is said
+        assertTrue(outcome.unproved().stream().anyMatch(u -> u.startsWith("billing.billing_events")
+                && u.contains("the database's ledger was changed")), outcome.unproved().toString());
+    }
+
+    @Test
+    void aRowAlteredUnnotedWithItsRecordedXidClearedIsNotSaidToBeBeforeTheLedger() {
+        // Given an event the ledger holds
+        ExportFixture f = withEvent();
+        // When the database's owner changes its billing row unnoted and clears its recorded_xid
+        f.db.admin("SET session_replication_role = replica",
+                "UPDATE billing.billing_events SET transaction_entity_id = 'rp-x', recorded_xid = NULL "
+                        + "WHERE event_id = '" + EVENT + "'",
+                "RESET session_replication_role");
+
+        EventProofs.Outcome outcome = prove(f, EVENT);
+
+        // Then verify-event does not explain it away: the row has a leaf, from which it differs
+        assertEquals(1, outcome.unproved().size(), outcome.unproved().toString());
+        assertFalse(outcome.unproved().get(0).endsWith(BEFORE_LEDGER), outcome.unproved().get(0));
+    }
+
+    @Test
+    void aGenesisSnapshotWidenedInTheDatabaseDoesNotMakeAnAlteredRowBeforeTheLedger() {
+        // Given an event the ledger holds
+        ExportFixture f = withEvent();
+        // When the database's owner changes its billing row unnoted, and widens the genesis's snapshot (which no
+        // checkpoint signs, and which a run compares with the bucket only while the genesis is the last checkpoint)
+        f.db.admin("SET session_replication_role = replica",
+                "UPDATE billing.billing_events SET transaction_entity_id = 'rp-x' WHERE event_id = '" + EVENT + "'",
+                "RESET session_replication_role",
+                "UPDATE ledger.checkpoints SET snapshot = '9000000000:9000000000:' WHERE sequence = 0");
+
+        EventProofs.Outcome outcome = prove(f, EVENT);
+
+        // Then the altered row is not explained away as before the ledger
+        assertTrue(outcome.unproved().stream().noneMatch(u -> u.endsWith(BEFORE_LEDGER)), outcome.unproved().toString());
+        assertTrue(outcome.unproved().stream().anyMatch(u -> u.startsWith("billing.billing_events")),
+                outcome.unproved().toString());
+    }
+
+    // ---- helpers
+
+    /** A ledger begun before an event whose audit, billing and fraud rows the next checkpoint holds. */
+    private static ExportFixture withEvent() {
+        ExportFixture f = fixture(false);
+        checkpoint(f);
+        f.db.admin("INSERT INTO audit.audit_events VALUES ('" + EVENT + "', '" + DAY_1 + " 10:00:00.5', 'hub', 's-1', "
+                        + "'fraud_detected', '{\"a\": 1}')",
+                "INSERT INTO billing.billing_events VALUES ('" + DAY_1 + " 10:00:00.5', 's-1', 'pid-1', 'req-1', "
+                        + "'idp-a', 'LEVEL_1', 'LEVEL_2', NULL, '" + EVENT + "', 'rp-a')",
+                "INSERT INTO billing.fraud_events VALUES ('" + EVENT + "', '" + DAY_1 + " 10:00:00.5', 's-1', "
+                        + "'pid-1', NULL, 'idp-a', 'fe-1', 'FI01', 'rp-a')");
+        checkpoint(f);
+        return f;
+    }
+
+    private static EventProofs.Outcome prove(ExportFixture f, String eventId) {
+        try (Connection c = f.db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                return EventProofs.prove(c, eventId);
+            } finally {
+                c.rollback();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
