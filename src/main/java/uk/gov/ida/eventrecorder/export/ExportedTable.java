@@ -28,6 +28,11 @@ public record ExportedTable(String name, String parentJoin, String dayColumn, Li
      * previous run could not see. Never exported: it says when a row was written, not what it holds.
      */
     public static final String RECORDED_XID = "recorded_xid";
+    /**
+     * The column {@link #eventRowsWithChangesQuery} adds: the transactions whose UPDATE or DELETE noted the row's key
+     * in {@code ledger.row_changes} (V11), lowest first.
+     */
+    public static final String LEDGER_CHANGES = "ledger_changes";
 
     /**
      * Every table the recorder's functions write ({@code billing.billing_status} is written by none of them). Their
@@ -85,6 +90,19 @@ public record ExportedTable(String name, String parentJoin, String dayColumn, Li
      */
     public String eventRowsQuery() {
         return "SELECT t.*, " + dayColumn + " AS export_day_time FROM " + name + " t " + parentJoin
+                + " WHERE t.event_id = ? ORDER BY " + orderBy();
+    }
+
+    /**
+     * {@link #eventRowsQuery}, each row with the transactions that noted its key in {@code ledger.row_changes}
+     * ({@link #LEDGER_CHANGES}, before the day column), the key made as the statement trigger makes it: how
+     * verify-event finds the checkpoints that took the row's changes.
+     */
+    public String eventRowsWithChangesQuery() {
+        String columns = keyColumns.stream().map(k -> "'" + k + "'").collect(Collectors.joining(", "));
+        return "SELECT t.*, ARRAY(SELECT c.changed_xid FROM ledger.row_changes c WHERE c.table_name = '" + name
+                + "' AND c.row_key = ledger.row_key(to_jsonb(t), ARRAY[" + columns + "]) ORDER BY 1) AS "
+                + LEDGER_CHANGES + ", " + dayColumn + " AS export_day_time FROM " + name + " t " + parentJoin
                 + " WHERE t.event_id = ? ORDER BY " + orderBy();
     }
 

@@ -31,6 +31,9 @@ public record TableColumns(List<String> names, List<ColumnType> types, List<Bool
                 recordedXid = i;
                 continue;
             }
+            if (meta.getColumnName(i).equals(ExportedTable.LEDGER_CHANGES)) {
+                continue; // a query's, not the table's (TableRows.ledgerChanges)
+            }
             names.add(meta.getColumnName(i));
             types.add(ColumnType.ofPostgres(meta.getColumnTypeName(i)));
             nullable.add(meta.isNullable(i) != ResultSetMetaData.columnNoNulls);

@@ -26,6 +26,7 @@ public final class TableRows implements AutoCloseable {
     private final int width;
     private final int dayColumn;
     private final int recordedXidColumn;
+    private final int ledgerChangesColumn;
     private LocalDateTime dayTime;
     private Long recordedXid;
 
@@ -63,6 +64,13 @@ public final class TableRows implements AutoCloseable {
         this.width = types.size();
         this.dayColumn = rows.getMetaData().getColumnCount(); // export_day_time, last
         this.recordedXidColumn = columns.recordedXidSource();
+        int changes = 0;
+        for (int i = 1; i < dayColumn; i++) {
+            if (rows.getMetaData().getColumnName(i).equals(ExportedTable.LEDGER_CHANGES)) {
+                changes = i;
+            }
+        }
+        this.ledgerChangesColumn = changes;
     }
 
     public TableColumns columns() {
@@ -92,6 +100,18 @@ public final class TableRows implements AutoCloseable {
      */
     public Long recordedXid() {
         return recordedXid;
+    }
+
+    /**
+     * The transactions that noted the key of the row {@link #next} returned last in {@code ledger.row_changes}, for
+     * a query that adds {@link ExportedTable#LEDGER_CHANGES} ({@link ExportedTable#eventRowsWithChangesQuery}).
+     */
+    public List<Long> ledgerChanges() throws SQLException {
+        if (ledgerChangesColumn == 0) {
+            throw new IllegalStateException("the query adds no " + ExportedTable.LEDGER_CHANGES);
+        }
+        java.sql.Array array = rows.getArray(ledgerChangesColumn);
+        return array == null ? List.of() : List.of((Long[]) array.getArray());
     }
 
     /** The day column of the row {@link #next} returned last, in microseconds. */

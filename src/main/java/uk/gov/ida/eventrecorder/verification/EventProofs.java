@@ -16,6 +16,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -43,11 +47,17 @@ public final class EventProofs {
     private EventProofs() {
     }
 
+    /**
+     * How far an event's time may run ahead of its recording (a producer's clock, fast) before a row said to be from
+     * before the ledger, or with no recorded_xid, is called a changed database instead.
+     */
+    static final Duration CLOCK_MARGIN = Duration.ofHours(1);
+
     /** Reads in the caller's transaction (autocommit off: the rows are read through a cursor). */
     public static Outcome prove(Connection c, String eventId) throws SQLException {
-        String genesis = single(c, "SELECT snapshot FROM ledger.checkpoints WHERE sequence = 0");
         Optional<CheckpointObject> newest = newestPublished(c);
         Checkpoints checkpoints = new Checkpoints(c);
+        long xmax = Long.parseLong(single(c, "SELECT pg_snapshot_xmax(pg_current_snapshot())::text"));
         LedgerNodes tree = new LedgerNodes(c);
         List<EventProof> proofs = new ArrayList<>();
         List<String> unproved = new ArrayList<>();
@@ -56,21 +66,24 @@ public final class EventProofs {
             if (!table.hasEventId()) {
                 continue;
             }
-            List<Long> changes = changedXids(c, table, eventId);
-            try (TableRows rows = new TableRows(c, table, table.eventRowsQuery(), eventId)) {
+            try (TableRows rows = new TableRows(c, table, table.eventRowsWithChangesQuery(), eventId)) {
                 TableColumns columns = rows.columns();
                 RowDigest digest = new RowDigest(columns.types());
                 for (Object[] row = rows.next(); row != null; row = rows.next()) {
                     found++;
                     List<String> key = columns.canonicalKey(row);
                     String what = table.name() + " " + columns.describeKey(row);
-                    Lookup lookup = latestLeaf(c, checkpoints, table.name(), key, rows.recordedXid(), changes);
+                    Lookup lookup = latestLeaf(c, checkpoints, table.name(), key, rows.recordedXid(),
+                            rows.ledgerChanges(), xmax);
+                    Optional<String> implausible = lookup.leaf().isEmpty() && lookup.beforeLedger()
+                            ? checkpoints.beforeLedgerDenied(rows.recordedXid(), rows.dayTime()) : Optional.empty();
+                    if (lookup.problem() != null) {
+                        unproved.add(what + " " + lookup.problem());
+                        continue;
+                    }
                     if (lookup.leaf().isEmpty()) {
-                        unproved.add(lookup.lastTaken() > 0
-                                ? what + " was committed before checkpoint " + lookup.lastTaken() + ", which took it, "
-                                + "but none of that checkpoint's leaves is this row's: the database's ledger was "
-                                + "changed (run verify on the bucket)"
-                                : !lookup.waiting() && beforeLedger(genesis, rows.recordedXid())
+                        unproved.add(implausible.isPresent() ? what + " " + implausible.get()
+                                : !lookup.waiting() && lookup.beforeLedger()
                                 ? what + " was recorded before the ledger began: the export chain proves it, no leaf "
                                 + "will"
                                 : what + " is not in the ledger yet: the next checkpoint adds it, within "
@@ -117,46 +130,97 @@ public final class EventProofs {
     }
 
     /**
-     * A row's latest leaf, if the database's ledger holds one; the latest checkpoint that took one of the row's
-     * transactions (0 when none did but the genesis); and whether one of them is in no checkpoint yet.
+     * A row's latest leaf, if the database's ledger holds one; else whether a transaction of the row is in no
+     * checkpoint yet, and whether the row is from before the ledger. A problem: what about the database's ledger
+     * contradicts itself (a sentence after the row's name).
      */
-    private record Lookup(Optional<StoredLeaf> leaf, long lastTaken, boolean waiting) {
+    private record Lookup(Optional<StoredLeaf> leaf, boolean waiting, boolean beforeLedger, String problem) {
     }
 
     /**
-     * A row's leaves are where its transactions were taken: the one that recorded it, and each UPDATE noted under its
-     * key ({@code ledger.row_changes}). Each transaction is taken by the first checkpoint whose snapshot sees it, so
-     * the row's leaves lie among those checkpoints' positions (a part's at most, a few thousand rows), and the
-     * latest is the last of them. Nothing indexes the leaves by row: each leaf is an append to its primary key, and
-     * this is what a proof asks instead.
+     * A row's leaves are where its transactions were taken: the one that recorded it, and each that noted its key in
+     * {@code ledger.row_changes}. Each transaction is taken by the first checkpoint whose snapshot sees it, so the
+     * row's leaves lie among those checkpoints' positions (each checkpoint at most 20,000 rows and one transaction's),
+     * and its latest is the last of them. Nothing indexes the leaves by row: each leaf is an append to its primary
+     * key, and this is what a proof asks instead. Every checkpoint that took a change of the row holds a leaf of it
+     * (a REVISED one, or a RECORDED one when it also took the row's recording), and so does the one that took its
+     * recording when no change is noted (a change may have given the row its key, after its recording was taken
+     * under another): one that does not is a changed ledger.
      */
     private static Lookup latestLeaf(Connection c, Checkpoints checkpoints, String table, List<String> key,
-                                     Long recordedXid, List<Long> changes) throws SQLException {
-        TreeSet<Long> taken = new TreeSet<>();
+                                     Long recordedXid, List<Long> changes, long xmax) throws SQLException {
+        if (checkpoints.none()) {
+            return new Lookup(Optional.empty(), true, false, null); // the ledger has not begun: its genesis takes all
+        }
+        TreeSet<Long> mustHold = new TreeSet<>();
         boolean waiting = false;
+        boolean beforeLedger = false;
+        long recordedIn = -1;
         List<Long> xids = new ArrayList<>(changes);
-        if (recordedXid == null) {
-            // Recorded before V9 gave rows their transaction: before the ledger, which took no leaf of it.
-            taken.add(0L);
-        } else {
+        if (recordedXid != null) {
             xids.add(recordedXid);
         }
         for (long xid : xids) {
-            OptionalLong sequence = checkpoints.firstSeeing(xid);
-            if (sequence.isPresent()) {
-                taken.add(sequence.getAsLong());
-            } else {
-                waiting = true;
+            if (xid >= xmax) {
+                return new Lookup(Optional.empty(), false, false, "names transaction " + xid + " (its recorded_xid "
+                        + "or a change noted under its key), which had not begun when this proof's snapshot was "
+                        + "taken: the row or the database's ledger was changed (run verify on the bucket)");
             }
         }
-        for (long sequence : taken.descendingSet()) {
+        for (long xid : changes) {
+            OptionalLong sequence = checkpoints.firstSeeing(xid);
+            if (sequence.isEmpty()) {
+                waiting = true;
+            } else if (sequence.getAsLong() > 0) {
+                mustHold.add(sequence.getAsLong());
+            }
+        }
+        if (recordedXid == null) {
+            // Recorded before V9 gave rows their transaction: before the ledger, which took no leaf of it.
+            beforeLedger = true;
+        } else {
+            OptionalLong sequence = checkpoints.firstSeeing(recordedXid);
+            if (sequence.isEmpty()) {
+                waiting = true;
+            } else if (sequence.getAsLong() == 0) {
+                beforeLedger = true;
+            } else {
+                recordedIn = sequence.getAsLong();
+                if (changes.isEmpty()) {
+                    mustHold.add(recordedIn);
+                }
+            }
+        }
+        TreeSet<Long> searched = new TreeSet<>(mustHold);
+        if (recordedIn > 0) {
+            searched.add(recordedIn);
+        }
+        Optional<StoredLeaf> latest = Optional.empty();
+        for (long sequence : searched.descendingSet()) {
             Optional<StoredLeaf> leaf = leafIn(c, checkpoints.sizeBefore(sequence), checkpoints.size(sequence),
                     table, key);
-            if (leaf.isPresent()) {
-                return new Lookup(leaf, sequence, waiting);
+            if (leaf.isEmpty() && mustHold.contains(sequence)) {
+                return new Lookup(Optional.empty(), waiting, beforeLedger, "was committed before checkpoint "
+                        + sequence + ", which took it, but none of that checkpoint's leaves is this row's: the "
+                        + "database's ledger was changed (run verify on the bucket)");
+            }
+            if (latest.isEmpty()) {
+                latest = leaf;
             }
         }
-        return new Lookup(Optional.empty(), taken.isEmpty() ? 0 : taken.last(), waiting);
+        if (latest.isEmpty() && beforeLedger && !waiting) {
+            // "Before the ledger" rests on the row's recorded_xid and the genesis's snapshot, which the database
+            // alone holds: before saying no leaf will ever prove the row, look for one anywhere. A sequential read of
+            // the leaves, paid only by a row that claims to be older than the ledger.
+            Optional<StoredLeaf> anywhere = leafIn(c, 0, Long.MAX_VALUE, table, key);
+            if (anywhere.isPresent()) {
+                return new Lookup(Optional.empty(), false, false, "is from before the ledger by the database's "
+                        + "account (" + (recordedXid == null ? "it has no recorded_xid" : "the ledger's first "
+                        + "checkpoint saw its transaction") + "), but leaf " + anywhere.get().position() + " is this "
+                        + "row's: the row or the database's ledger was changed (run verify on the bucket)");
+            }
+        }
+        return new Lookup(latest, waiting, beforeLedger && latest.isEmpty(), null);
     }
 
     private static Optional<StoredLeaf> leafIn(Connection c, long from, long to, String table, List<String> key)
@@ -180,32 +244,11 @@ public final class EventProofs {
     }
 
     /**
-     * The transactions whose UPDATE or DELETE noted a key of one of the event's rows in a table, as the statement
-     * trigger notes it ({@code ledger.row_key} of the row's key columns; V11).
-     */
-    private static List<Long> changedXids(Connection c, ExportedTable table, String eventId) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT DISTINCT r.changed_xid FROM " + table.name() + " t "
-                + "JOIN ledger.row_changes r ON r.table_name = ? AND r.row_key = ledger.row_key(to_jsonb(t), "
-                + "?::text[]) WHERE t.event_id = ?")) {
-            s.setString(1, table.name());
-            s.setArray(2, c.createArrayOf("text", table.keyColumns().toArray()));
-            s.setString(3, eventId);
-            List<Long> xids = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    xids.add(rs.getLong(1));
-                }
-            }
-            return xids;
-        }
-    }
-
-    /**
      * The database's checkpoints, read as needed. Their snapshots only grow (each run's sees all its predecessor's),
      * so the first that sees a transaction is found by bisection, in a few dozen primary-key reads at any age.
      */
     private static final class Checkpoints {
-        private record Stored(long size, String snapshot) {
+        private record Stored(long size, String snapshot, String note) {
         }
 
         private final Connection c;
@@ -216,6 +259,29 @@ public final class EventProofs {
             this.c = c;
             String max = single(c, "SELECT max(sequence) FROM ledger.checkpoints");
             this.last = max == null ? -1 : Long.parseLong(max);
+        }
+
+        /**
+         * Why a row cannot be from before the ledger, if it cannot: no honest row recorded before the ledger began
+         * (before its genesis checkpoint, or before V9 when it has no recorded_xid) is dated after it, beyond a
+         * producer's clock running fast. Only the database says either, and an owner can change both.
+         */
+        Optional<String> beforeLedgerDenied(Long recordedXid, LocalDateTime dayTime) throws SQLException {
+            if (last < 0 || dayTime == null) {
+                return Optional.empty();
+            }
+            Instant began = Checkpoint.parse(get(0).note()).time();
+            if (!dayTime.toInstant(ZoneOffset.UTC).isAfter(began.plus(CLOCK_MARGIN))) {
+                return Optional.empty();
+            }
+            return Optional.of((recordedXid == null ? "has no recorded_xid, which only rows recorded before the "
+                    + "ledger lack," : "was recorded by a transaction the ledger's first checkpoint saw,")
+                    + " but is dated " + dayTime + "Z, after the ledger began (" + began + "): the row or the "
+                    + "database's ledger was changed (run verify on the bucket)");
+        }
+
+        boolean none() {
+            return last < 0;
         }
 
         OptionalLong firstSeeing(long xid) throws SQLException {
@@ -246,7 +312,7 @@ public final class EventProofs {
         private Stored get(long sequence) throws SQLException {
             Stored stored = read.get(sequence);
             if (stored == null) {
-                try (PreparedStatement s = c.prepareStatement("SELECT tree_size, snapshot FROM ledger.checkpoints "
+                try (PreparedStatement s = c.prepareStatement("SELECT tree_size, snapshot, note FROM ledger.checkpoints "
                         + "WHERE sequence = ?")) {
                     s.setLong(1, sequence);
                     try (ResultSet rs = s.executeQuery()) {
@@ -254,7 +320,7 @@ public final class EventProofs {
                             throw new IllegalStateException("the ledger's database lacks checkpoint " + sequence
                                     + " of 0 to " + last + ": rows removed from ledger.checkpoints");
                         }
-                        stored = new Stored(rs.getLong(1), rs.getString(2));
+                        stored = new Stored(rs.getLong(1), rs.getString(2), rs.getString(3));
                     }
                 }
                 read.put(sequence, stored);
@@ -273,11 +339,6 @@ public final class EventProofs {
             return Optional.of(CheckpointObject.signed(Checkpoint.parse(rs.getString(1)), rs.getString(2),
                     rs.getString(3), rs.getBytes(4), List.of(), List.of()));
         }
-    }
-
-    /** Recorded before the column existed, or by a transaction the genesis checkpoint's snapshot could see. */
-    private static boolean beforeLedger(String genesis, Long recordedXid) {
-        return genesis != null && (recordedXid == null || LedgerCoverage.visible(genesis, recordedXid));
     }
 
     private static String single(Connection c, String sql) throws SQLException {

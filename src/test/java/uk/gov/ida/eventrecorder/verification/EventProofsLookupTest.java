@@ -57,25 +57,6 @@ class EventProofsLookupTest {
     }
 
     @Test
-    void aRowPutBackToItsFirstVersionAfterItsChangesNoteWasDeletedIsNotProvedAsItsLatestLeaf() {
-        // Given an event whose billing row was changed, honestly, and whose change the ledger took (a REVISED leaf)
-        ExportFixture f = withEvent();
-        f.db.admin("UPDATE billing.billing_events SET transaction_entity_id = 'rp-b' WHERE event_id = '" + EVENT + "'");
-        checkpoint(f);
-        // When the database's owner deletes the note of that change and puts the row back, unnoted
-        f.db.admin("DELETE FROM ledger.row_changes WHERE table_name = 'billing.billing_events'",
-                "SET session_replication_role = replica",
-                "UPDATE billing.billing_events SET transaction_entity_id = 'rp-a' WHERE event_id = '" + EVENT + "'",
-                "RESET session_replication_role");
-
-        EventProofs.Outcome outcome = prove(f, EVENT);
-
-        // Then the billing row is not proved clean by its superseded RECORDED leaf: its latest leaf is the REVISED one
-        assertFalse(outcome.unproved().isEmpty(), "every row said proved, the billing row by leaf "
-                + outcome.proofs().get(1).leafIndex() + ", not its latest");
-    }
-
-    @Test
     void aCheckpointThatTookARowsChangeButHoldsNoLeafOfItIsSaidToBeAChangedLedgerEvenWhenAnEarlierLeafMatches() {
         // Given an event whose billing row was changed, honestly, and whose change the ledger took (a REVISED leaf)
         ExportFixture f = withEvent();
@@ -136,6 +117,39 @@ class EventProofsLookupTest {
     // ---- helpers
 
     /** A ledger begun before an event whose audit, billing and fraud rows the next checkpoint holds. */
+    @Test
+    void aRowDatedAfterTheLedgerBeganThatClaimsToBeOlderThanItIsSaidToBeAChangedDatabase() {
+        // Given a ledger begun now, and a row dated two hours later with no recorded_xid (as only rows recorded
+        // before V9 have), which no leaf holds
+        ExportFixture f = fixture(false);
+        checkpoint(f);
+        f.db.admin("INSERT INTO audit.audit_events (event_id, time_stamp, originating_service, event_type, "
+                + "recorded_xid) VALUES ('" + EVENT + "', (now() AT TIME ZONE 'UTC') + interval '2 hours', 'hub', "
+                + "'session_event', NULL)");
+
+        EventProofs.Outcome outcome = prove(f, EVENT);
+
+        // Then it is not excused as older than the ledger
+        assertEquals(1, outcome.unproved().size());
+        assertTrue(outcome.unproved().get(0).matches("audit\\.audit_events event_id=" + EVENT + " time_stamp=\\S+ "
+                + "has no recorded_xid, which only rows recorded before the ledger lack, but is dated \\S+Z, after "
+                + "the ledger began \\(\\S+\\): the row or the database's ledger was changed \\(run verify on the "
+                + "bucket\\)"), outcome.unproved().get(0));
+    }
+
+    @Test
+    void aRowNamingATransactionThatHasNotBegunIsSaidToBeChangedNotToWaitForACheckpoint() {
+        ExportFixture f = withEvent();
+        f.db.admin("UPDATE billing.billing_events SET recorded_xid = 1000000000000 WHERE event_id = '" + EVENT + "'");
+
+        EventProofs.Outcome outcome = prove(f, EVENT);
+
+        assertEquals(List.of("billing.billing_events event_id=" + EVENT + " names transaction 1000000000000 (its "
+                + "recorded_xid or a change noted under its key), which had not begun when this proof's snapshot was "
+                + "taken: the row or the database's ledger was changed (run verify on the bucket)"),
+                outcome.unproved());
+    }
+
     private static ExportFixture withEvent() {
         ExportFixture f = fixture(false);
         checkpoint(f);
