@@ -1,6 +1,9 @@
 package uk.gov.ida.eventrecorder.ledger;
 
 import org.postgresql.PGConnection;
+import org.postgresql.copy.PGCopyOutputStream;
+
+import java.io.IOException;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -63,15 +66,24 @@ final class StoredTree implements MerkleTree.Subtrees {
         if (!added.isEmpty()) {
             // COPY, binary: the leaves are one stream, not a statement each, which is most of the database's work
             // for a leaf (parse, bind and execute per row against a single row's insert).
-            LeafCopy copy = new LeafCopy();
-            for (int i = 0; i < added.size(); i++) {
-                copy.add(storedSize + i, added.get(i), addedHashes.get(i));
-            }
+            PGCopyOutputStream stream = new PGCopyOutputStream(connection.unwrap(PGConnection.class), "COPY "
+                    + "ledger.leaves (position, table_name, row_key, day, kind, row_hash, leaf_hash) FROM STDIN "
+                    + "(FORMAT binary)", 1 << 16);
             try {
-                connection.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY ledger.leaves (position, table_name, "
-                        + "row_key, day, kind, row_hash, leaf_hash) FROM STDIN (FORMAT binary)", copy.stream());
-            } catch (java.io.IOException e) {
-                throw new SQLException("could not stream the leaves to the database", e);
+                LeafCopy copy = new LeafCopy(stream);
+                for (int i = 0; i < added.size(); i++) {
+                    copy.add(storedSize + i, added.get(i), addedHashes.get(i));
+                }
+                copy.end();
+                stream.endCopy();
+            } catch (IOException e) {
+                cancel(stream);
+                // The driver's stream wraps the database's error: the caller reads its SQLState.
+                throw e.getCause() instanceof SQLException database ? database
+                        : new SQLException("could not stream the leaves to the database", e);
+            } catch (SQLException | RuntimeException e) {
+                cancel(stream);
+                throw e;
             }
         }
         try (PreparedStatement node = connection.prepareStatement(
@@ -85,6 +97,16 @@ final class StoredTree implements MerkleTree.Subtrees {
                 }
             }
             node.executeBatch();
+        }
+    }
+
+    private static void cancel(PGCopyOutputStream stream) {
+        if (stream.isActive()) {
+            try {
+                stream.cancelCopy();
+            } catch (SQLException ignored) {
+                // The connection is gone or the copy ended: the caller's error says why, and its transaction rolls back.
+            }
         }
     }
 
