@@ -142,7 +142,7 @@ public final class Checkpointer {
         try {
             // 2. What an earlier run committed but did not write.
             for (Stored pending : stored(c, "WHERE published_at IS NULL ORDER BY sequence")) {
-                publish(c, pending);
+                publish(c, pending, Optional.empty());
                 published++;
             }
             // 3. The past.
@@ -185,7 +185,7 @@ public final class Checkpointer {
             }
             // 5. Its object.
             try {
-                publish(c, next.stored());
+                publish(c, next.stored(), Optional.of(next.entries()));
                 published++;
             } catch (Stop e) {
                 return stopped(e.getMessage(), published, started);
@@ -219,7 +219,8 @@ public final class Checkpointer {
     }
 
     /** @param part the checkpoint took a backlog's first part: rows below a bound; more wait */
-    private record Appended(Stored stored, long newLeaves, boolean part) {
+    /** @param entries the checkpoint's entries, as this run wrote them: its object, without reading them back */
+    private record Appended(Stored stored, long newLeaves, boolean part, List<LeafEntry> entries) {
     }
 
     /** Step 4: the new checkpoint, committed; null when there is nothing new. */
@@ -296,7 +297,8 @@ public final class Checkpointer {
                 s.executeUpdate();
             }
             c.commit();
-            return new Appended(row, tree.size() - last.map(Stored::size).orElse(0L), below != Long.MAX_VALUE);
+            return new Appended(row, tree.size() - last.map(Stored::size).orElse(0L), below != Long.MAX_VALUE,
+                    tree.added());
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly(c);
             throw e;
@@ -536,9 +538,13 @@ public final class Checkpointer {
     }
 
     /** Steps 2 and 5: the object written once, or found already written byte for byte; then marked published. */
-    private void publish(Connection c, Stored stored) throws SQLException {
+    /**
+     * @param entries the checkpoint's entries when this run has just written them (the same bytes as read back: the
+     *                next run rebuilds this object from the database and compares); empty to read them
+     */
+    private void publish(Connection c, Stored stored, Optional<List<LeafEntry>> entries) throws SQLException {
         stored.checkpoint();
-        byte[] bytes = object(c, stored);
+        byte[] bytes = entries.isPresent() ? object(stored, encoded(entries.get())) : object(c, stored);
         String key = LedgerLayout.checkpointKey(settings.prefix(), stored.sequence());
         try {
             s3.putObject(r -> r.bucket(settings.bucket()).key(key).ifNoneMatch("*").contentType("application/json")
@@ -563,6 +569,14 @@ public final class Checkpointer {
         }
     }
 
+    private static List<byte[]> encoded(List<LeafEntry> entries) {
+        List<byte[]> encoded = new ArrayList<>(entries.size());
+        for (LeafEntry entry : entries) {
+            encoded.add(entry.encode());
+        }
+        return encoded;
+    }
+
     /** The checkpoint's object, from its row and its leaves: the same bytes whenever it is built. */
     private static byte[] object(Connection c, Stored stored) {
         Checkpoint checkpoint = stored.checkpoint();
@@ -579,6 +593,11 @@ public final class Checkpointer {
         } catch (SQLException e) {
             throw new StoredTree.StoreFailure(e);
         }
+        return object(stored, entries);
+    }
+
+    private static byte[] object(Stored stored, List<byte[]> entries) {
+        Checkpoint checkpoint = stored.checkpoint();
         if (entries.size() != checkpoint.size() - checkpoint.previousSize()) {
             throw new Stop("the database holds " + entries.size() + " of checkpoint " + stored.sequence() + "'s "
                     + (checkpoint.size() - checkpoint.previousSize()) + " leaves");

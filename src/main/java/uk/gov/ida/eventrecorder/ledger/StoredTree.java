@@ -46,6 +46,11 @@ final class StoredTree implements MerkleTree.Subtrees {
         this.storedSize = storedSize;
     }
 
+    /** The leaves {@link #append} added, in order. */
+    List<LeafEntry> added() {
+        return List.copyOf(added);
+    }
+
     long size() {
         return storedSize + added.size();
     }
