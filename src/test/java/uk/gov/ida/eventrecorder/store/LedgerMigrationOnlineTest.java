@@ -82,7 +82,8 @@ class LedgerMigrationOnlineTest {
         }
     }
 
-    private static Flyway flyway(HikariDataSource db, String target) {
+    /** The project's migrations to a target, with migrate's session lock (SchemaMigrations). */
+    static Flyway flyway(HikariDataSource db, String target) {
         return Flyway.configure().dataSource(db).locations("classpath:db/migration")
                 .javaMigrations(new RecordedXidIndexes()).target(target)
                 .configuration(Map.of("flyway.postgresql.transactional.lock", "false")).load();

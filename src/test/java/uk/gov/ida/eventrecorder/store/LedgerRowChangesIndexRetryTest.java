@@ -69,8 +69,6 @@ class LedgerRowChangesIndexRetryTest {
     }
 
     private static Flyway flyway(HikariDataSource db, String target) {
-        return Flyway.configure().dataSource(db).locations("classpath:db/migration")
-                .javaMigrations(new RecordedXidIndexes()).target(target)
-                .configuration(Map.of("flyway.postgresql.transactional.lock", "false")).load();
+        return LedgerMigrationOnlineTest.flyway(db, target);
     }
 }

@@ -151,28 +151,10 @@ class EventProofsLookupTest {
     }
 
     private static ExportFixture withEvent() {
-        ExportFixture f = fixture(false);
-        checkpoint(f);
-        f.db.admin("INSERT INTO audit.audit_events VALUES ('" + EVENT + "', '" + DAY_1 + " 10:00:00.5', 'hub', 's-1', "
-                        + "'fraud_detected', '{\"a\": 1}')",
-                "INSERT INTO billing.billing_events VALUES ('" + DAY_1 + " 10:00:00.5', 's-1', 'pid-1', 'req-1', "
-                        + "'idp-a', 'LEVEL_1', 'LEVEL_2', NULL, '" + EVENT + "', 'rp-a')",
-                "INSERT INTO billing.fraud_events VALUES ('" + EVENT + "', '" + DAY_1 + " 10:00:00.5', 's-1', "
-                        + "'pid-1', NULL, 'idp-a', 'fe-1', 'FI01', 'rp-a')");
-        checkpoint(f);
-        return f;
+        return EventProofsTest.withEvent(EVENT);
     }
 
     private static EventProofs.Outcome prove(ExportFixture f, String eventId) {
-        try (Connection c = f.db.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                return EventProofs.prove(c, eventId);
-            } finally {
-                c.rollback();
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return EventProofsTest.prove(f, eventId);
     }
 }

@@ -285,21 +285,26 @@ class EventProofsTest {
 
     // ---- helpers
 
-    /** A ledger begun before an event whose audit, billing and fraud rows the next checkpoint holds. */
     private static ExportFixture withEvent() {
+        return withEvent(EVENT);
+    }
+
+    /** A ledger begun before an event whose audit, billing and fraud rows the next checkpoint holds. */
+    static ExportFixture withEvent(String event) {
         ExportFixture f = fixture(false);
         checkpoint(f);
-        f.db.admin("INSERT INTO audit.audit_events VALUES ('" + EVENT + "', '" + DAY_1 + " 10:00:00.5', 'hub', 's-1', "
+        f.db.admin("INSERT INTO audit.audit_events VALUES ('" + event + "', '" + DAY_1 + " 10:00:00.5', 'hub', 's-1', "
                         + "'fraud_detected', '{\"a\": 1}')",
                 "INSERT INTO billing.billing_events VALUES ('" + DAY_1 + " 10:00:00.5', 's-1', 'pid-1', 'req-1', "
-                        + "'idp-a', 'LEVEL_1', 'LEVEL_2', NULL, '" + EVENT + "', 'rp-a')",
-                "INSERT INTO billing.fraud_events VALUES ('" + EVENT + "', '" + DAY_1 + " 10:00:00.5', 's-1', "
+                        + "'idp-a', 'LEVEL_1', 'LEVEL_2', NULL, '" + event + "', 'rp-a')",
+                "INSERT INTO billing.fraud_events VALUES ('" + event + "', '" + DAY_1 + " 10:00:00.5', 's-1', "
                         + "'pid-1', NULL, 'idp-a', 'fe-1', 'FI01', 'rp-a')");
         checkpoint(f);
         return f;
     }
 
-    private static EventProofs.Outcome prove(ExportFixture f, String eventId) throws SQLException {
+    /** verify-event's lookup for an event, in a transaction it rolls back. */
+    static EventProofs.Outcome prove(ExportFixture f, String eventId) {
         try (Connection c = f.db.dataSource().getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -307,6 +312,8 @@ class EventProofsTest {
             } finally {
                 c.rollback();
             }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 
