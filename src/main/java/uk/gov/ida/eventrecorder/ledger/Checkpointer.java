@@ -185,9 +185,11 @@ public final class Checkpointer {
             }
             // 5. Its object.
             try {
-                publish(c, next.stored(), Optional.of(next.entries()));
+                // A run's own entries make the object only when the next run will compare it with the database
+                // byte for byte, which it does for the last checkpoint alone: a backlog's parts are read back.
+                publish(c, next.stored(), next.part() ? Optional.empty() : Optional.of(next.entries()));
                 published++;
-            } catch (Stop e) {
+            } catch (Stop | StoredTree.Tampered e) {
                 return stopped(e.getMessage(), published, started);
             }
             appended = next;
@@ -403,21 +405,38 @@ public final class Checkpointer {
             queries.add(table.recordedXidsSinceQuery());
         }
         queries.add(ExportedTable.CHANGED_XIDS_SINCE);
+        // Below the lowest of the last ids read from each list cut short, every id is counted; at it, its own
+        // transaction may have more rows than were read, and past it, any number.
+        long exact = Long.MAX_VALUE;
         for (String query : queries) {
             try (PreparedStatement s = c.prepareStatement(query)) {
                 s.setLong(1, xmin);
                 s.setString(2, previous);
                 s.setInt(3, maxRows + 1);
+                int read = 0;
+                long lastRead = 0;
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
-                        xids.add(rs.getLong(1));
+                        lastRead = rs.getLong(1);
+                        xids.add(lastRead);
+                        read++;
                     }
+                }
+                if (read > maxRows) {
+                    exact = Math.min(exact, lastRead);
                 }
             }
         }
         if (xids.size() <= maxRows) {
             return Long.MAX_VALUE;
         }
+        // Never past what was counted: the transaction at the edge is taken whole, what lies beyond waits.
+        long cap = exact == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(exact + 1, floor);
+        return Math.min(counted(xids, floor, maxRows), cap);
+    }
+
+    /** The bound the counted ids give: the first id (not below {@code floor}) whose rows would pass maxRows. */
+    private static long counted(List<Long> xids, long floor, int maxRows) {
         // Each list holds its table's lowest maxRows + 1: the count below any id is exact up to where it passes
         // maxRows, which is as far as this looks.
         xids.sort(null);
@@ -587,7 +606,14 @@ public final class Checkpointer {
             s.setLong(2, checkpoint.size());
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    entries.add(StoredTree.leaf(rs).encode());
+                    // As the tree's reads do: a leaf whose columns are not what its stored hash was made from is
+                    // not written to the bucket under a signature over that hash.
+                    LeafEntry entry = StoredTree.leaf(rs);
+                    if (!Arrays.equals(entry.leafHash(), rs.getBytes(2))) {
+                        throw new StoredTree.Tampered("the database's leaf " + rs.getLong(1) + " does not hash to "
+                                + "its stored leaf hash: its row was changed after it was written");
+                    }
+                    entries.add(entry.encode());
                 }
             }
         } catch (SQLException e) {

@@ -386,6 +386,65 @@ class CheckpointerTest {
     }
 
     @Test
+    void aBacklogsPartWhoseLeafTheDatabaseStoresOtherwiseThanTheRunHashedItIsNeverWrittenToTheBucket()
+            throws Exception {
+        // Given a run that takes at most 16 rows a checkpoint, the genesis, and a backlog of three transactions of 8,
+        // 8 and 3 rows: two checkpoints in one run, the first of 16 leaves (a stored node holds them all)
+        Checkpointer bounded = new Checkpointer(ledger.db.dataSource(), ledger.s3,
+                new ManifestSigner(ledger.kms, ledger.keyId),
+                new Checkpointer.Settings(ledger.bucket, ledger.prefix, Duration.ofSeconds(60), 16), ledger.clock);
+        bounded.run();
+        ledger.db.admin("INSERT INTO audit.audit_events SELECT 'bulk-' || g, '2026-12-07 03:00', 'hub', NULL, "
+                + "'session_event', NULL FROM generate_series(1, 8) g");
+        ledger.db.admin("INSERT INTO audit.audit_events SELECT 'more-' || g, '2026-12-07 03:00', 'hub', NULL, "
+                + "'session_event', NULL FROM generate_series(1, 8) g");
+        ledger.db.admin("INSERT INTO audit.audit_events SELECT 'next-' || g, '2026-12-07 03:01', 'hub', NULL, "
+                + "'session_event', NULL FROM generate_series(1, 3) g");
+        // and the database storing leaf 0 otherwise than the run streams it (any difference between what a run
+        // wrote and what the database holds: here a trigger the tables' owner added)
+        ledger.db.admin("CREATE FUNCTION public.review_forge() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                        + "IF NEW.position = 0 THEN NEW.row_key[1] := 'forged'; END IF; RETURN NEW; END $$",
+                "CREATE TRIGGER review_forge BEFORE INSERT ON ledger.leaves FOR EACH ROW EXECUTE FUNCTION "
+                        + "public.review_forge()");
+        try {
+            // When the run takes the backlog
+            LedgerReport backlog = bounded.run();
+
+            // Then it stops before writing the first part's object, whose leaf 0 the database holds otherwise than
+            // the hash it signed: the bucket never holds the changed leaf under that signature
+            assertEquals(LedgerReport.Outcome.STOPPED, backlog.outcome(), backlog.toString());
+            assertEquals(List.of("the database's leaf 0 does not hash to its stored leaf hash: its row was changed "
+                    + "after it was written"), backlog.warnings());
+            assertEquals(1, ledger.objects().size(), "the genesis alone");
+            // And so does the next run, which finds the part still to be published
+            assertEquals(LedgerReport.Outcome.STOPPED, bounded.run().outcome());
+        } finally {
+            ledger.db.admin("DROP TRIGGER review_forge ON ledger.leaves", "DROP FUNCTION public.review_forge()");
+        }
+    }
+
+    @Test
+    void aBacklogWhoseFirstTransactionAloneIsLargerThanACheckpointTakesStillLeavesTheTransactionsAfterItForLaterParts()
+            throws Exception {
+        // Given a run that takes at most 10 rows a checkpoint, the genesis, and a backlog in one table: a transaction
+        // of 20 rows, then one of 3
+        Checkpointer bounded = new Checkpointer(ledger.db.dataSource(), ledger.s3,
+                new ManifestSigner(ledger.kms, ledger.keyId),
+                new Checkpointer.Settings(ledger.bucket, ledger.prefix, Duration.ofSeconds(60), 10), ledger.clock);
+        bounded.run();
+        ledger.db.admin("INSERT INTO audit.audit_events SELECT 'big-' || g, '2026-12-07 03:00', 'hub', NULL, "
+                + "'session_event', NULL FROM generate_series(1, 20) g");
+        ledger.db.admin("INSERT INTO audit.audit_events SELECT 'after-' || g, '2026-12-07 03:01', 'hub', NULL, "
+                + "'session_event', NULL FROM generate_series(1, 3) g");
+
+        bounded.run();
+
+        // Then the large transaction is a checkpoint of its own (never split), and the rest another: the bound still
+        // holds after it (the xids each table's query returns are its lowest 11, all the large transaction's here)
+        assertEquals(List.of(0, 20, 3), ledger.objects().stream().map(o -> o.entries().size()).toList());
+    }
+
+    @Test
     void aSnapshotSeenThroughABoundSeesWhatItSawBelowTheBoundAndNothingAbove() {
         assertEquals("100:110:100,105,108", Checkpointer.below("100:110:100,105,108", 110));
         assertEquals("100:106:100,105", Checkpointer.below("100:110:100,105,108", 106));

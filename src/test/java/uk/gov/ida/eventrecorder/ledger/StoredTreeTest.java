@@ -62,6 +62,34 @@ class StoredTreeTest {
         }
     }
 
+    @Test
+    void aLargeCopyOvertakenByLeavesAnotherRunCommittedFailsAsAUniqueViolation() throws Exception {
+        // Given leaf 0 committed by another run (this one's lock lost meanwhile)
+        db.truncateAll();
+        try (Connection other = db.dataSource().getConnection()) {
+            other.setAutoCommit(false);
+            StoredTree tree = new StoredTree(other, 0);
+            tree.append(entry(LeafEntry.Kind.RECORDED, "audit.audit_events", List.of("theirs")));
+            tree.write();
+            other.commit();
+        }
+        // When this run streams a checkpoint's worth of leaves from position 0: megabytes, so that the server's
+        // error reaches the driver while the stream is still being written, not at its end
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            StoredTree tree = new StoredTree(c, 0);
+            for (int i = 0; i < Checkpointer.MAX_ROWS; i++) {
+                tree.append(entry(LeafEntry.Kind.RECORDED, "audit.audit_events", List.of("ours-" + i,
+                        "2026-12-07T10:00:00.000000Z")));
+            }
+            java.sql.SQLException failed = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+                    tree::write);
+            c.rollback();
+            // Then the caller sees the database's unique violation, which Checkpointer counts as an overtaken run
+            assertEquals("23505", failed.getSQLState(), failed.toString());
+        }
+    }
+
     private static LeafEntry entry(LeafEntry.Kind kind, String table, List<String> key) {
         return new LeafEntry(kind, table, "2026-12-07", key, HexFormat.of().parseHex(
                 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"));
