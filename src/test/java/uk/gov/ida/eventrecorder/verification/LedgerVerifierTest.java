@@ -449,6 +449,47 @@ class LedgerVerifierTest {
                 + "and the export\"");
     }
 
+    // ---- review: the tie's margin against a backdated exportedAt, and an honest export whose mark came late
+
+    @Test
+    void aManifestWhoseExportedAtIsBackdatedBeforeTheCheckpointThatHoldsItsDeletedRowIsNotIntact() {
+        // Given the genesis made just before day 1 settled, two day-1 rows recorded after it, and checkpoint 1, made
+        // an hour ago and written to the bucket now, holding both
+        ExportFixture f = fixture(false);
+        checkpoint(f, RUN_AT.minus(Duration.ofMinutes(30)));
+        audit(f, "ev-kept");
+        audit(f, "ev-gone");
+        checkpoint(f, Instant.now().minus(Duration.ofHours(1)));
+        // When one row is deleted, and an export whose clock says RUN_AT (a command-line export run on a host whose
+        // clock was set back: the export role signs whatever its clock says) names the genesis and counts the other
+        // as recorded after it; its manifest reaches the bucket now, days after the exportedAt it is signed with
+        f.db.admin("DELETE FROM audit.audit_events WHERE event_id = 'ev-gone'");
+        exportSeeing(f, 0, RUN_AT);
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        // Then verify does not call it intact: checkpoint 1 was in the bucket before the manifest was (both
+        // LastModified, S3's), yet the deleted row goes unchecked
+        assertTrue(outcome.result().verdict() != Verdict.INTACT, "a deleted row, untied: " + outcome.findings());
+    }
+
+    @Test
+    void anHonestExportWhoseNewerCheckpointWasWrittenButNotYetMarkedPublishedIsNotTampered() {
+        // Given checkpoint 2, committed and written to the bucket 20 minutes before the export, whose mark was lost
+        // (the database failed over between the PUT and the UPDATE) and the export ran before the next ledger run
+        Instant exportedAt = Instant.now().plus(Duration.ofMinutes(20)).truncatedTo(ChronoUnit.SECONDS);
+        ExportFixture f = twoCheckpoints(exportedAt.minus(Duration.ofHours(2)),
+                exportedAt.minus(Duration.ofMinutes(21)), "ev-2");
+        // When the export, which saw only checkpoint 1 published, names it; nothing is deleted or altered
+        exportSeeing(f, 1, exportedAt);
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        // Then its rows, tied to checkpoint 2, all hold: nothing was hidden, and an export that could not see the
+        // mark is not tampering (the manifest stays in the locked bucket for years)
+        assertEquals(List.of(), outcome.texts(Finding.Kind.TAMPERED), outcome.findings().toString());
+    }
+
     // ---- helpers
 
     /** A fixture whose database holds no ledger yet (the fixture empties it), and a bucket of its own. */
