@@ -105,8 +105,9 @@ public final class LedgerCoverage {
      * makes of a transaction id: finished before the snapshot was taken (below xmin, or below xmax and not in
      * progress) (<a href="https://www.postgresql.org/docs/15/functions-info.html#FUNCTIONS-PG-SNAPSHOT">PostgreSQL</a>).
      */
-    record Snapshot(long xmin, long xmax, long[] inProgress) {
-        static Snapshot parse(String text) {
+    public record Snapshot(long xmin, long xmax, long[] inProgress) {
+        /** @throws IllegalArgumentException (also a NumberFormatException) for text that is no pg_snapshot */
+        public static Snapshot parse(String text) {
             String[] parts = text.split(":", -1);
             if (parts.length != 3) {
                 throw new IllegalArgumentException("not a pg_snapshot: " + parts.length + " field(s)");
@@ -118,6 +119,22 @@ public final class LedgerCoverage {
 
         boolean sees(long xid) {
             return xid < xmin || xid < xmax && Arrays.binarySearch(inProgress, xid) < 0;
+        }
+
+        /**
+         * True when every transaction {@code earlier} had seen finish, this one sees finished too: nothing at or
+         * beyond earlier's xmax, and of those this one sees in progress, none that earlier saw finish.
+         */
+        public boolean seesAllOf(Snapshot earlier) {
+            if (earlier.xmax > xmax) {
+                return false;
+            }
+            for (long xid : inProgress) {
+                if (earlier.sees(xid)) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 }

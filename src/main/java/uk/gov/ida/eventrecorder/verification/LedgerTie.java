@@ -5,6 +5,7 @@ import uk.gov.ida.eventrecorder.digest.Manifest;
 import uk.gov.ida.eventrecorder.digest.RowDigest;
 import uk.gov.ida.eventrecorder.export.ExportedRows;
 import uk.gov.ida.eventrecorder.export.ExportedTable;
+import uk.gov.ida.eventrecorder.export.LedgerCoverage;
 import uk.gov.ida.eventrecorder.export.TableColumns;
 import uk.gov.ida.eventrecorder.ledger.Checkpoint;
 import uk.gov.ida.eventrecorder.ledger.LeafEntry;
@@ -13,7 +14,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -21,37 +21,24 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
 /**
  * The tie between the signed manifests and the verified ledger (the auditor's guide, "The ledger and the export").
  * For each manifest that names a checkpoint: that checkpoint is the ledger's, with the size and root the manifest
- * says; no later checkpoint was made and in the bucket {@link #PUBLICATION_MARGIN} before the manifest's
- * {@code exportedAt} (the export would have seen it: its rows are tied to the newest such one instead); every row
- * whose latest leaf within the checkpoint tied to is on one of the manifest's days is in the day's exported parts
- * (this one and those before it), with the row hash of one of its leaves; and the part's rows that no leaf of the
- * whole verified ledger holds are no more than the rows the manifest says were recorded before the ledger began or
- * after its checkpoint. Row hashes are recomputed from the Parquet objects ({@link RowDigest#rowHash}).
+ * says; its rows are tied to the newest checkpoint its export's snapshot already held (the one it names, or a later
+ * one made and in the bucket {@link ExportedAt#CLOCK_SKEW} before its {@code exportedAt}, or whose transactions its
+ * snapshot had all seen finish); every row whose latest leaf within that checkpoint is on one of the manifest's days
+ * is in the day's exported parts (this one and those before it), with the row hash of one of its leaves; and the
+ * part's rows that no leaf of the whole verified ledger holds are no more than the rows the manifest says were
+ * recorded before the ledger began or after its checkpoint. Row hashes are recomputed from the Parquet objects
+ * ({@link RowDigest#rowHash}).
  */
 final class LedgerTie {
     /** Keys named per manifest and kind of finding; beyond it a count. */
     static final int KEYS_NAMED = 10;
-
-    /**
-     * A checkpoint made and written to the bucket this long before a manifest's {@code exportedAt} is one its export
-     * saw published. The export reads {@code exportedAt}, then takes its snapshot, and names the newest checkpoint
-     * marked published in it. A checkpoint run reads a checkpoint's time, commits it, writes its object, then marks it
-     * published. Stopped before the write, it leaves the write to a later run, and the object's late date says so (a
-     * note, not tampering). Stopped between the write and the mark, it leaves the mark to the next run, which marks it
-     * first thing: within the run (the function's timeout, 1 minute), an interval (10 minutes at most, the longest
-     * LedgerIntervalMinutes allows) and the next run's start (within its 1 minute) of the write, 12 minutes in all;
-     * and 3 more for the clocks of S3 (which dates the object), the checkpoint run and the export (a command-line
-     * export's host too). What the margin leaves open: a manifest naming a checkpoint made within it of the export
-     * leaves untied the rows recorded, deleted or altered since; a day is exported hours after it ends
-     * (EXPORT_SETTLE_HOURS, 2 by default), so only its late rows are.
-     */
-    static final Duration PUBLICATION_MARGIN = Duration.ofMinutes(15);
 
     private final S3Client s3;
     private final String bucket;
@@ -62,6 +49,10 @@ final class LedgerTie {
     private final CheckpointTimeline made;
     /** By when they were both made and in the bucket: the later of the two. */
     private final CheckpointTimeline published;
+    /** By when their objects were written to the bucket (S3's clock, as a manifest's link is dated). */
+    private final CheckpointTimeline inBucket;
+    /** The checkpoints' snapshots as parsed, by sequence; null for one that does not parse. */
+    private final LedgerCoverage.Snapshot[] snapshots;
 
     /**
      * @param written when each checkpoint's object was written to the bucket, by sequence: S3's LastModified of the
@@ -76,14 +67,18 @@ final class LedgerTie {
         this.written = written;
         Instant[] madeAt = new Instant[ledger.checkpoints().size()];
         Instant[] publishedAt = new Instant[madeAt.length];
+        Instant[] writtenAt = new Instant[madeAt.length];
+        snapshots = new LedgerCoverage.Snapshot[madeAt.length];
         for (Checkpoint c : ledger.checkpoints().values()) {
             int s = (int) c.sequence();
             madeAt[s] = c.time();
-            Instant object = written.apply(c.sequence());
-            publishedAt[s] = object.isAfter(c.time()) ? object : c.time();
+            writtenAt[s] = written.apply(c.sequence());
+            publishedAt[s] = writtenAt[s].isAfter(c.time()) ? writtenAt[s] : c.time();
+            snapshots[s] = snapshot(ledger.snapshots().get(c.sequence()));
         }
         this.made = new CheckpointTimeline(madeAt);
         this.published = new CheckpointTimeline(publishedAt);
+        this.inBucket = new CheckpointTimeline(writtenAt);
     }
 
     /** One part's rows as exported: key (canonical text) to row hash. */
@@ -92,9 +87,10 @@ final class LedgerTie {
     /**
      * @param manifests every manifest the chain holds intact, in chain order
      * @param keyOf     a manifest's key, as findings name it
+     * @param writtenOf when a manifest's link was written to the bucket (S3's LastModified of its first version)
      */
-    void tie(List<Manifest> manifests, Function<Manifest, String> keyOf,
-            Progress progress) throws IOException {
+    void tie(List<Manifest> manifests, Function<Manifest, String> keyOf, Function<Manifest, Instant> writtenOf,
+             Progress progress) throws IOException {
         Map<String, List<Manifest>> byTable = new LinkedHashMap<>();
         for (Manifest m : manifests) {
             byTable.computeIfAbsent(m.table(), t -> new ArrayList<>()).add(m);
@@ -107,7 +103,7 @@ final class LedgerTie {
                     continue;
                 }
                 progress.step(tied++, total);
-                tie(m, table, keyOf.apply(m));
+                tie(m, table, keyOf.apply(m), writtenOf.apply(m));
             }
             partRows.clear(); // one table's rows at a time
         }
@@ -119,7 +115,8 @@ final class LedgerTie {
         void step(int done, int total);
     }
 
-    private void tie(Manifest m, List<Manifest> table, String manifestKey) throws IOException {
+    private void tie(Manifest m, List<Manifest> table, String manifestKey, Instant manifestWritten)
+            throws IOException {
         Manifest.Ledger named = m.ledger();
         Checkpoint checkpoint = ledger.checkpoints().get(named.sequence());
         if (checkpoint == null) {
@@ -134,7 +131,7 @@ final class LedgerTie {
                     + named.size() + " and another root than the ledger's (size " + checkpoint.size() + ")");
             return;
         }
-        Checkpoint tiedTo = seen(m, checkpoint, manifestKey);
+        Checkpoint tiedTo = seen(m, checkpoint, manifestKey, manifestWritten);
         ExportedTable exported = ExportedTable.named(m.table());
         boolean changesUntilFinal = !exported.finalState().isEmpty();
         List<String> missing = new ArrayList<>();
@@ -202,42 +199,88 @@ final class LedgerTie {
     }
 
     /**
-     * The checkpoint the manifest's rows are tied to: the one it names, unless a later one was made and in the bucket
-     * {@link #PUBLICATION_MARGIN} before its export, which the export saw; then the newest such one, and the manifest
-     * is tampered. Naming an older checkpoint would leave every row recorded, deleted or altered after it untied,
-     * however many rows the manifest then says were recorded after it.
+     * The checkpoint the manifest's rows are tied to: the newest its export's snapshot already held, which is the one
+     * it names or a later one. The export reads exportedAt, then takes its snapshot, then names the newest checkpoint
+     * marked published in it; a checkpoint run commits a checkpoint, writes its object, then marks it. So a checkpoint
+     * made and written to the bucket before exportedAt (less the clocks' skew) was committed before the snapshot,
+     * marked or not, and every row it holds was in the snapshot; as was one whose transactions the export's snapshot
+     * had all seen finish (pg_snapshot's own order, which no clock moves). An export that names an older one saw its
+     * mark late (a run stopped between the write and the mark): a note, since its rows are then checked against the
+     * newer one all the same, and any it lacks or that changed are findings of their own.
      */
-    private Checkpoint seen(Manifest m, Checkpoint named, String manifestKey) {
-        Instant exportedAt;
-        try {
-            exportedAt = Instant.parse(String.valueOf(m.exportedAt()));
-        } catch (DateTimeParseException e) {
+    private Checkpoint seen(Manifest m, Checkpoint named, String manifestKey, Instant manifestWritten) {
+        Optional<Instant> parsed = ExportedAt.of(m);
+        if (parsed.isEmpty()) {
             findings.tampered("manifest " + manifestKey + "'s exportedAt is not an instant as the export writes it: "
                     + "whether its export could see a later checkpoint than checkpoint " + named.sequence()
                     + " cannot be checked");
             return named;
         }
-        Instant before = exportedAt.minus(PUBLICATION_MARGIN);
-        String margin = "more than " + PUBLICATION_MARGIN.toMinutes() + " minutes before that export";
+        Instant exportedAt = parsed.get();
+        Instant before = exportedAt.minus(ExportedAt.CLOCK_SKEW);
+        String skew = "more than " + ExportedAt.CLOCK_SKEW.toMinutes() + " minutes before that export";
         String names = "manifest " + manifestKey + ", exported at " + exportedAt + ", names checkpoint "
                 + named.sequence() + " (made at " + named.time() + ")";
-        long seen = published.newestBefore(before);
-        if (seen > named.sequence()) {
-            Checkpoint later = ledger.checkpoints().get(seen);
-            findings.tampered(names + ", but checkpoint " + seen + " was made at " + later.time() + " and written to "
-                    + "the bucket at " + written.apply(seen) + ", " + margin + ": the export could see it, yet named "
-                    + "an older one, under which rows recorded, deleted or altered since go unchecked (its rows are "
-                    + "tied to checkpoint " + seen + " here)");
-            return later;
+        long byTime = published.newestBefore(before);
+        long bySnapshot = heldBySnapshot(m, named.sequence(), manifestWritten);
+        long tied = Math.max(named.sequence(), Math.max(byTime, bySnapshot));
+        Checkpoint tiedTo = ledger.checkpoints().get(tied);
+        if (tied > named.sequence()) {
+            String why = tied == byTime ? " and written to the bucket at " + written.apply(tied) + ", " + skew
+                    : ", and the export's snapshot had seen every transaction it holds finish";
+            findings.note(names + "; checkpoint " + tied + " was made at " + tiedTo.time() + why + ": its export's "
+                    + "snapshot held it, though not yet marked published (its mark came late), so its rows are tied to "
+                    + "checkpoint " + tied + " here");
         }
         long madeBefore = made.newestBefore(before);
-        if (madeBefore > named.sequence()) {
+        if (madeBefore > tied) {
             findings.note(names + "; checkpoint " + madeBefore + " was made at " + ledger.checkpoints().get(madeBefore)
-                    .time() + ", " + margin + ", but written to the bucket only at " + written.apply(madeBefore)
+                    .time() + ", " + skew + ", but written to the bucket only at " + written.apply(madeBefore)
                     + ": its run stopped before writing it, and the export could not see it yet (or this bucket is a "
                     + "copy, whose objects bear the copy's times)");
         }
-        return named;
+        long beforeManifest = inBucket.newestBefore(manifestWritten);
+        Duration took = Duration.between(exportedAt, manifestWritten);
+        if (beforeManifest > tied && took.compareTo(ExportedAt.EXPORT_FUNCTION_TIMEOUT.plus(ExportedAt.CLOCK_SKEW))
+                > 0) {
+            findings.note("manifest " + manifestKey + ", exported at " + exportedAt + ", was written to the bucket at "
+                    + manifestWritten + ": by its own account its export ran " + ExportedAt.describe(took)
+                    + ", longer than the export function may (" + ExportedAt.EXPORT_FUNCTION_TIMEOUT.toMinutes()
+                    + " minutes); a command-line export, which has no time limit, or an exportedAt signed earlier "
+                    + "than its export ran; checkpoint " + beforeManifest + ", in the bucket before it (at "
+                    + written.apply(beforeManifest) + "), is not tied to its rows");
+        }
+        return tiedTo;
+    }
+
+    /**
+     * The newest checkpoint after {@code named}, in the bucket before the manifest's link, whose transactions the
+     * manifest's snapshot had all seen finish; -1 when none is (or the snapshot is no pg_snapshot). Only those in the
+     * bucket by the link's second: a database restored from a logical dump gives out transaction ids again, and a
+     * checkpoint of the restored database is written after every manifest of the one before.
+     */
+    private long heldBySnapshot(Manifest m, long named, Instant manifestWritten) {
+        LedgerCoverage.Snapshot export = snapshot(m.snapshot());
+        if (export == null) {
+            return -1;
+        }
+        // S3 dates objects to the second: one written in the same second as the link counts as before it.
+        Instant upTo = manifestWritten.plusSeconds(1);
+        for (long s = inBucket.newestBefore(upTo); s > named; s--) {
+            LedgerCoverage.Snapshot checkpoint = snapshots[(int) s];
+            if (checkpoint != null && written.apply(s).isBefore(upTo) && export.seesAllOf(checkpoint)) {
+                return s;
+            }
+        }
+        return -1;
+    }
+
+    private static LedgerCoverage.Snapshot snapshot(String text) {
+        try {
+            return text == null ? null : LedgerCoverage.Snapshot.parse(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private void name(boolean asNote, List<String> keys, String manifestKey, String what) {

@@ -57,11 +57,13 @@ final class LedgerVerifier {
      * @param checkpoints every verified checkpoint, by sequence
      * @param leaves      by table, then key (canonical text): the key's leaves in order
      * @param days        by table, then day: the keys that have a leaf on that day
+     * @param snapshots   each verified checkpoint's snapshot ({@code pg_snapshot} text), by sequence: the
+     *                    transactions whose rows it covers
      */
     record Verified(TreeMap<Long, Checkpoint> checkpoints, Map<String, Map<List<String>, List<Leaf>>> leaves,
-                    Map<String, TreeMap<LocalDate, Set<List<String>>>> days) {
+                    Map<String, TreeMap<LocalDate, Set<List<String>>>> days, Map<Long, String> snapshots) {
         static Verified none() {
-            return new Verified(new TreeMap<>(), Map.of(), Map.of());
+            return new Verified(new TreeMap<>(), Map.of(), Map.of(), Map.of());
         }
 
         long size() {
@@ -95,7 +97,7 @@ final class LedgerVerifier {
      */
     Verified verify(TreeMap<Long, String> objects, Function<String, byte[]> read, OptionalLong expectedSize,
                     Progress progress) {
-        Verified verified = new Verified(new TreeMap<>(), new HashMap<>(), new HashMap<>());
+        Verified verified = new Verified(new TreeMap<>(), new HashMap<>(), new HashMap<>(), new HashMap<>());
         TreeBuilder tree = TreeBuilder.rootsOnly();
         Checkpoint prior = null;
         long expected = 0;
@@ -271,6 +273,7 @@ final class LedgerVerifier {
             }
         }
         verified.checkpoints().put(sequence, checkpoint);
+        verified.snapshots().put(sequence, object.snapshot());
         return true;
     }
 

@@ -206,6 +206,7 @@ public final class Verifier {
         Set<String> accounted = new HashSet<>(checkpointKeys.values());
         long expected = 1;
         Manifest.Link previous = null;
+        Instant previousExportedAt = null;
         int done = 0;
         for (Map.Entry<Long, String> entry : links.entrySet()) {
             progress.step("links", done++, links.size());
@@ -246,6 +247,11 @@ public final class Verifier {
                 tampered(progress, "link " + linkKey + " names its manifest " + link.manifestKey() + ", not "
                         + manifestKey);
                 intact = false;
+            }
+            Optional<Instant> exportedAt = ExportedAt.of(manifest);
+            if (exportedAt.isPresent()) {
+                intact &= checkExportedAt(progress, manifestKey, manifest, exportedAt.get(), previousExportedAt);
+                previousExportedAt = exportedAt.get();
             }
             if (previous != null && !previous.equals(manifest.previous())) {
                 tampered(progress, "link " + linkKey + " does not follow the link before it: that one was replaced");
@@ -314,6 +320,29 @@ public final class Verifier {
     }
 
     /**
+     * A manifest's exportedAt against what its signer does not choose: the days it covers, which the export writes only
+     * once ended (and settled) by the exportedAt it signs; and the manifest before it in the chain, whose run an
+     * earlier exportedAt overlapped (a command-line export beside the function's) or was signed back past.
+     */
+    private boolean checkExportedAt(Progress progress, String manifestKey, Manifest manifest, Instant exportedAt,
+                                    Instant previousExportedAt) {
+        Optional<Instant> dayEnd = ExportedAt.dayEndAfter(manifest, exportedAt);
+        if (dayEnd.isPresent()) {
+            tampered(progress, "manifest " + manifestKey + " covers days through " + manifest.through() + " but is "
+                    + "exported at " + exportedAt + ", before that day ended (" + dayEnd.get() + "): an export writes "
+                    + "only days that ended before its exportedAt, so this one is not when it ran");
+            return false;
+        }
+        if (previousExportedAt != null && exportedAt.isBefore(previousExportedAt.minus(ExportedAt.CLOCK_SKEW))) {
+            note(progress, "manifest " + manifestKey + " is exported at " + exportedAt + ", " + ExportedAt.describe(
+                    java.time.Duration.between(exportedAt, previousExportedAt)) + " before the manifest before it in "
+                    + "the chain (exported at " + previousExportedAt + "): its run overlapped that one's (a "
+                    + "command-line export beside the function's), or its exportedAt was signed earlier than it ran");
+        }
+        return true;
+    }
+
+    /**
      * The ledger's checkpoints, then the tie between them and every intact manifest that names one. A manifest that
      * names a checkpoint where the bucket holds no ledger is named by the tie.
      */
@@ -338,8 +367,8 @@ public final class Verifier {
                 expectedLedgerSize, (done, total) -> progress.step("checkpoints", done, total));
         new LedgerTie(s3, bucket, ledger, findings, sequence -> stored.get(checkpointKeys.get(sequence)).written())
                 .tie(good, m -> layout.manifestKey(m.sequence(), ManifestChain.shortName(m.table()), m.day(),
-                        m.throughDay(), m.part()).key(), (done, total) -> progress.step("manifests against the ledger",
-                        done, total));
+                        m.throughDay(), m.part()).key(), m -> stored.get(layout.linkKey(m.sequence())).written(),
+                        (done, total) -> progress.step("manifests against the ledger", done, total));
     }
 
     private void note(Progress progress, String text) {

@@ -239,6 +239,7 @@ class LedgerVerifierTest {
         f.db.admin("DELETE FROM audit.audit_events WHERE event_id = 'ev-2-" + DAY_1 + "' AND time_stamp = '" + DAY_1
                 + " 00:00:00'");
         f.export(RUN_AT, false);
+        committedSinceTheExport(f);
         checkpoint(f); // the ledger records the removal: the row was in a checkpoint all the same
 
         Outcome outcome = verify(f, OptionalLong.empty());
@@ -339,9 +340,9 @@ class LedgerVerifierTest {
     // ---- the checkpoint a manifest names, against the later ones its export could see
 
     @Test
-    void aManifestNamingACheckpointOlderThanOneMadeAndWrittenWellBeforeItsExportIsTamperedAndTiedToThatOne() {
-        // Given checkpoint 2, made two hours before the export and written to the bucket now (more than the margin
-        // before it too), holding two rows of day 1 recorded after checkpoint 1
+    void aManifestNamingACheckpointOlderThanOneMadeAndWrittenBeforeItsExportIsTiedToThatOneAndItsDeletedRowIsTampered() {
+        // Given checkpoint 2, made two hours before the export and written to the bucket now (more than the clocks'
+        // skew before it too), holding two rows of day 1 recorded after checkpoint 1
         Instant exportedAt = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
         ExportFixture f = twoCheckpoints(exportedAt.minus(Duration.ofHours(3)), exportedAt.minus(Duration.ofHours(2)),
                 "ev-kept", "ev-gone");
@@ -352,36 +353,39 @@ class LedgerVerifierTest {
 
         Outcome outcome = verify(f, OptionalLong.empty());
 
-        // Then each manifest of that export is tampered, and day 1's rows tied to checkpoint 2 lack the deleted one
+        // Then naming checkpoint 1 is a note, and day 1's rows, tied to checkpoint 2, lack the deleted one
         assertEquals(Verdict.TAMPERED, outcome.result().verdict(), outcome.findings().toString());
         Manifest day1 = f.manifests().stream().filter(m -> m.date().equals(DAY_1.toString())).findFirst()
                 .orElseThrow();
         assertEquals(List.of(1L, 0L, 1L), List.of(day1.ledger().sequence(), day1.ledger().rowsBeforeLedger(),
                 day1.ledger().rowsAfterCheckpoint()));
-        List<String> tampered = outcome.texts(Finding.Kind.TAMPERED);
         String key = manifestKey(f, "audit.audit_events");
-        assertEquals("manifest " + key + ", exported at " + exportedAt + ", names checkpoint 1 (made at "
-                + object(f, 1).checkpoint().time() + "), but checkpoint 2 was made at "
+        assertTrue(outcome.texts(Finding.Kind.NOTE).contains("manifest " + key + ", exported at " + exportedAt
+                + ", names checkpoint 1 (made at " + object(f, 1).checkpoint().time() + "); checkpoint 2 was made at "
                 + object(f, 2).checkpoint().time() + " and written to the bucket at " + written(f, 2) + ", more than "
-                + "15 minutes before that export: the export could see it, yet named an older one, under which rows "
-                + "recorded, deleted or altered since go unchecked (its rows are tied to checkpoint 2 here)",
-                tampered.get(0));
-        String gone = tampered.stream().filter(t -> t.contains("event_id=ev-gone")).findFirst().orElseThrow();
-        assertTrue(gone.startsWith("manifest " + key + ": audit.audit_events " + DAY_1 + " event_id=ev-gone "
-                + "time_stamp=" + DAY_1 + "T16:00:00.000000Z (leaf "), gone);
-        assertTrue(gone.endsWith("): in the ledger at checkpoint 2 but in none of the day's exported parts: deleted "
-                + "before its export, or left out"), gone);
-        long manifests = f.manifests().size();
-        assertEquals(manifests + 1, tampered.size(), "each manifest named once, and the deleted row: " + tampered);
+                + "3 minutes before that export: its export's snapshot held it, though not yet marked published (its "
+                + "mark came late), so its rows are tied to checkpoint 2 here"), outcome.findings().toString());
+        List<String> tampered = outcome.texts(Finding.Kind.TAMPERED);
+        assertEquals(1, tampered.size(), tampered.toString());
+        assertTrue(tampered.get(0).startsWith("manifest " + key + ": audit.audit_events " + DAY_1 + " event_id=ev-gone "
+                + "time_stamp=" + DAY_1 + "T16:00:00.000000Z (leaf "), tampered.get(0));
+        assertTrue(tampered.get(0).endsWith("): in the ledger at checkpoint 2 but in none of the day's exported parts: "
+                + "deleted before its export, or left out"), tampered.get(0));
     }
 
     @Test
-    void aManifestNamingTheNewestCheckpointMadeBeforeItsExportLessTheMarginIsIntact() {
-        // Given checkpoint 2 made a second less than the margin before the export, which names checkpoint 1
+    void aManifestNamingTheNewestCheckpointMadeBeforeItsExportLessTheClocksSkewIsIntact() {
+        // Given checkpoint 2 made a second less than the skew before the export, and committed after the export's
+        // snapshot (the export runs first, its snapshot seeing checkpoint 1 alone), which names checkpoint 1
         Instant exportedAt = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
-        ExportFixture f = twoCheckpoints(exportedAt.minus(Duration.ofHours(2)),
-                exportedAt.minus(LedgerTie.PUBLICATION_MARGIN).plusSeconds(1), "ev-2");
-        exportSeeing(f, 1, exportedAt);
+        ExportFixture f = fixture(false);
+        checkpoint(f, exportedAt.minus(Duration.ofHours(2)));
+        audit(f, "ev-1");
+        checkpoint(f, exportedAt.minus(Duration.ofHours(2)));
+        audit(f, "ev-2");
+        f.export(exportedAt, false);
+        committedSinceTheExport(f);
+        checkpoint(f, exportedAt.minus(ExportedAt.CLOCK_SKEW).plusSeconds(1));
         // and a late row's addendum, an hour later, that names checkpoint 3, the newest made before it, with
         // checkpoint 4 made after it
         audit(f, "ev-3");
@@ -399,14 +403,19 @@ class LedgerVerifierTest {
     }
 
     @Test
-    void aCheckpointMadeBeforeTheMarginButWrittenToTheBucketWithinItIsANoteNotTampering() {
-        // Given checkpoint 2 made an hour before the export but written to the bucket within the margin of it: what
-        // a run leaves when it stops between committing a checkpoint and writing it, and a later run writes it
+    void aCheckpointMadeBeforeTheExportButWrittenToTheBucketAfterItIsANoteNotTampering() {
+        // Given checkpoint 2 made an hour before the export but written to the bucket after it: what a run leaves
+        // when it stops between committing a checkpoint and writing it, and a later run writes it
         Instant exportedAt = Instant.now().plus(Duration.ofMinutes(1)).truncatedTo(ChronoUnit.SECONDS);
-        ExportFixture f = twoCheckpoints(exportedAt.minus(Duration.ofHours(2)), exportedAt.minus(Duration.ofHours(1)),
-                "ev-2");
+        ExportFixture f = fixture(false);
+        checkpoint(f, exportedAt.minus(Duration.ofHours(2)));
+        audit(f, "ev-1");
+        checkpoint(f, exportedAt.minus(Duration.ofHours(2)));
+        audit(f, "ev-2");
         // When the export, which could not see it, names checkpoint 1
-        exportSeeing(f, 1, exportedAt);
+        f.export(exportedAt, false);
+        committedSinceTheExport(f);
+        checkpoint(f, exportedAt.minus(Duration.ofHours(1)));
 
         Outcome outcome = verify(f, OptionalLong.empty());
 
@@ -414,7 +423,7 @@ class LedgerVerifierTest {
         assertEquals(Verdict.INTACT, outcome.result().verdict(), outcome.findings().toString());
         assertEquals("manifest " + manifestKey(f, "audit.audit_events") + ", exported at " + exportedAt
                 + ", names checkpoint 1 (made at " + object(f, 1).checkpoint().time() + "); checkpoint 2 was made at "
-                + object(f, 2).checkpoint().time() + ", more than 15 minutes before that export, but written to the "
+                + object(f, 2).checkpoint().time() + ", more than 3 minutes before that export, but written to the "
                 + "bucket only at " + written(f, 2) + ": its run stopped before writing it, and the export could not "
                 + "see it yet (or this bucket is a copy, whose objects bear the copy's times)",
                 outcome.texts(Finding.Kind.NOTE).get(0));
@@ -440,13 +449,54 @@ class LedgerVerifierTest {
     }
 
     @Test
-    void theAuditorsGuideStatesTheMarginVerifyAllows() throws Exception {
+    void theAuditorsGuideStatesTheSkewVerifyAllowsAndTheExportFunctionsTimeoutIsTheTemplates() throws Exception {
         String guide = Files.readString(Path.of("docs", "export-and-verification.md")).replaceAll("\\s+", " ");
+        String template = Files.readString(Path.of("template.yaml"));
 
-        long minutes = LedgerTie.PUBLICATION_MARGIN.toMinutes();
+        long minutes = ExportedAt.CLOCK_SKEW.toMinutes();
         assertTrue(guide.contains("more than " + minutes + " minutes before the manifest's `exportedAt`")
                 && guide.contains("### Why " + minutes + " minutes"), "docs/export-and-verification.md, \"The ledger "
                 + "and the export\"");
+        String export = template.substring(template.indexOf("Description: exports each settled day"));
+        assertTrue(export.substring(export.indexOf("Timeout: ")).startsWith("Timeout: "
+                + ExportedAt.EXPORT_FUNCTION_TIMEOUT.toSeconds() + "\n"), "template.yaml, the export function");
+    }
+
+    @Test
+    void aManifestExportedBeforeTheLastDayItCoversEndedIsTampered() {
+        // Given a manifest signed with the key by hand, exported at noon on the day it covers
+        ExportFixture f = fixture(false);
+        ManifestChain.load(f.s3, f.bucket, LAYOUT, new ManifestSigner(f.kms, f.keyId)).append(new Manifest(
+                Manifest.FORMAT, 0, "audit.audit_events", DAY_1.toString(), DAY_1.toString(), 0, DAY_1 + "T12:00:00Z",
+                "1:1:", 0, null, null, "", List.of(), List.of("event_id", "time_stamp"), List.of(), null, null));
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        assertEquals(List.of("manifest " + manifestKey(f, "audit.audit_events") + " covers days through " + DAY_1
+                + " but is exported at " + DAY_1 + "T12:00:00Z, before that day ended (" + DAY_1.plusDays(1)
+                + "T00:00:00Z): an export writes only days that ended before its exportedAt, so this one is not when "
+                + "it ran"), outcome.texts(Finding.Kind.TAMPERED));
+    }
+
+    @Test
+    void aManifestExportedEarlierThanTheOneBeforeItInTheChainIsANote() {
+        // Given a day exported at RUN_AT plus an hour, then a late row's addendum signed at RUN_AT
+        ExportFixture f = ledgered(false);
+        f.export(RUN_AT.plus(Duration.ofHours(1)), false);
+        audit(f, "late");
+        checkpoint(f);
+        f.export(RUN_AT, false);
+
+        Outcome outcome = verify(f, OptionalLong.empty());
+
+        Manifest addendum = f.manifests().stream().filter(m -> m.part() == 1).findFirst().orElseThrow();
+        String key = LAYOUT.manifestKey(addendum.sequence(), "audit_events", addendum.day(), addendum.throughDay(), 1)
+                .key();
+        assertEquals(Verdict.INTACT, outcome.result().verdict(), outcome.findings().toString());
+        assertEquals(List.of("manifest " + key + " is exported at " + RUN_AT + ", 60 minutes before the manifest "
+                + "before it in the chain (exported at " + RUN_AT.plus(Duration.ofHours(1)) + "): its run overlapped "
+                + "that one's (a command-line export beside the function's), or its exportedAt was signed earlier "
+                + "than it ran"), outcome.texts(Finding.Kind.NOTE));
     }
 
     // ---- review: the tie's margin against a backdated exportedAt, and an honest export whose mark came late
@@ -560,6 +610,14 @@ class LedgerVerifierTest {
         f.db.admin("UPDATE ledger.checkpoints SET published_at = NULL WHERE sequence > " + last);
         f.export(at, false);
         f.db.admin("UPDATE ledger.checkpoints SET published_at = now() WHERE published_at IS NULL");
+    }
+
+    /**
+     * A transaction committed after the export's snapshot, so that a checkpoint made next holds one the export did not
+     * see finish (else, with no transaction between them, the two snapshots are the same and the export held it).
+     */
+    static void committedSinceTheExport(ExportFixture f) {
+        f.db.admin("SELECT txid_current()");
     }
 
     /** An audit row of day 1 recorded as the recorder records it. */
