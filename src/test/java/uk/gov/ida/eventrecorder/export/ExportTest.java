@@ -288,6 +288,7 @@ class ExportTest {
         try (Connection c = f.db.dataSource().getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT DISTINCT l.mode FROM pg_locks l JOIN pg_stat_activity a "
                      + "ON a.pid = l.pid WHERE a.application_name = 'event-recorder-export' "
+                     + "AND a.datname = current_database() "
                      + "AND l.locktype = 'relation'")) {
             while (rs.next()) {
                 modes.add(rs.getString(1));

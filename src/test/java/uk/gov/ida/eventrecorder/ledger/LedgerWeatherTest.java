@@ -201,8 +201,10 @@ class LedgerWeatherTest {
         Checkpointer runB = ledger.checkpointer(pool(ledger.db.settings().port(), 2), ledger.kms);
         CompletableFuture<LedgerReport> b = new CompletableFuture<>();
         ledger.before(SignRequest.class, request -> {
-            String held = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = "
-                    + (Checkpointer.LOCK & 0xFFFFFFFFL) + " AND granted";
+            // This test's database's lock alone: another test JVM on the server may hold its own
+            String held = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM "
+                    + "pg_database WHERE datname = current_database()) AND objid = " + (Checkpointer.LOCK & 0xFFFFFFFFL)
+                    + " AND granted";
             ledger.db.admin("SELECT pg_terminate_backend(pid) FROM (" + held + ") h");
             // pg_terminate_backend only signals: the lock goes when the backend has exited, which on a busy machine
             // can be after run B tried it (BUSY, not the overtaking this test is about)
@@ -217,8 +219,9 @@ class LedgerWeatherTest {
                 }
             });
             second.start();
-            while (!b.isDone() && ledger.tables.query("SELECT 1 FROM pg_locks WHERE NOT granted AND "
-                    + "locktype = 'transactionid'").isEmpty()) {
+            while (!b.isDone() && ledger.tables.query("SELECT 1 FROM pg_locks l JOIN pg_stat_activity a "
+                    + "ON a.pid = l.pid WHERE NOT l.granted AND l.locktype = 'transactionid' "
+                    + "AND a.datname = current_database()").isEmpty()) {
                 Thread.onSpinWait();
             }
         });

@@ -215,7 +215,8 @@ class AuditPartitionsTest {
             // The batch routes its row to the default partition, then waits for the maintenance's lock.
             var recording = java.util.concurrent.CompletableFuture.supplyAsync(() -> repository.record(List.of(event)));
             long deadline = System.currentTimeMillis() + 10_000;
-            while (tables.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE "
+            while (tables.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+                    + "AND wait_event_type = 'Lock' AND query LIKE "
                     + "'%audit_rows%'").isEmpty()) {
                 assertTrue(System.currentTimeMillis() < deadline, "the batch waits for the lock");
                 Thread.sleep(10);

@@ -156,7 +156,8 @@ class ConcurrentWritersTest {
     private void awaitWaitingOnALock(String queryFragment) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
-            if (!tables.query("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?",
+            if (!tables.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    + "AND wait_event_type = 'Lock' AND query LIKE ?",
                     "%" + queryFragment + "%").isEmpty()) {
                 return;
             }
