@@ -17,7 +17,8 @@ import java.util.List;
  *   java -cp target/event-recorder-lambda.jar src/test/artifact/InvokeHandler.java CLASS EVENT.json
  * It does what Lambda's Java runtime does with a handler: load the class by name, construct it with its no-argument
  * constructor (configuration comes from the environment), turn the event JSON into the handler's input type, call
- * handleRequest, and print the result as JSON. Anything missing from the artifact fails here.
+ * handleRequest, and print the result as JSON. Anything missing from the artifact fails here. ArtifactIT compiles it
+ * once against the artifact alone, as the source launcher does, and runs it so with the artifact beside it.
  */
 public class InvokeHandler {
     public static void main(String[] args) throws Exception {
