@@ -9,11 +9,14 @@ import uk.gov.ida.eventrecorder.store.SchemaMigrations;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 
 /**
@@ -25,6 +28,11 @@ import java.util.Properties;
  * fails here, loudly: the tests never skip for want of a database.
  */
 public final class TestDatabase {
+    /** The tables the tests write, which {@link #truncateAll()} empties. */
+    private static final List<String> TABLES = List.of("audit.audit_events", "billing.billing_status",
+            "billing.billing_events", "billing.fraud_events", "idp_data.idp_fraud_event_contraindicators",
+            "idp_data.idp_fraud_events", "idp_data.upload_session_validation_failures", "idp_data.upload_sessions",
+            "audit.export_changes", "ledger.checkpoints", "ledger.leaves", "ledger.nodes", "ledger.row_changes");
     private static TestDatabase instance;
 
     private final DatabaseSettings settings;
@@ -88,12 +96,23 @@ public final class TestDatabase {
         }
     }
 
+    /**
+     * Empties every table the tests write. TRUNCATE gives a table, its partitions, indexes and TOAST new files: 115 ms
+     * for all of these even when they are empty, in almost every test's set-up. So only those holding a row are
+     * truncated, with CASCADE since a table that references one (though empty) would otherwise refuse it.
+     */
     public void truncateAll() {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            s.execute("TRUNCATE audit.audit_events, billing.billing_status, billing.billing_events, "
-                    + "billing.fraud_events, idp_data.idp_fraud_event_contraindicators, idp_data.idp_fraud_events, "
-                    + "idp_data.upload_session_validation_failures, idp_data.upload_sessions, audit.export_changes, "
-                    + "ledger.checkpoints, ledger.leaves, ledger.nodes, ledger.row_changes");
+            List<String> holding = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery(String.join(" UNION ALL ", TABLES.stream()
+                    .map(t -> "SELECT '" + t + "' WHERE EXISTS (SELECT FROM " + t + ")").toList()))) {
+                while (rs.next()) {
+                    holding.add(rs.getString(1));
+                }
+            }
+            if (!holding.isEmpty()) {
+                s.execute("TRUNCATE " + String.join(", ", holding) + " CASCADE");
+            }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
