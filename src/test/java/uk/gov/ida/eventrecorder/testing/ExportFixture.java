@@ -42,6 +42,8 @@ public final class ExportFixture {
     /** Two hours into 2026-12-01: with a settle of two hours, days 1 and 2 are settled, day 3 not yet. */
     public static final Instant RUN_AT = Instant.parse("2026-12-01T01:00:00Z");
 
+    private static Connection duckDb;
+
     public final TestDatabase db = TestDatabase.get();
     public final Moto moto = Moto.get();
     public final S3Client s3 = moto.s3();
@@ -112,6 +114,15 @@ public final class ExportFixture {
         return keys;
     }
 
+    /** The keys that start with {@code prefix}: one folder's listing rather than the whole bucket's. */
+    public List<String> keys(String prefix) {
+        List<String> keys = new ArrayList<>();
+        for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents()) {
+            keys.add(o.key());
+        }
+        return keys;
+    }
+
     public Manifest manifest(String key) {
         try {
             return Manifest.parse(s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray());
@@ -132,8 +143,7 @@ public final class ExportFixture {
     public List<String> indexed(String table, LocalDate day) {
         String prefix = "s3://" + bucket + "/";
         List<String> objects = new ArrayList<>();
-        for (String index : keys().stream().filter(k -> k.startsWith("_athena/" + table + "/date=" + day + "/"))
-                .sorted().toList()) {
+        for (String index : keys("_athena/" + table + "/date=" + day + "/").stream().sorted().toList()) {
             String lines = s3.getObjectAsBytes(r -> r.bucket(bucket).key(index)).asUtf8String();
             for (String line : lines.split("\n")) {
                 if (!line.startsWith(prefix)) {
@@ -181,13 +191,14 @@ public final class ExportFixture {
         }
         select.append("])");
         List<Object[]> rows = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(select.toString())) {
-            while (rs.next()) {
-                rows.add(row(rs, types));
+        synchronized (ExportFixture.class) {
+            try (Statement s = duckDb().createStatement(); ResultSet rs = s.executeQuery(select.toString())) {
+                while (rs.next()) {
+                    rows.add(row(rs, types));
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
         }
         return rows;
     }
@@ -195,16 +206,29 @@ public final class ExportFixture {
     /** DuckDB's own description of a Parquet file's columns: name, physical type, logical type. */
     public static List<String> parquetSchema(Path file) {
         List<String> columns = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT name, type, logical_type FROM parquet_schema('" + file + "') "
-                     + "WHERE type IS NOT NULL")) {
-            while (rs.next()) {
-                columns.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
+        synchronized (ExportFixture.class) {
+            try (Statement s = duckDb().createStatement();
+                 ResultSet rs = s.executeQuery("SELECT name, type, logical_type FROM parquet_schema('" + file + "') "
+                         + "WHERE type IS NOT NULL")) {
+                while (rs.next()) {
+                    columns.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
         }
         return columns;
+    }
+
+    /**
+     * One in-memory DuckDB for the test JVM, which reads only the files each query names: opening one took 15-40 ms,
+     * and the export's tests read back hundreds of files. One statement at a time (callers hold the class's lock).
+     */
+    private static Connection duckDb() throws SQLException {
+        if (duckDb == null) {
+            duckDb = DriverManager.getConnection("jdbc:duckdb:");
+        }
+        return duckDb;
     }
 
     /**
