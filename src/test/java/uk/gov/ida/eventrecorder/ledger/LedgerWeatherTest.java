@@ -200,15 +200,16 @@ class LedgerWeatherTest {
         // same rows and waits on A's uncommitted leaves; A then signs and commits
         Checkpointer runB = ledger.checkpointer(pool(ledger.db.settings().port(), 2), ledger.kms);
         CompletableFuture<LedgerReport> b = new CompletableFuture<>();
+        String lockHolder = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM "
+                + "pg_database WHERE datname = current_database()) AND objid = " + (Checkpointer.LOCK & 0xFFFFFFFFL)
+                + " AND granted";
         ledger.before(SignRequest.class, request -> {
-            // This test's database's lock alone: another test JVM on the server may hold its own
-            String held = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM "
-                    + "pg_database WHERE datname = current_database()) AND objid = " + (Checkpointer.LOCK & 0xFFFFFFFFL)
-                    + " AND granted";
-            ledger.db.admin("SELECT pg_terminate_backend(pid) FROM (" + held + ") h");
-            // pg_terminate_backend only signals: the lock goes when the backend has exited, which on a busy machine
-            // can be after run B tried it (BUSY, not the overtaking this test is about)
-            while (!ledger.tables.query(held).isEmpty()) {
+            ledger.db.admin("SELECT pg_terminate_backend(pid) FROM (" + lockHolder + ") holder");
+            // The backend ends, and its lock with it, some time after the signal: on a busy machine run B found
+            // the lock still held (BUSY) when it started at once.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!ledger.tables.query(lockHolder).isEmpty()) {
+                assertTrue(System.nanoTime() < deadline, "the terminated backend still holds the ledger's lock");
                 Thread.onSpinWait();
             }
             Thread second = new Thread(() -> {
