@@ -2,6 +2,7 @@ package uk.gov.ida.eventrecorder.deploy;
 
 import uk.gov.ida.eventrecorder.testing.JavaCommand;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -44,6 +45,9 @@ class OperatorCommandsIT {
             + "request_id, entity_id, fraud_event_id, fraud_indicator, transaction_entity_id) ON billing.fraud_events";
 
     private static final Path ARTIFACT = Path.of(System.getProperty("artifact.path", "target/event-recorder-lambda.jar"));
+    private static final String PASSWORD = "doctor-" + Long.toHexString(System.nanoTime());
+    /** The cluster that checks passwords and offers TLS, made once for the tests that need one: {@link #server()}. */
+    private static PasswordCheckingPostgres passwordServer;
     private final RecorderFixture fixture = new RecorderFixture();
 
     private record Run(int exit, String output) {
@@ -52,6 +56,21 @@ class OperatorCommandsIT {
     @BeforeEach
     void setUp() {
         fixture.database.truncateAll();
+    }
+
+    /** Its making (initdb, a CA, the migrations) cost seconds, and no test changes it. */
+    private static synchronized PasswordCheckingPostgres server() throws IOException, InterruptedException {
+        if (passwordServer == null) {
+            passwordServer = new PasswordCheckingPostgres(PASSWORD);
+        }
+        return passwordServer;
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (passwordServer != null) {
+            passwordServer.close();
+        }
     }
 
     @Test
@@ -95,27 +114,24 @@ class OperatorCommandsIT {
 
     @Test
     void doctorFailsATlsLoginThatAcceptsAnyCertificateAndPassesAVerifiedOne() throws Exception {
-        String password = "doctor-tls-" + Long.toHexString(System.nanoTime());
-        try (var server = new uk.gov.ida.eventrecorder.testing.PasswordCheckingPostgres(password)) {
-            Map<String, String> env = fixture.processEnvironment();
-            String database = "host=127.0.0.1 port=" + server.port() + " dbname="
-                    + uk.gov.ida.eventrecorder.testing.PasswordCheckingPostgres.DATABASE + " user=recorder password="
-                    + password;
-            env.put("DB_CONNECTION_STRING", database + " sslmode=require");
+        PasswordCheckingPostgres server = server();
+        Map<String, String> env = fixture.processEnvironment();
+        String database = "host=127.0.0.1 port=" + server.port() + " dbname=" + PasswordCheckingPostgres.DATABASE
+                + " user=recorder password=" + PASSWORD;
+        env.put("DB_CONNECTION_STRING", database + " sslmode=require");
 
-            Run unverified = cli(env, null, "doctor");
+        Run unverified = cli(env, null, "doctor");
 
-            assertEquals(1, unverified.exit(), unverified.output());
-            assertTrue(unverified.output().contains("✗ TLS: sslmode require encrypts"), unverified.output());
-            assertTrue(unverified.output().contains("give DB_CA_BUNDLE"), unverified.output());
+        assertEquals(1, unverified.exit(), unverified.output());
+        assertTrue(unverified.output().contains("✗ TLS: sslmode require encrypts"), unverified.output());
+        assertTrue(unverified.output().contains("give DB_CA_BUNDLE"), unverified.output());
 
-            env.put("DB_CONNECTION_STRING", database);
-            env.put("DB_CA_BUNDLE", server.caCertificate().toString());
-            Run verified = cli(env, null, "doctor");
+        env.put("DB_CONNECTION_STRING", database);
+        env.put("DB_CA_BUNDLE", server.caCertificate().toString());
+        Run verified = cli(env, null, "doctor");
 
-            assertTrue(verified.output().contains("✓ TLS: verify-full, TLSv1."), verified.output());
-            assertFalse(verified.output().contains(password), "no password printed");
-        }
+        assertTrue(verified.output().contains("✓ TLS: verify-full, TLSv1."), verified.output());
+        assertFalse(verified.output().contains(PASSWORD), "no password printed");
     }
 
     @Test
@@ -168,21 +184,18 @@ class OperatorCommandsIT {
 
     @Test
     void doctorFailsOnAWrongPasswordWithoutPrintingIt() throws Exception {
-        String password = "right-" + UUID.randomUUID();
         String wrong = "wrong-" + UUID.randomUUID();
-        try (PasswordCheckingPostgres server = new PasswordCheckingPostgres(password)) {
-            Map<String, String> env = fixture.processEnvironment();
-            env.put("DB_CONNECTION_STRING", "host=127.0.0.1 port=" + server.port() + " dbname="
-                    + PasswordCheckingPostgres.DATABASE + " user=recorder password=" + wrong + " sslmode=disable");
-            env.put("DB_CONNECT_TIMEOUT_MS", "1000");
+        Map<String, String> env = fixture.processEnvironment();
+        env.put("DB_CONNECTION_STRING", "host=127.0.0.1 port=" + server().port() + " dbname="
+                + PasswordCheckingPostgres.DATABASE + " user=recorder password=" + wrong + " sslmode=disable");
+        env.put("DB_CONNECT_TIMEOUT_MS", "1000");
 
-            Run run = cli(env, null, "doctor");
+        Run run = cli(env, null, "doctor");
 
-            assertEquals(1, run.exit());
-            assertTrue(run.output().contains("✗ database login: could not log in with a password"), run.output());
-            assertTrue(run.output().contains("password authentication failed"), run.output());
-            assertFalse(run.output().contains(wrong) || run.output().contains(password), "no password printed");
-        }
+        assertEquals(1, run.exit());
+        assertTrue(run.output().contains("✗ database login: could not log in with a password"), run.output());
+        assertTrue(run.output().contains("password authentication failed"), run.output());
+        assertFalse(run.output().contains(wrong) || run.output().contains(PASSWORD), "no password printed");
     }
 
     @Test
