@@ -309,9 +309,7 @@ class CheckpointerTest {
             throws Exception {
         // Given a run that takes at most 10 rows a checkpoint (the function's is Checkpointer.MAX_ROWS), the genesis,
         // a transaction that inserted a row and stays open, and a backlog of six transactions of six rows each
-        Checkpointer bounded = new Checkpointer(ledger.db.dataSource(), ledger.s3,
-                new ManifestSigner(ledger.kms, ledger.keyId),
-                new Checkpointer.Settings(ledger.bucket, ledger.prefix, Duration.ofSeconds(60), 10), ledger.clock);
+        Checkpointer bounded = bounded(10);
         bounded.run();
         try (Connection open = ledger.db.dataSource().getConnection()) {
             open.setAutoCommit(false);
@@ -350,9 +348,7 @@ class CheckpointerTest {
     @Test
     void aBacklogOfRowsAndChangesCommittedInPartsGivesEachRowOneRecordedLeafAndEachChangeItsLatestState()
             throws Exception {
-        Checkpointer bounded = new Checkpointer(ledger.db.dataSource(), ledger.s3,
-                new ManifestSigner(ledger.kms, ledger.keyId),
-                new Checkpointer.Settings(ledger.bucket, ledger.prefix, Duration.ofSeconds(60), 3), ledger.clock);
+        Checkpointer bounded = bounded(3);
         bounded.run();
         // Given a backlog: three transactions of two rows, then a DELETE of the first's billing row and an UPDATE of
         // the last's, each its own transaction
@@ -390,16 +386,11 @@ class CheckpointerTest {
             throws Exception {
         // Given a run that takes at most 16 rows a checkpoint, the genesis, and a backlog of three transactions of 8,
         // 8 and 3 rows: two checkpoints in one run, the first of 16 leaves (a stored node holds them all)
-        Checkpointer bounded = new Checkpointer(ledger.db.dataSource(), ledger.s3,
-                new ManifestSigner(ledger.kms, ledger.keyId),
-                new Checkpointer.Settings(ledger.bucket, ledger.prefix, Duration.ofSeconds(60), 16), ledger.clock);
+        Checkpointer bounded = bounded(16);
         bounded.run();
-        ledger.db.admin("INSERT INTO audit.audit_events SELECT 'bulk-' || g, '2026-12-07 03:00', 'hub', NULL, "
-                + "'session_event', NULL FROM generate_series(1, 8) g");
-        ledger.db.admin("INSERT INTO audit.audit_events SELECT 'more-' || g, '2026-12-07 03:00', 'hub', NULL, "
-                + "'session_event', NULL FROM generate_series(1, 8) g");
-        ledger.db.admin("INSERT INTO audit.audit_events SELECT 'next-' || g, '2026-12-07 03:01', 'hub', NULL, "
-                + "'session_event', NULL FROM generate_series(1, 3) g");
+        auditRows("bulk-", "2026-12-07 03:00", 8);
+        auditRows("more-", "2026-12-07 03:00", 8);
+        auditRows("next-", "2026-12-07 03:01", 3);
         // and the database storing leaf 0 otherwise than the run streams it (any difference between what a run
         // wrote and what the database holds: here a trigger the tables' owner added)
         ledger.db.admin("CREATE FUNCTION public.review_forge() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
@@ -428,14 +419,10 @@ class CheckpointerTest {
             throws Exception {
         // Given a run that takes at most 10 rows a checkpoint, the genesis, and a backlog in one table: a transaction
         // of 20 rows, then one of 3
-        Checkpointer bounded = new Checkpointer(ledger.db.dataSource(), ledger.s3,
-                new ManifestSigner(ledger.kms, ledger.keyId),
-                new Checkpointer.Settings(ledger.bucket, ledger.prefix, Duration.ofSeconds(60), 10), ledger.clock);
+        Checkpointer bounded = bounded(10);
         bounded.run();
-        ledger.db.admin("INSERT INTO audit.audit_events SELECT 'big-' || g, '2026-12-07 03:00', 'hub', NULL, "
-                + "'session_event', NULL FROM generate_series(1, 20) g");
-        ledger.db.admin("INSERT INTO audit.audit_events SELECT 'after-' || g, '2026-12-07 03:01', 'hub', NULL, "
-                + "'session_event', NULL FROM generate_series(1, 3) g");
+        auditRows("big-", "2026-12-07 03:00", 20);
+        auditRows("after-", "2026-12-07 03:01", 3);
 
         bounded.run();
 
@@ -463,5 +450,17 @@ class CheckpointerTest {
         List<T> all = new ArrayList<>(a);
         all.addAll(b);
         return all;
+    }
+
+    /** A run that takes at most {@code maxRows} rows a checkpoint, on the test bed's database, bucket and key. */
+    private Checkpointer bounded(int maxRows) {
+        return new Checkpointer(ledger.db.dataSource(), ledger.s3, new ManifestSigner(ledger.kms, ledger.keyId),
+                new Checkpointer.Settings(ledger.bucket, ledger.prefix, Duration.ofSeconds(60), maxRows), ledger.clock);
+    }
+
+    /** {@code n} audit rows in one transaction, their ids the prefix and a number. */
+    private void auditRows(String prefix, String time, int n) {
+        ledger.db.admin("INSERT INTO audit.audit_events SELECT '" + prefix + "' || g, '" + time + "', 'hub', NULL, "
+                + "'session_event', NULL FROM generate_series(1, " + n + ") g");
     }
 }
