@@ -56,7 +56,7 @@ class PostgresVersionsTest {
             String major = version.substring(0, version.indexOf('.'));
             assertTrue(((String) tables.query("SELECT version() AS v").get(0).get("v")).startsWith("PostgreSQL "
                     + major + "."));
-            assertEquals(latestMigration(), ((Number) tables.query("SELECT max(version::int) AS v FROM "
+            assertEquals(uk.gov.ida.eventrecorder.testing.Migrations.latest(), ((Number) tables.query("SELECT max(version::int) AS v FROM "
                     + "flyway_schema_history").get(0).get("v")).intValue(), "every migration applied");
 
             // The recorder's role, logged in with its password: a batch with a redelivered copy.
@@ -139,15 +139,6 @@ class PostgresVersionsTest {
                 queue.send(fixture.encrypt(event));
             }
             return new EventSourceMapping(sqs, queue, handler).pollOnce().getBatchItemFailures();
-        }
-    }
-
-    /** The highest version among the SQL migrations the build ships (the latest is always SQL). */
-    private static int latestMigration() throws Exception {
-        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(java.nio.file.Path.of(
-                PostgresVersionsTest.class.getResource("/db/migration").toURI()))) {
-            return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("V\\d+__.*\\.sql"))
-                    .mapToInt(n -> Integer.parseInt(n.substring(1, n.indexOf("__")))).max().orElseThrow();
         }
     }
 }
