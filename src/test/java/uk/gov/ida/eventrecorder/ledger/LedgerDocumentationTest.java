@@ -32,13 +32,9 @@ class LedgerDocumentationTest {
 
     @Test
     void theGuidesProofCheckHoldsTheCodesProofsAndFindsTamperedOnes() throws Exception {
-        Requirement.require(available("python3", "--version") && available("openssl", "version"),
-                "python3 and openssl, to run the auditor's guide's proof check");
-        Path script = dir.resolve("check_proof.py");
-        Files.writeString(script, block());
+        Path script = guideScript();
         KeyPair pair = CheckpointTest.p256();
-        Path pem = dir.resolve("public.pem");
-        Files.writeString(pem, PublicKeys.toPem(pair.getPublic()));
+        Path pem = publicKey(pair);
         List<EventProof> proofs = proofs(pair);
 
         assertEquals(List.of("proof 0 (audit.audit_events, leaf 0): holds",
@@ -67,13 +63,9 @@ class LedgerDocumentationTest {
 
     @Test
     void theGuidesProofCheckRefusesANegativeLeafIndexAsTheCodeDoes() throws Exception {
-        Requirement.require(available("python3", "--version") && available("openssl", "version"),
-                "python3 and openssl, to run the auditor's guide's proof check");
-        Path script = dir.resolve("check_proof.py");
-        Files.writeString(script, block());
+        Path script = guideScript();
         KeyPair pair = CheckpointTest.p256();
-        Path pem = dir.resolve("public.pem");
-        Files.writeString(pem, PublicKeys.toPem(pair.getPublic()));
+        Path pem = publicKey(pair);
         // In a tree of 8 leaves, leaf 7's path read with index -1 (all bits set, as 7 is in three bits) still leads
         // to the root: a check that lets a negative index through proves a leaf at a position no tree has.
         EventProof last = proofs(pair, 8, "event-", 7).get(0);
@@ -140,5 +132,20 @@ class LedgerDocumentationTest {
         } catch (IOException | InterruptedException e) {
             return false;
         }
+    }
+
+    /** The guide's proof check, written out to run (python3 and openssl required, as CI has them). */
+    private Path guideScript() throws Exception {
+        Requirement.require(available("python3", "--version") && available("openssl", "version"),
+                "python3 and openssl, to run the auditor's guide's proof check");
+        Path script = dir.resolve("check_proof.py");
+        Files.writeString(script, block());
+        return script;
+    }
+
+    private Path publicKey(KeyPair pair) throws Exception {
+        Path pem = dir.resolve("public.pem");
+        Files.writeString(pem, PublicKeys.toPem(pair.getPublic()));
+        return pem;
     }
 }

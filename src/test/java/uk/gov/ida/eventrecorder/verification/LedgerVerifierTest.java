@@ -378,11 +378,7 @@ class LedgerVerifierTest {
         // Given checkpoint 2 made a second less than the skew before the export, and committed after the export's
         // snapshot (the export runs first, its snapshot seeing checkpoint 1 alone), which names checkpoint 1
         Instant exportedAt = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
-        ExportFixture f = fixture(false);
-        checkpoint(f, exportedAt.minus(Duration.ofHours(2)));
-        audit(f, "ev-1");
-        checkpoint(f, exportedAt.minus(Duration.ofHours(2)));
-        audit(f, "ev-2");
+        ExportFixture f = checkpointsTwoHoursBefore(exportedAt);
         f.export(exportedAt, false);
         committedSinceTheExport(f);
         checkpoint(f, exportedAt.minus(ExportedAt.CLOCK_SKEW).plusSeconds(1));
@@ -407,11 +403,7 @@ class LedgerVerifierTest {
         // Given checkpoint 2 made an hour before the export but written to the bucket after it: what a run leaves
         // when it stops between committing a checkpoint and writing it, and a later run writes it
         Instant exportedAt = Instant.now().plus(Duration.ofMinutes(1)).truncatedTo(ChronoUnit.SECONDS);
-        ExportFixture f = fixture(false);
-        checkpoint(f, exportedAt.minus(Duration.ofHours(2)));
-        audit(f, "ev-1");
-        checkpoint(f, exportedAt.minus(Duration.ofHours(2)));
-        audit(f, "ev-2");
+        ExportFixture f = checkpointsTwoHoursBefore(exportedAt);
         // When the export, which could not see it, names checkpoint 1
         f.export(exportedAt, false);
         committedSinceTheExport(f);
@@ -667,5 +659,15 @@ class LedgerVerifierTest {
                     }
                 });
         return new Outcome(result, findings);
+    }
+
+    /** The genesis and checkpoint 1 (holding ev-1), both two hours before an export, and ev-2 after them. */
+    private static ExportFixture checkpointsTwoHoursBefore(Instant exportedAt) {
+        ExportFixture f = fixture(false);
+        checkpoint(f, exportedAt.minus(Duration.ofHours(2)));
+        audit(f, "ev-1");
+        checkpoint(f, exportedAt.minus(Duration.ofHours(2)));
+        audit(f, "ev-2");
+        return f;
     }
 }
